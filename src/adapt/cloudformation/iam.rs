@@ -1,0 +1,87 @@
+//! IAM policies declared in CloudFormation: managed and inline policies, role trust policies.
+
+use super::{Context, Resource};
+use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
+use crate::adapt::policy::policy_document;
+use crate::adapt::val::{Val, ValKind, from_node};
+use crate::model::iam::PolicyKind;
+use crate::model::{Model, UnknownReason};
+
+pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
+    let properties = &resource.properties;
+    match resource.resource_type {
+        "AWS::IAM::Policy"
+        | "AWS::IAM::ManagedPolicy"
+        | "AWS::IAM::RolePolicy"
+        | "AWS::IAM::UserPolicy"
+        | "AWS::IAM::GroupPolicy" => {
+            if let Some(doc) = properties.get("PolicyDocument") {
+                add(doc, PolicyKind::Identity, resource, context, model);
+            }
+        }
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+            if let Some(policies) = properties.get("Policies") {
+                for policy in flatten(policies) {
+                    if let Some(doc) = policy.get("PolicyDocument") {
+                        add(doc, PolicyKind::Identity, resource, context, model);
+                    }
+                }
+            }
+            if let Some(doc) = properties.get("AssumeRolePolicyDocument") {
+                add(doc, PolicyKind::Trust, resource, context, model);
+            }
+        }
+        "AWS::SSO::PermissionSet" => {
+            if let Some(doc) = properties.get("InlinePolicy") {
+                add(doc, PolicyKind::Identity, resource, context, model);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// List items, both branches of a conditional item included.
+fn flatten(value: &Val) -> Vec<&Val> {
+    let mut out = Vec::new();
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match &value.kind {
+            ValKind::List(items) => pending.extend(items.iter().rev()),
+            ValKind::Conditional {
+                when_true,
+                when_false,
+                ..
+            } => {
+                pending.push(when_false);
+                pending.push(when_true);
+            }
+            ValKind::Absent => {}
+            _ => out.push(value),
+        }
+    }
+    out
+}
+
+/// Adds the document `doc` holds, parsing it first when it is written as a JSON string.
+pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, model: &mut Model) {
+    let document = match document_value(doc, context) {
+        Ok(value) => policy_document(&value, &resource.reference, kind),
+        Err(reason) => policy_document(&Val::unknown(reason, doc.span), &resource.reference, kind),
+    };
+    model.iam.policies.push(document);
+}
+
+/// A policy as a value tree: maps as they are, JSON strings parsed with spans inside the string.
+pub fn document_value(doc: &Val, context: &Context) -> Result<Val, UnknownReason> {
+    let ValKind::String(text) = &doc.kind else {
+        return Ok(doc.clone());
+    };
+    let literal = doc.span;
+    let raw = context.text.get(literal.range()).unwrap_or("");
+    let map = OffsetMap::align(text, raw, literal.start, literal);
+    let parsed = parse_mapped_json(text, context.file, &map);
+    match parsed.root {
+        Some(root) if parsed.errors.is_empty() => Ok(from_node(&root)),
+        _ => Err(UnknownReason::Unsupported("a policy string that is not valid JSON")),
+    }
+}

@@ -1,0 +1,401 @@
+//! CloudFormation intrinsic functions resolved as far as an offline tool honestly can
+//! (RULES.md 2.3): parameter defaults, `AWS::NoValue`, conditions, string functions, mappings.
+
+use std::collections::HashMap;
+
+use crate::adapt::val::{Field, Segment, Val, ValKind, from_node};
+use crate::model::UnknownReason;
+use crate::parse::{Node, NodeKind};
+use crate::source::Span;
+
+/// What a template declares, for resolving references.
+#[derive(Debug, Default)]
+pub struct Template<'a> {
+    pub parameters: HashMap<&'a str, Parameter<'a>>,
+    pub conditions: HashMap<&'a str, &'a Node>,
+    pub mappings: Option<&'a Node>,
+    pub resources: HashMap<&'a str, &'a str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Parameter<'a> {
+    pub default: Option<&'a Node>,
+}
+
+impl<'a> Template<'a> {
+    pub fn read(root: &'a Node) -> Template<'a> {
+        let mut template = Template::default();
+        for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or(&[]) {
+            template.parameters.insert(
+                &entry.key,
+                Parameter {
+                    default: entry.value.get("Default"),
+                },
+            );
+        }
+        for entry in root.get("Conditions").and_then(Node::as_map).unwrap_or(&[]) {
+            template.conditions.insert(&entry.key, &entry.value);
+        }
+        template.mappings = root.get("Mappings");
+        for entry in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
+            let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            template.resources.insert(&entry.key, kind);
+        }
+        template
+    }
+
+    /// Resolves a property value.
+    pub fn resolve(&self, node: &Node) -> Val {
+        self.resolve_at(node, 0)
+    }
+
+    fn resolve_at(&self, node: &Node, depth: usize) -> Val {
+        if depth > crate::parse::limits::MAX_NESTING * 2 {
+            return Val::unknown(UnknownReason::Unsupported("a too deeply nested value"), node.span);
+        }
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                if let [entry] = entries.as_slice()
+                    && let Some(val) = self.intrinsic(&entry.key, &entry.value, node.span, depth)
+                {
+                    return val;
+                }
+                let fields = entries
+                    .iter()
+                    .map(|entry| Field {
+                        key: entry.key.clone(),
+                        key_span: entry.key_span,
+                        value: self.resolve_at(&entry.value, depth + 1),
+                        is_block: false,
+                    })
+                    .collect();
+                Val::new(ValKind::Object(fields), node.span)
+            }
+            NodeKind::Seq(items) => Val::new(
+                ValKind::List(items.iter().map(|item| self.resolve_at(item, depth + 1)).collect()),
+                node.span,
+            ),
+            NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::String(_) => {
+                from_node(node)
+            }
+        }
+    }
+
+    fn intrinsic(&self, name: &str, arg: &Node, span: Span, depth: usize) -> Option<Val> {
+        let unknown = |what: &'static str| Some(Val::unknown(UnknownReason::Intrinsic(what), span));
+        match name {
+            "Ref" => Some(self.reference(arg.as_str()?, span)),
+            "Fn::GetAtt" => {
+                let (target, attribute) = match &arg.kind {
+                    NodeKind::Seq(parts) => (
+                        parts.first().and_then(Node::as_str)?,
+                        parts.get(1).and_then(Node::as_str).unwrap_or(""),
+                    ),
+                    NodeKind::String(text) => text.split_once('.').unwrap_or((text, "")),
+                    _ => return unknown("Fn::GetAtt"),
+                };
+                if self.resources.contains_key(target) {
+                    Some(Val::new(
+                        ValKind::Link {
+                            target: target.into(),
+                            attribute: attribute.into(),
+                        },
+                        span,
+                    ))
+                } else {
+                    unknown("Fn::GetAtt")
+                }
+            }
+            "Fn::If" => {
+                let parts = arg.as_seq()?;
+                let (Some(condition), Some(when_true), Some(when_false)) =
+                    (parts.first().and_then(Node::as_str), parts.get(1), parts.get(2))
+                else {
+                    return unknown("Fn::If");
+                };
+                let when_true = self.resolve_at(when_true, depth + 1);
+                let when_false = self.resolve_at(when_false, depth + 1);
+                Some(match self.condition_value(condition, 0) {
+                    Some(true) => when_true,
+                    Some(false) => when_false,
+                    None => Val::new(
+                        ValKind::Conditional {
+                            condition: condition.into(),
+                            when_true: Box::new(when_true),
+                            when_false: Box::new(when_false),
+                        },
+                        span,
+                    ),
+                })
+            }
+            "Fn::Sub" => Some(self.sub(arg, span, depth)),
+            "Fn::Join" => Some(self.join(arg, span, depth)),
+            "Fn::Select" => Some(self.select(arg, span, depth)),
+            "Fn::Split" => Some(self.split(arg, span, depth)),
+            "Fn::FindInMap" => Some(self.find_in_map(arg, span, depth)),
+            "Fn::Base64" => unknown("Fn::Base64"),
+            "Fn::ImportValue" => unknown("Fn::ImportValue"),
+            "Fn::GetAZs" => unknown("Fn::GetAZs"),
+            "Fn::Cidr" => unknown("Fn::Cidr"),
+            "Fn::Transform" => unknown("Fn::Transform"),
+            "Fn::Length" => unknown("Fn::Length"),
+            "Fn::ToJsonString" => unknown("Fn::ToJsonString"),
+            "Fn::ForEach" => unknown("Fn::ForEach"),
+            "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition" => None,
+            _ if name.starts_with("Fn::") => unknown("an unsupported intrinsic function"),
+            _ => None,
+        }
+    }
+
+    fn reference(&self, name: &str, span: Span) -> Val {
+        if name == "AWS::NoValue" {
+            return Val::new(ValKind::Absent, span);
+        }
+        if let Some(parameter) = self.parameters.get(name) {
+            return match parameter.default {
+                Some(default) => Val {
+                    defined_at: Some(default.span),
+                    ..Val {
+                        span,
+                        ..from_node(default)
+                    }
+                },
+                None => Val::unknown(UnknownReason::Parameter(name.into()), span),
+            };
+        }
+        if self.resources.contains_key(name) {
+            return Val::new(
+                ValKind::Link {
+                    target: name.into(),
+                    attribute: "Ref".into(),
+                },
+                span,
+            );
+        }
+        if name.starts_with("AWS::") {
+            return Val::unknown(UnknownReason::Intrinsic("a pseudo parameter"), span);
+        }
+        Val::unknown(UnknownReason::Reference(name.into()), span)
+    }
+
+    /// A condition made of literals only; anything referring to a parameter stays undecided,
+    /// because parameters can be overridden at deploy time.
+    fn condition_value(&self, name: &str, depth: usize) -> Option<bool> {
+        let node = self.conditions.get(name)?;
+        self.condition_node(node, depth + 1)
+    }
+
+    fn condition_node(&self, node: &Node, depth: usize) -> Option<bool> {
+        if depth > 32 {
+            return None;
+        }
+        let [entry] = node.as_map()? else {
+            return None;
+        };
+        let args = entry.value.as_seq();
+        match &*entry.key {
+            "Condition" => self.condition_value(entry.value.as_str()?, depth),
+            "Fn::Not" => Some(!self.condition_node(args?.first()?, depth + 1)?),
+            "Fn::And" => {
+                let mut all = true;
+                for arg in args? {
+                    all &= self.condition_node(arg, depth + 1)?;
+                }
+                Some(all)
+            }
+            "Fn::Or" => {
+                let mut any = false;
+                for arg in args? {
+                    any |= self.condition_node(arg, depth + 1)?;
+                }
+                Some(any)
+            }
+            "Fn::Equals" => {
+                let [a, b] = args? else { return None };
+                let literal = |n: &Node| match &n.kind {
+                    NodeKind::String(t) | NodeKind::Number(t) => Some(t.to_string()),
+                    NodeKind::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                Some(literal(a)? == literal(b)?)
+            }
+            _ => None,
+        }
+    }
+
+    fn sub(&self, arg: &Node, span: Span, depth: usize) -> Val {
+        let (template, variables) = match &arg.kind {
+            NodeKind::String(text) => (&**text, None),
+            NodeKind::Seq(parts) => match (parts.first().and_then(Node::as_str), parts.get(1)) {
+                (Some(text), variables) => (text, variables),
+                _ => return Val::unknown(UnknownReason::Intrinsic("Fn::Sub"), span),
+            },
+            _ => return Val::unknown(UnknownReason::Intrinsic("Fn::Sub"), span),
+        };
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find("${") {
+            push_text(&mut segments, &rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find('}') else {
+                push_text(&mut segments, &rest[open..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..close];
+            if let Some(literal) = name.strip_prefix('!') {
+                push_text(&mut segments, "${");
+                push_text(&mut segments, literal);
+                push_text(&mut segments, "}");
+            } else {
+                let value = match variables.and_then(|vars| vars.get(name)) {
+                    Some(node) => self.resolve_at(node, depth + 1),
+                    None if name.contains('.') => {
+                        Val::unknown(UnknownReason::Intrinsic("Fn::GetAtt"), span)
+                    }
+                    None => self.reference(name, span),
+                };
+                match value.scalar_text() {
+                    Some(text) => push_text(&mut segments, &text),
+                    None => segments.push(Segment::Unknown(
+                        value
+                            .unknown_reason()
+                            .unwrap_or(UnknownReason::Intrinsic("Fn::Sub")),
+                    )),
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        push_text(&mut segments, rest);
+        template_val(segments, span)
+    }
+
+    fn join(&self, arg: &Node, span: Span, depth: usize) -> Val {
+        let unknown = Val::unknown(UnknownReason::Intrinsic("Fn::Join"), span);
+        let Some([delimiter, list]) = arg.as_seq() else {
+            return unknown;
+        };
+        let Some(delimiter) = delimiter.as_str() else {
+            return unknown;
+        };
+        let list = self.resolve_at(list, depth + 1);
+        let ValKind::List(items) = &list.kind else {
+            return Val::unknown(
+                list.unknown_reason()
+                    .unwrap_or(UnknownReason::Intrinsic("Fn::Join")),
+                span,
+            );
+        };
+        let mut segments = Vec::new();
+        for (at, item) in items.iter().enumerate() {
+            if at > 0 {
+                push_text(&mut segments, delimiter);
+            }
+            match (&item.kind, item.scalar_text()) {
+                (_, Some(text)) => push_text(&mut segments, &text),
+                (ValKind::Template(parts), None) => segments.extend(parts.iter().cloned()),
+                (_, None) => segments.push(Segment::Unknown(
+                    item.unknown_reason()
+                        .unwrap_or(UnknownReason::Intrinsic("Fn::Join")),
+                )),
+            }
+        }
+        template_val(segments, span)
+    }
+
+    fn select(&self, arg: &Node, span: Span, depth: usize) -> Val {
+        let unknown = Val::unknown(UnknownReason::Intrinsic("Fn::Select"), span);
+        let Some([index, list]) = arg.as_seq() else {
+            return unknown;
+        };
+        let index = self.resolve_at(index, depth + 1);
+        let Some(index) = crate::adapt::val::as_integer(&index).and_then(|i| usize::try_from(i).ok())
+        else {
+            return unknown;
+        };
+        let list = self.resolve_at(list, depth + 1);
+        match &list.kind {
+            ValKind::List(items) => items.get(index).cloned().map_or(unknown, |item| Val {
+                span,
+                ..item
+            }),
+            _ => unknown,
+        }
+    }
+
+    fn split(&self, arg: &Node, span: Span, depth: usize) -> Val {
+        let unknown = Val::unknown(UnknownReason::Intrinsic("Fn::Split"), span);
+        let Some([delimiter, source]) = arg.as_seq() else {
+            return unknown;
+        };
+        let (Some(delimiter), Some(text)) =
+            (delimiter.as_str(), self.resolve_at(source, depth + 1).scalar_text())
+        else {
+            return unknown;
+        };
+        if delimiter.is_empty() {
+            return unknown;
+        }
+        let items = text
+            .split(delimiter)
+            .map(|part| Val::new(ValKind::String(part.into()), span))
+            .collect();
+        Val::new(ValKind::List(items), span)
+    }
+
+    fn find_in_map(&self, arg: &Node, span: Span, depth: usize) -> Val {
+        let unknown = Val::unknown(UnknownReason::Intrinsic("Fn::FindInMap"), span);
+        let Some(parts) = arg.as_seq() else {
+            return unknown;
+        };
+        let mut keys = Vec::new();
+        for part in parts.iter().take(3) {
+            match self.resolve_at(part, depth + 1).scalar_text() {
+                Some(key) => keys.push(key),
+                None => return unknown,
+            }
+        }
+        let found = keys
+            .iter()
+            .try_fold(self.mappings, |node, key| node.and_then(|n| n.get(key)).map(Some))
+            .flatten();
+        match found {
+            Some(node) if keys.len() == 3 => Val {
+                defined_at: Some(node.span),
+                ..Val {
+                    span,
+                    ..self.resolve_at(node, depth + 1)
+                }
+            },
+            _ => unknown,
+        }
+    }
+}
+
+fn push_text(segments: &mut Vec<Segment>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(Segment::Text(last)) = segments.last_mut() {
+        let mut joined = last.to_string();
+        joined.push_str(text);
+        *last = joined.into();
+    } else {
+        segments.push(Segment::Text(text.into()));
+    }
+}
+
+/// A string when every segment is known, otherwise a template keeping the literal parts.
+pub fn template_val(segments: Vec<Segment>, span: Span) -> Val {
+    if segments.iter().all(|s| matches!(s, Segment::Text(_))) {
+        let text: String = segments
+            .iter()
+            .map(|s| match s {
+                Segment::Text(t) => &**t,
+                Segment::Unknown(_) => "",
+            })
+            .collect();
+        return Val::new(ValKind::String(text.into()), span);
+    }
+    Val::new(ValKind::Template(segments), span)
+}

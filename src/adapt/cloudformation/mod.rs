@@ -1,0 +1,80 @@
+//! CloudFormation templates (YAML or JSON) into the model: each resource's properties are resolved
+//! through the intrinsics, then handed to the service adapters.
+
+mod iam;
+pub mod intrinsics;
+
+use crate::adapt::val::{Val, ValKind};
+use crate::model::{Format, Model, ResourceRef};
+use crate::parse::Node;
+use crate::source::{FileId, Span};
+
+pub use intrinsics::Template;
+
+/// One resource of a template, its properties resolved.
+pub struct Resource<'a> {
+    pub logical_id: &'a str,
+    pub resource_type: &'a str,
+    pub reference: ResourceRef,
+    pub properties: Val,
+}
+
+impl Resource<'_> {
+    pub fn header(&self) -> Span {
+        self.reference.span
+    }
+}
+
+/// What service adapters need besides the resource: the host text for JSON written in strings.
+pub struct Context<'a> {
+    pub file: FileId,
+    pub text: &'a str,
+    pub template: &'a Template<'a>,
+}
+
+pub fn adapt(root: &Node, file: FileId, text: &str, model: &mut Model) {
+    let template = Template::read(root);
+    let context = Context {
+        file,
+        text,
+        template: &template,
+    };
+    for entry in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
+        let Some(resource_type) = entry.value.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        let properties = match entry.value.get("Properties") {
+            Some(node) => template.resolve(node),
+            None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
+        };
+        let resource = Resource {
+            logical_id: &entry.key,
+            resource_type,
+            reference: ResourceRef {
+                address: entry.key.clone(),
+                format: Format::CloudFormation,
+                span: entry.key_span,
+            },
+            properties,
+        };
+        iam::resource(&resource, &context, model);
+    }
+}
+
+/// Whether the content of a YAML/JSON file is a CloudFormation template.
+pub fn is_template(root: &Node) -> bool {
+    if root.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    root.get("Resources")
+        .and_then(Node::as_map)
+        .is_some_and(|resources| {
+            resources.iter().any(|entry| {
+                entry
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::"))
+            })
+        })
+}

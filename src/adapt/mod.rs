@@ -1,0 +1,9 @@
+//! Format knowledge: turns parsed Terraform, CloudFormation and policy JSON into the model.
+//! Format keys (`"KmsKeyId"`, `encrypted`) appear only below this module.
+
+pub mod cloudformation;
+pub mod embedded;
+pub mod iam_json;
+pub mod policy;
+pub mod terraform;
+pub mod val;

@@ -1,0 +1,255 @@
+//! IAM policy documents from a resolved value tree (JSON, YAML maps, `jsonencode`), for every
+//! format. The data source `aws_iam_policy_document` has its own adapter in `terraform/`.
+
+use super::val::{Field, Val, ValKind, as_text};
+use crate::model::iam::{
+    ConditionEntry, Conditions, Elements, Key, PolicyDocument, PolicyKind, PrincipalItem,
+    Principals, Statement, Statements,
+};
+use crate::model::{ResourceRef, UnknownReason, Value};
+
+/// Top-level keys of a policy document.
+pub const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
+
+/// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
+pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {
+    let mut document = PolicyDocument {
+        owner: owner.clone(),
+        kind,
+        span: doc.span,
+        version: None,
+        unexpected_keys: Vec::new(),
+        statements: Statements::Missing,
+        consumers: Vec::new(),
+        attached_to: Vec::new(),
+        from_data_source: false,
+    };
+    match &doc.kind {
+        ValKind::Object(fields) => {
+            for field in fields {
+                match &*field.key {
+                    "Version" => document.version = Some(text_value(&field.value, field.span())),
+                    "Statement" => document.statements = statements(&field.value),
+                    "Id" => {}
+                    _ => document.unexpected_keys.push(key(field)),
+                }
+            }
+        }
+        _ => {
+            let reason = doc
+                .unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a policy that is not a JSON object"));
+            document.statements = Statements::Unknown {
+                reason,
+                span: doc.span,
+            };
+        }
+    }
+    document
+}
+
+fn key(field: &Field) -> Key {
+    Key {
+        name: field.key.clone(),
+        span: field.key_span,
+    }
+}
+
+fn statements(value: &Val) -> Statements {
+    match &value.kind {
+        ValKind::Object(_) => Statements::List(vec![statement(value, Vec::new())]),
+        ValKind::List(items) => {
+            let mut out = Vec::new();
+            let mut pending: Vec<(&Val, Vec<(Box<str>, bool)>)> =
+                items.iter().rev().map(|item| (item, Vec::new())).collect();
+            while let Some((item, when)) = pending.pop() {
+                match &item.kind {
+                    ValKind::Object(_) => out.push(statement(item, when)),
+                    ValKind::Conditional {
+                        condition,
+                        when_true,
+                        when_false,
+                    } => {
+                        let mut on_false = when.clone();
+                        on_false.push((condition.clone(), false));
+                        let mut on_true = when;
+                        on_true.push((condition.clone(), true));
+                        pending.push((when_false, on_false));
+                        pending.push((when_true, on_true));
+                    }
+                    ValKind::Absent => {}
+                    ValKind::Unknown(_) | ValKind::Link { .. } | ValKind::Template(_) => {}
+                    ValKind::Null
+                    | ValKind::Bool(_)
+                    | ValKind::Number(_)
+                    | ValKind::String(_)
+                    | ValKind::List(_) => return Statements::Malformed(item.span),
+                }
+            }
+            Statements::List(out)
+        }
+        _ => match value.unknown_reason() {
+            Some(reason) => Statements::Unknown {
+                reason,
+                span: value.span,
+            },
+            None => Statements::Malformed(value.span),
+        },
+    }
+}
+
+fn statement(value: &Val, exists_when: Vec<(Box<str>, bool)>) -> Statement {
+    let mut statement = Statement::empty(value.span);
+    statement.exists_when = exists_when;
+    for field in value.fields() {
+        let span = field.span();
+        match &*field.key {
+            "Sid" => statement.sid = Some(text_value(&field.value, span)),
+            "Effect" => statement.effect = Some(text_value(&field.value, span)),
+            "Action" => statement.action = Some(elements(field)),
+            "NotAction" => statement.not_action = Some(elements(field)),
+            "Resource" => statement.resource = Some(elements(field)),
+            "NotResource" => statement.not_resource = Some(elements(field)),
+            "Principal" => statement.principal = Some(principals(field)),
+            "NotPrincipal" => statement.not_principal = Some(principals(field)),
+            "Condition" => statement.condition = Some(conditions(field)),
+            _ => statement.unexpected_keys.push(key(field)),
+        }
+    }
+    statement
+}
+
+/// A scalar element as text; `span` is where a known value is reported.
+pub fn text_value(value: &Val, span: Span) -> Value<Box<str>> {
+    value.to_value(
+        span,
+        &|at| Value::unknown(UnknownReason::Unsupported("an omitted value"), at),
+        &as_text,
+    )
+}
+
+use crate::source::Span;
+
+/// Items of a string-or-list element. A lone string is located at key and value.
+pub fn elements(field: &Field) -> Elements {
+    let items = match &field.value.kind {
+        ValKind::List(items) => items
+            .iter()
+            .filter(|item| !item.is_absent())
+            .flat_map(list_item)
+            .collect(),
+        ValKind::Absent => Vec::new(),
+        _ => list_item_at(&field.value, field.span()),
+    };
+    Elements {
+        key_span: field.key_span,
+        span: field.span(),
+        items,
+    }
+}
+
+fn list_item(item: &Val) -> Vec<Value<Box<str>>> {
+    list_item_at(item, item.span)
+}
+
+fn list_item_at(item: &Val, span: Span) -> Vec<Value<Box<str>>> {
+    match &item.kind {
+        // A conditional choosing between lists contributes every item of both branches.
+        ValKind::Conditional {
+            when_true,
+            when_false,
+            ..
+        } if matches!(when_true.kind, ValKind::List(_))
+            || matches!(when_false.kind, ValKind::List(_)) =>
+        {
+            let mut out = list_item(when_true);
+            out.extend(list_item(when_false));
+            out
+        }
+        ValKind::List(items) => items.iter().flat_map(list_item).collect(),
+        _ => vec![text_value(item, span)],
+    }
+}
+
+fn principals(field: &Field) -> Principals {
+    let mut items = Vec::new();
+    match &field.value.kind {
+        ValKind::Object(types) => {
+            for principal_type in types {
+                let nested = elements(principal_type);
+                for value in nested.items {
+                    items.push(PrincipalItem {
+                        principal_type: Some(principal_type.key.clone()),
+                        value,
+                    });
+                }
+            }
+        }
+        _ => {
+            for value in elements(field).items {
+                items.push(PrincipalItem {
+                    principal_type: None,
+                    value,
+                });
+            }
+        }
+    }
+    Principals {
+        key_span: field.key_span,
+        span: field.span(),
+        items,
+    }
+}
+
+fn conditions(field: &Field) -> Conditions {
+    let entries = match &field.value.kind {
+        ValKind::Object(operators) => {
+            let mut entries = Vec::new();
+            for operator in operators {
+                for condition_key in operator.value.fields() {
+                    entries.push(ConditionEntry {
+                        operator: operator.key.clone(),
+                        key: condition_key.key.clone(),
+                        span: condition_key.span(),
+                        values: elements(condition_key).items,
+                    });
+                }
+            }
+            Some(entries)
+        }
+        _ => None,
+    };
+    Conditions {
+        key_span: field.key_span,
+        span: field.span(),
+        entries,
+    }
+}
+
+/// The kind of a raw policy file (RULES.md 2.6): bucket if every statement has a principal and
+/// every resource is an S3 ARN; resource if any has a principal; else identity.
+pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
+    let statements: Vec<&Statement> = document.statements.iter().collect();
+    let has_principal =
+        |s: &&Statement| s.principal.is_some() || s.not_principal.is_some();
+    if statements.is_empty() || !statements.iter().any(has_principal) {
+        return PolicyKind::Identity;
+    }
+    let s3_resource = |value: &Value<Box<str>>| {
+        value.known().is_some_and(|text| {
+            let mut fields = text.splitn(6, ':');
+            fields.next() == Some("arn") && fields.nth(1) == Some("s3") && text.contains(":::")
+        })
+    };
+    let all_bucket = statements.iter().all(|s| {
+        has_principal(s)
+            && s.resource
+                .as_ref()
+                .is_some_and(|r| !r.items.is_empty() && r.items.iter().all(s3_resource))
+    });
+    if all_bucket {
+        PolicyKind::Bucket
+    } else {
+        PolicyKind::Resource
+    }
+}

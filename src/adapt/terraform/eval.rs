@@ -1,0 +1,564 @@
+//! Evaluates Terraform expressions into located values (RULES.md 2.2): literals, templates,
+//! variables (tfvars, then default), locals, literal attributes of resources, a set of pure
+//! functions, and conditionals under the branch policy. Everything else is explicitly unknown.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::template::{Element, Template};
+
+use super::module::{Module, header_span};
+use crate::adapt::cloudformation::intrinsics::template_val;
+use crate::adapt::val::{Field, Segment, Val, ValKind, as_bool};
+use crate::model::UnknownReason;
+use crate::parse::limits::MAX_EVAL_DEPTH;
+use crate::source::{FileId, Span};
+
+/// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator.
+#[derive(Clone, Default)]
+pub struct Bindings {
+    names: Vec<(Box<str>, Val)>,
+}
+
+impl Bindings {
+    pub fn with(&self, name: &str, value: Val) -> Bindings {
+        let mut names = self.names.clone();
+        names.push((name.into(), value));
+        Bindings { names }
+    }
+
+    fn get(&self, name: &str) -> Option<&Val> {
+        self.names.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+}
+
+pub struct Evaluator<'a> {
+    pub module: &'a Module<'a>,
+    locals: RefCell<HashMap<&'a str, Option<Val>>>,
+    texts: HashMap<FileId, &'a str>,
+}
+
+fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
+    node.span()
+        .map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end))
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(module: &'a Module<'a>, texts: HashMap<FileId, &'a str>) -> Evaluator<'a> {
+        Evaluator {
+            module,
+            locals: RefCell::new(HashMap::new()),
+            texts,
+        }
+    }
+
+    /// The whole text of one of the module's files.
+    pub fn file_text(&self, file: FileId) -> &str {
+        self.texts.get(&file).copied().unwrap_or("")
+    }
+
+    /// Source text under a span, for conditions named in messages.
+    pub fn source(&self, span: Span) -> &str {
+        self.texts
+            .get(&span.file)
+            .and_then(|text| text.get(span.range()))
+            .unwrap_or("")
+    }
+
+    /// A block body as an object: attributes and nested blocks (repeated blocks repeat the key),
+    /// `dynamic` blocks expanded over their known collection.
+    pub fn body(&self, body: &Body, file: FileId, span: Span, bindings: &Bindings) -> Val {
+        self.body_at(body, file, span, bindings, 0)
+    }
+
+    fn body_at(&self, body: &Body, file: FileId, span: Span, bindings: &Bindings, depth: usize) -> Val {
+        let mut fields = Vec::new();
+        if depth > MAX_EVAL_DEPTH {
+            return Val::new(ValKind::Object(fields), span);
+        }
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attribute) => fields.push(Field {
+                    key: attribute.key.as_str().into(),
+                    key_span: span_of(file, &attribute.key),
+                    value: self.eval(&attribute.value, file, bindings),
+                    is_block: false,
+                }),
+                Structure::Block(block) if block.ident.as_str() == "dynamic" => {
+                    self.dynamic(block, file, bindings, depth, &mut fields);
+                }
+                Structure::Block(block) => {
+                    let block_span = span_of(file, block);
+                    fields.push(Field {
+                        key: block.ident.as_str().into(),
+                        key_span: header_span(file, block),
+                        value: self.body_at(&block.body, file, block_span, bindings, depth + 1),
+                        is_block: true,
+                    });
+                }
+            }
+        }
+        Val::new(ValKind::Object(fields), span)
+    }
+
+    fn dynamic(
+        &self,
+        block: &hcl_edit::structure::Block,
+        file: FileId,
+        bindings: &Bindings,
+        depth: usize,
+        fields: &mut Vec<Field>,
+    ) {
+        let Some(name) = block.labels.first().map(|l| l.as_str()) else {
+            return;
+        };
+        let Some(content) = block.body.get_blocks("content").next() else {
+            return;
+        };
+        let iterator = block
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| match &a.value {
+                Expression::Variable(v) => Some(v.as_str().to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_string());
+        let header = header_span(file, block);
+        let content_span = span_of(file, block);
+        let for_each = block
+            .body
+            .get_attribute("for_each")
+            .map(|a| self.eval(&a.value, file, bindings));
+        let elements: Vec<(Val, Val)> = match for_each.as_ref().map(|v| &v.kind) {
+            Some(ValKind::List(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (Val::new(ValKind::Number(i.to_string().into()), item.span), item.clone()))
+                .collect(),
+            Some(ValKind::Object(entries)) => entries
+                .iter()
+                .map(|f| (Val::new(ValKind::String(f.key.clone()), f.key_span), f.value.clone()))
+                .collect(),
+            _ => {
+                let reason = for_each
+                    .as_ref()
+                    .and_then(Val::unknown_reason)
+                    .unwrap_or(UnknownReason::Unsupported("a dynamic block's collection"));
+                vec![(
+                    Val::unknown(reason.clone(), header),
+                    Val::unknown(reason, header),
+                )]
+            }
+        };
+        for (key, value) in elements {
+            let iteration = Val::new(
+                ValKind::Object(vec![
+                    Field { key: "key".into(), key_span: key.span, value: key, is_block: false },
+                    Field { key: "value".into(), key_span: value.span, value, is_block: false },
+                ]),
+                header,
+            );
+            let scope = bindings.with(&iterator, iteration);
+            fields.push(Field {
+                key: name.into(),
+                key_span: header,
+                value: self.body_at(&content.body, file, content_span, &scope, depth + 1),
+                is_block: true,
+            });
+        }
+    }
+
+    pub fn eval(&self, expr: &Expression, file: FileId, bindings: &Bindings) -> Val {
+        self.eval_at(expr, file, bindings, 0)
+    }
+
+    fn eval_at(&self, expr: &Expression, file: FileId, bindings: &Bindings, depth: usize) -> Val {
+        let span = span_of(file, expr);
+        if depth > MAX_EVAL_DEPTH {
+            return Val::unknown(UnknownReason::Unsupported("a too deeply nested expression"), span);
+        }
+        let next = depth + 1;
+        match expr {
+            Expression::Null(_) => Val::new(ValKind::Null, span),
+            Expression::Bool(b) => Val::new(ValKind::Bool(*b.value()), span),
+            Expression::Number(n) => Val::new(ValKind::Number(n.value().to_string().into()), span),
+            Expression::String(s) => Val::new(ValKind::String(s.value().as_str().into()), span),
+            Expression::Array(array) => Val::new(
+                ValKind::List(array.iter().map(|e| self.eval_at(e, file, bindings, next)).collect()),
+                span,
+            ),
+            Expression::Object(object) => {
+                let fields = object
+                    .iter()
+                    .map(|(key, value)| {
+                        let key_span = span_of(file, key);
+                        let name: Box<str> = match key {
+                            hcl_edit::expr::ObjectKey::Ident(ident) => ident.as_str().into(),
+                            hcl_edit::expr::ObjectKey::Expression(expr) => {
+                                match self.eval_at(expr, file, bindings, next).scalar_text() {
+                                    Some(text) => text.into(),
+                                    None => self.source(key_span).into(),
+                                }
+                            }
+                        };
+                        Field {
+                            key: name,
+                            key_span,
+                            value: self.eval_at(value.expr(), file, bindings, next),
+                            is_block: false,
+                        }
+                    })
+                    .collect();
+                Val::new(ValKind::Object(fields), span)
+            }
+            Expression::StringTemplate(template) => {
+                self.template(template, file, bindings, span, next)
+            }
+            Expression::HeredocTemplate(heredoc) => {
+                self.template(&heredoc.template, file, bindings, span, next)
+            }
+            Expression::Parenthesis(inner) => {
+                Val { span, ..self.eval_at(inner.inner(), file, bindings, next) }
+            }
+            Expression::Variable(name) => match bindings.get(name.as_str()) {
+                Some(value) => relocate(value.clone(), span),
+                None => Val::unknown(UnknownReason::Reference(name.as_str().into()), span),
+            },
+            Expression::Conditional(cond) => {
+                let condition = self.eval_at(&cond.cond_expr, file, bindings, next);
+                let when_true = self.eval_at(&cond.true_expr, file, bindings, next);
+                let when_false = self.eval_at(&cond.false_expr, file, bindings, next);
+                match (is_literal(&cond.cond_expr), as_bool(&condition)) {
+                    (true, Some(true)) => when_true,
+                    (true, Some(false)) => when_false,
+                    _ => Val::new(
+                        ValKind::Conditional {
+                            condition: self.source(span_of(file, &cond.cond_expr)).trim().into(),
+                            when_true: Box::new(when_true),
+                            when_false: Box::new(when_false),
+                        },
+                        span,
+                    ),
+                }
+            }
+            Expression::FuncCall(call) => self.call(call, file, bindings, span, next),
+            Expression::Traversal(traversal) => self.traversal(traversal, file, bindings, span, next),
+            Expression::UnaryOp(op) => {
+                let value = self.eval_at(&op.expr, file, bindings, next);
+                match (op.operator.value(), &value.kind) {
+                    (UnaryOperator::Not, _) => match as_bool(&value) {
+                        Some(b) => Val::new(ValKind::Bool(!b), span),
+                        None => unknown_from(&value, span, "an operator"),
+                    },
+                    (UnaryOperator::Neg, ValKind::Number(n)) => {
+                        Val::new(ValKind::Number(format!("-{n}").into()), span)
+                    }
+                    (UnaryOperator::Neg, _) => unknown_from(&value, span, "an operator"),
+                }
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval_at(&op.lhs_expr, file, bindings, next);
+                let rhs = self.eval_at(&op.rhs_expr, file, bindings, next);
+                binary(*op.operator.value(), &lhs, &rhs, span)
+            }
+            Expression::ForExpr(_) => {
+                Val::unknown(UnknownReason::Unsupported("a `for` expression"), span)
+            }
+        }
+    }
+
+    fn template(&self, template: &Template, file: FileId, bindings: &Bindings, span: Span, depth: usize) -> Val {
+        // `"${x}"` is `x` itself, whatever its type.
+        if let Some(Element::Interpolation(only)) = template.as_single_element() {
+            return Val { span, ..self.eval_at(&only.expr, file, bindings, depth) };
+        }
+        let mut segments = Vec::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(text) => segments.push(Segment::Text(text.value().as_str().into())),
+                Element::Interpolation(interpolation) => {
+                    let value = self.eval_at(&interpolation.expr, file, bindings, depth);
+                    match value.scalar_text() {
+                        Some(text) => segments.push(Segment::Text(text.into())),
+                        None => segments.push(Segment::Unknown(
+                            value
+                                .unknown_reason()
+                                .unwrap_or(UnknownReason::Unsupported("a non-string interpolation")),
+                        )),
+                    }
+                }
+                Element::Directive(_) => {
+                    segments.push(Segment::Unknown(UnknownReason::Unsupported("a template directive")))
+                }
+            }
+        }
+        let mut val = template_val(merge_text(segments), span);
+        if let ValKind::Template(_) = val.kind {
+            val.defined_at = None;
+        }
+        val
+    }
+
+    fn traversal(
+        &self,
+        traversal: &hcl_edit::expr::Traversal,
+        file: FileId,
+        bindings: &Bindings,
+        span: Span,
+        depth: usize,
+    ) -> Val {
+        let Expression::Variable(root) = &traversal.expr else {
+            let base = self.eval_at(&traversal.expr, file, bindings, depth);
+            return self.walk(base, &traversal.operators, file, bindings, span, depth);
+        };
+        let root = root.as_str();
+        let names: Vec<Option<&str>> = traversal
+            .operators
+            .iter()
+            .map(|op| match op.value() {
+                TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
+                _ => None,
+            })
+            .collect();
+        let first = names.first().copied().flatten();
+        match root {
+            "var" | "local" => {
+                let Some(name) = first else {
+                    return Val::unknown(UnknownReason::Reference(root.into()), span);
+                };
+                let value = if root == "var" { self.variable(name, span) } else { self.local(name, span) };
+                let rest = traversal.operators.get(1..).unwrap_or(&[]);
+                self.walk(value, rest, file, bindings, span, depth)
+            }
+            "path" => Val::new(ValKind::String(".".into()), span),
+            "count" | "each" | "self" | "module" | "terraform" => match bindings.get(root) {
+                Some(value) => {
+                    let value = relocate(value.clone(), span);
+                    self.walk(value, &traversal.operators, file, bindings, span, depth)
+                }
+                None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
+            },
+            "data" => {
+                let (Some(Some(kind)), Some(Some(name))) = (names.first(), names.get(1)) else {
+                    return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
+                };
+                let attribute = names.get(2).copied().flatten().unwrap_or("");
+                if self.module.data_source(kind, name).is_some() && *kind == "aws_iam_policy_document" {
+                    return Val::new(
+                        ValKind::Link {
+                            target: format!("data.{kind}.{name}").into(),
+                            attribute: attribute.into(),
+                        },
+                        span,
+                    );
+                }
+                Val::unknown(UnknownReason::Reference(self.source(span).into()), span)
+            }
+            resource_type => self.resource_attribute(resource_type, traversal, span),
+        }
+    }
+
+    /// `type.name.attr` (with any `[index]` after the name): a literal attribute of a resource in
+    /// the module, or a link to it.
+    fn resource_attribute(&self, resource_type: &str, traversal: &hcl_edit::expr::Traversal, span: Span) -> Val {
+        let mut attrs = traversal.operators.iter().filter_map(|op| match op.value() {
+            TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
+            _ => None,
+        });
+        let (Some(name), attribute) = (attrs.next(), attrs.next()) else {
+            return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
+        };
+        let Some(target) = self.module.resource(resource_type, name) else {
+            return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
+        };
+        let attribute = attribute.unwrap_or("");
+        if let Some(attr) = target.block.body.get_attribute(attribute)
+            && is_literal(&attr.value)
+        {
+            let value = self.eval(&attr.value, target.file, &Bindings::default());
+            if value.scalar_text().is_some() {
+                return relocate(value, span);
+            }
+        }
+        Val::new(
+            ValKind::Link {
+                target: format!("{resource_type}.{name}").into(),
+                attribute: attribute.into(),
+            },
+            span,
+        )
+    }
+
+    fn walk(
+        &self,
+        mut value: Val,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        file: FileId,
+        bindings: &Bindings,
+        span: Span,
+        depth: usize,
+    ) -> Val {
+        for op in operators {
+            if value.unknown_reason().is_some() {
+                return Val { span, ..value };
+            }
+            let next = match op.value() {
+                TraversalOperator::GetAttr(ident) => value.get(ident.as_str()).cloned(),
+                TraversalOperator::Index(index) => {
+                    let index = self.eval_at(index, file, bindings, depth + 1);
+                    match (&value.kind, crate::adapt::val::as_integer(&index), index.scalar_text()) {
+                        (ValKind::List(items), Some(i), _) => usize::try_from(i).ok().and_then(|i| items.get(i)).cloned(),
+                        (ValKind::Object(_), _, Some(key)) => value.get(&key).cloned(),
+                        _ => None,
+                    }
+                }
+                TraversalOperator::LegacyIndex(i) => match &value.kind {
+                    ValKind::List(items) => usize::try_from(*i.value()).ok().and_then(|i| items.get(i)).cloned(),
+                    _ => None,
+                },
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
+            };
+            value = match next {
+                Some(next) => next,
+                None => return Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
+            };
+        }
+        value
+    }
+
+    /// `var.name`: tfvars, then the default, else unknown. Located at the use site.
+    pub fn variable(&self, name: &str, use_site: Span) -> Val {
+        match self.module.variables.get(name) {
+            Some(located) => {
+                let value = self.eval(located.item, located.file, &Bindings::default());
+                relocate(value, use_site)
+            }
+            None => Val::unknown(UnknownReason::Variable(name.into()), use_site),
+        }
+    }
+
+    fn local(&self, name: &str, use_site: Span) -> Val {
+        let Some(located) = self.module.locals.get(name).copied() else {
+            return Val::unknown(UnknownReason::Reference(format!("local.{name}").into()), use_site);
+        };
+        let key: &'a str = match self.module.locals.get_key_value(name) {
+            Some((key, _)) => key,
+            None => return Val::unknown(UnknownReason::Reference(format!("local.{name}").into()), use_site),
+        };
+        if let Some(cached) = self.locals.borrow().get(key) {
+            return match cached {
+                Some(value) => relocate(value.clone(), use_site),
+                None => Val::unknown(UnknownReason::Unsupported("a local that refers to itself"), use_site),
+            };
+        }
+        self.locals.borrow_mut().insert(key, None);
+        let value = self.eval(located.item, located.file, &Bindings::default());
+        self.locals.borrow_mut().insert(key, Some(value.clone()));
+        relocate(value, use_site)
+    }
+
+    fn call(
+        &self,
+        call: &hcl_edit::expr::FuncCall,
+        file: FileId,
+        bindings: &Bindings,
+        span: Span,
+        depth: usize,
+    ) -> Val {
+        let name = call.name.name.as_str();
+        let args: Vec<Val> = call.args.iter().map(|a| self.eval_at(a, file, bindings, depth)).collect();
+        super::functions::call(name, args, span)
+    }
+}
+
+/// Moves a value defined elsewhere to its use site, keeping where each part was written.
+pub fn relocate(mut value: Val, use_site: Span) -> Val {
+    let mut stack = vec![&mut value];
+    while let Some(val) = stack.pop() {
+        if val.span != use_site {
+            val.defined_at = val.defined_at.or(Some(val.span));
+            val.span = use_site;
+        }
+        match &mut val.kind {
+            ValKind::List(items) => stack.extend(items.iter_mut()),
+            ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
+            ValKind::Conditional { when_true, when_false, .. } => {
+                stack.push(when_true);
+                stack.push(when_false);
+            }
+            _ => {}
+        }
+    }
+    value
+}
+
+fn merge_text(segments: Vec<Segment>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
+    for segment in segments {
+        match (out.last_mut(), segment) {
+            (Some(Segment::Text(last)), Segment::Text(text)) => {
+                *last = format!("{last}{text}").into();
+            }
+            (_, segment) => out.push(segment),
+        }
+    }
+    out
+}
+
+/// An expression made of literals and operators only: no variable or reference anywhere.
+pub fn is_literal(expr: &Expression) -> bool {
+    let mut stack = vec![expr];
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Array(array) => stack.extend(array.iter()),
+            Expression::Object(object) => stack.extend(object.iter().map(|(_, v)| v.expr())),
+            Expression::Parenthesis(inner) => stack.push(inner.inner()),
+            Expression::UnaryOp(op) => stack.push(&op.expr),
+            Expression::BinaryOp(op) => {
+                stack.push(&op.lhs_expr);
+                stack.push(&op.rhs_expr);
+            }
+            Expression::StringTemplate(template) => {
+                if template.iter().any(|e| !e.is_literal()) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn unknown_from(value: &Val, span: Span, what: &'static str) -> Val {
+    Val::unknown(value.unknown_reason().unwrap_or(UnknownReason::Unsupported(what)), span)
+}
+
+fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Val {
+    use BinaryOperator as B;
+    let bool_of = |b: bool| Val::new(ValKind::Bool(b), span);
+    match op {
+        B::Eq | B::NotEq => match (lhs.scalar_text(), rhs.scalar_text()) {
+            (Some(a), Some(b)) => bool_of((a == b) == (op == B::Eq)),
+            _ => unknown_from(if lhs.unknown_reason().is_some() { lhs } else { rhs }, span, "a comparison"),
+        },
+        B::And | B::Or => match (as_bool(lhs), as_bool(rhs)) {
+            (Some(a), Some(b)) => bool_of(if op == B::And { a && b } else { a || b }),
+            (Some(false), None) | (None, Some(false)) if op == B::And => bool_of(false),
+            (Some(true), None) | (None, Some(true)) if op == B::Or => bool_of(true),
+            _ => unknown_from(if as_bool(lhs).is_none() { lhs } else { rhs }, span, "a boolean operator"),
+        },
+        _ => unknown_from(
+            if lhs.unknown_reason().is_some() { lhs } else { rhs },
+            span,
+            "an arithmetic or comparison operator",
+        ),
+    }
+}
+
+/// The span of an expression in `file`.
+pub fn span_of_expr(file: FileId, expr: &Expression) -> Span {
+    span_of(file, expr)
+}

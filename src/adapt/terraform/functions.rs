@@ -1,0 +1,154 @@
+//! The pure Terraform functions real configurations use inside security-relevant values.
+//! Any other function is unknown, never an error.
+
+use crate::adapt::val::{Segment, Val, ValKind, as_integer};
+use crate::adapt::cloudformation::intrinsics::template_val;
+use crate::model::UnknownReason;
+use crate::source::Span;
+
+pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
+    let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
+    // An unknown argument makes the result unknown, except where a function picks among them.
+    if !matches!(name, "try" | "coalesce" | "concat" | "merge" | "flatten" | "tolist" | "toset" | "jsonencode")
+        && let Some(reason) = args.iter().find_map(Val::unknown_reason)
+    {
+        return Val::unknown(reason, span);
+    }
+    let mut args = args.into_iter();
+    match name {
+        "jsonencode" | "tolist" | "toset" | "tomap" | "tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive" => {
+            args.next().map_or_else(unknown, |v| Val { span, ..v })
+        }
+        "concat" => {
+            let mut items = Vec::new();
+            for arg in args {
+                match arg.kind {
+                    ValKind::List(inner) => items.extend(inner),
+                    _ => items.push(unknown_of(&arg, arg.span)),
+                }
+            }
+            Val::new(ValKind::List(items), span)
+        }
+        "flatten" => {
+            let mut items = Vec::new();
+            let mut pending: Vec<Val> = args.rev().collect();
+            while let Some(arg) = pending.pop() {
+                match arg.kind {
+                    ValKind::List(inner) => pending.extend(inner.into_iter().rev()),
+                    _ => items.push(arg),
+                }
+            }
+            Val::new(ValKind::List(items), span)
+        }
+        "merge" => {
+            let mut fields: Vec<crate::adapt::val::Field> = Vec::new();
+            for arg in args {
+                match arg.kind {
+                    ValKind::Object(more) => {
+                        for field in more {
+                            fields.retain(|f| f.key != field.key);
+                            fields.push(field);
+                        }
+                    }
+                    _ => return unknown(),
+                }
+            }
+            Val::new(ValKind::Object(fields), span)
+        }
+        "lookup" => {
+            let (Some(map), Some(key)) = (args.next(), args.next()) else {
+                return unknown();
+            };
+            let default = args.next();
+            match key.scalar_text().and_then(|k| map.get(&k).cloned()) {
+                Some(found) => found,
+                None => default.unwrap_or_else(unknown),
+            }
+        }
+        "element" => {
+            let (Some(list), Some(index)) = (args.next(), args.next()) else {
+                return unknown();
+            };
+            match (&list.kind, as_integer(&index)) {
+                (ValKind::List(items), Some(i)) if !items.is_empty() => {
+                    let at = usize::try_from(i.rem_euclid(items.len() as i64)).unwrap_or(0);
+                    items.get(at).cloned().unwrap_or_else(unknown)
+                }
+                _ => unknown(),
+            }
+        }
+        "coalesce" | "try" => {
+            for arg in args {
+                if arg.unknown_reason().is_some() {
+                    return unknown_of(&arg, span);
+                }
+                let empty = matches!(&arg.kind, ValKind::Null)
+                    || (name == "coalesce" && matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
+                if !empty {
+                    return arg;
+                }
+            }
+            unknown()
+        }
+        "lower" | "upper" => match args.next().and_then(|a| a.scalar_text()) {
+            Some(text) => {
+                let text = if name == "lower" { text.to_lowercase() } else { text.to_uppercase() };
+                Val::new(ValKind::String(text.into()), span)
+            }
+            None => unknown(),
+        },
+        "join" => {
+            let (Some(separator), Some(list)) = (args.next().and_then(|a| a.scalar_text()), args.next()) else {
+                return unknown();
+            };
+            let ValKind::List(items) = &list.kind else {
+                return unknown();
+            };
+            let mut parts = Vec::new();
+            for item in items {
+                match item.scalar_text() {
+                    Some(text) => parts.push(text),
+                    None => return unknown_of(item, span),
+                }
+            }
+            Val::new(ValKind::String(parts.join(&separator).into()), span)
+        }
+        "format" => {
+            let Some(format) = args.next().and_then(|a| a.scalar_text()) else {
+                return unknown();
+            };
+            let mut values = args;
+            let mut segments = Vec::new();
+            let mut chars = format.chars().peekable();
+            let mut text = String::new();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    text.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('%') => text.push('%'),
+                    Some('s' | 'd' | 'v' | 'q' | 't') => match values.next().and_then(|v| v.scalar_text()) {
+                        Some(value) => text.push_str(&value),
+                        None => {
+                            segments.push(Segment::Text(std::mem::take(&mut text).into()));
+                            segments.push(Segment::Unknown(UnknownReason::Function(name.into())));
+                        }
+                    },
+                    _ => return unknown(),
+                }
+            }
+            segments.push(Segment::Text(text.into()));
+            segments.retain(|s| !matches!(s, Segment::Text(t) if t.is_empty()));
+            template_val(segments, span)
+        }
+        _ => unknown(),
+    }
+}
+
+fn unknown_of(value: &Val, span: Span) -> Val {
+    Val::unknown(
+        value.unknown_reason().unwrap_or(UnknownReason::Unsupported("a value")),
+        span,
+    )
+}

@@ -1,0 +1,301 @@
+//! IAM policies declared in Terraform: policy resources, role inline and trust policies, and
+//! `aws_iam_policy_document` data sources, linted once with their consumers as labels.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::expr::Expression;
+
+use super::Resource;
+use super::eval::{Bindings, Evaluator, span_of_expr};
+use super::module::BlockRef;
+use crate::adapt::policy::{elements, policy_document, text_value};
+use crate::adapt::val::{Field, Val, ValKind};
+use crate::model::iam::{
+    ConditionEntry, Conditions, PolicyDocument, PolicyKind, PrincipalItem, Principals, Statement,
+    Statements,
+};
+use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
+use crate::source::Span;
+
+/// Uses of `data.aws_iam_policy_document.X.json`, collected while adapting resources.
+#[derive(Default)]
+pub struct DataDocuments {
+    consumers: BTreeMap<Box<str>, Vec<(PolicyKind, Span, ResourceRef)>>,
+}
+
+pub fn resource(resource: &Resource, evaluator: &Evaluator, documents: &mut DataDocuments, model: &mut Model) {
+    let body = &resource.block.block.body;
+    let kind = match resource.resource_type() {
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+            Some(("policy", PolicyKind::Identity))
+        }
+        "aws_ssoadmin_permission_set_inline_policy" => Some(("inline_policy", PolicyKind::Identity)),
+        "aws_s3_bucket_policy" | "aws_s3_bucket" => Some(("policy", PolicyKind::Bucket)),
+        "aws_iam_role" => {
+            if let Some(attribute) = body.get_attribute("assume_role_policy") {
+                add(resource, &attribute.value, PolicyKind::Trust, evaluator, documents, model);
+            }
+            for block in body.get_blocks("inline_policy") {
+                if let Some(attribute) = block.body.get_attribute("policy") {
+                    add(resource, &attribute.value, PolicyKind::Identity, evaluator, documents, model);
+                }
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some((key, kind)) = kind
+        && let Some(attribute) = body.get_attribute(key)
+    {
+        add(resource, &attribute.value, kind, evaluator, documents, model);
+    }
+}
+
+fn add(
+    resource: &Resource,
+    expr: &Expression,
+    kind: PolicyKind,
+    evaluator: &Evaluator,
+    documents: &mut DataDocuments,
+    model: &mut Model,
+) {
+    let file = resource.block.file;
+    let owner = &resource.reference;
+    let value = match super::json_string::document(expr, file, evaluator.file_text(file), evaluator) {
+        Some(Ok(value)) => value,
+        Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
+        None => evaluator.eval(expr, file, &Bindings::default()),
+    };
+    if let ValKind::Link { target, .. } = &value.kind
+        && target.starts_with("data.aws_iam_policy_document.")
+    {
+        documents
+            .consumers
+            .entry(target.clone())
+            .or_default()
+            .push((kind, value.span, owner.clone()));
+        return;
+    }
+    let value = match &value.kind {
+        ValKind::String(json) => parse_relocated(json, value.span, value.defined_at),
+        _ => value,
+    };
+    model.iam.policies.push(policy_document(&value, owner, kind));
+}
+
+/// JSON text that came from a variable or local: parsed, every span at the use site.
+fn parse_relocated(json: &str, use_site: Span, defined_at: Option<Span>) -> Val {
+    let map = crate::adapt::embedded::OffsetMap::Whole(use_site);
+    let parsed = crate::adapt::embedded::parse_mapped_json(json, use_site.file, &map);
+    match parsed.root {
+        Some(root) if parsed.errors.is_empty() => {
+            let mut value = crate::adapt::val::from_node(&root);
+            if defined_at.is_some() {
+                value = super::eval::relocate(value, use_site);
+            }
+            value
+        }
+        _ => Val::unknown(UnknownReason::Unsupported("a policy string that is not valid JSON"), use_site),
+    }
+}
+
+impl DataDocuments {
+    /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
+    pub fn finish(self, evaluator: &Evaluator, model: &mut Model) {
+        for data in &evaluator.module.data {
+            if data.resource_type != "aws_iam_policy_document" {
+                continue;
+            }
+            let target = format!("data.aws_iam_policy_document.{}", data.name);
+            let consumers = self.consumers.get(target.as_str()).map_or(&[][..], Vec::as_slice);
+            let mut document = data_document(*data, evaluator, 0);
+            document.kind = consumers
+                .iter()
+                .map(|(kind, _, _)| *kind)
+                .max_by_key(|kind| match kind {
+                    PolicyKind::Bucket => 3,
+                    PolicyKind::Trust => 2,
+                    PolicyKind::Identity => 1,
+                    PolicyKind::Resource => 0,
+                })
+                .unwrap_or_else(|| {
+                    let has_principal = document
+                        .statements
+                        .iter()
+                        .any(|s| s.principal.is_some() || s.not_principal.is_some());
+                    if has_principal { PolicyKind::Resource } else { PolicyKind::Identity }
+                });
+            document.consumers = consumers.iter().map(|(_, span, _)| *span).collect();
+            document.attached_to = consumers.iter().map(|(_, _, owner)| owner.clone()).collect();
+            model.iam.policies.push(document);
+        }
+    }
+}
+
+const MAX_DOCUMENT_DEPTH: usize = 8;
+
+/// A data source's statements: source documents, then its own statements replacing the same
+/// `sid`, then override documents replacing the same `sid` or appended (RULES.md 2.6).
+fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyDocument {
+    let header = data.header();
+    let owner = ResourceRef {
+        address: format!("data.aws_iam_policy_document.{}", data.name).into(),
+        format: Format::Terraform,
+        span: header,
+    };
+    let body = evaluator.body(&data.block.body, data.file, header, &Bindings::default());
+    let mut statements: Vec<Statement> = Vec::new();
+    for key in ["source_policy_documents", "source_json"] {
+        for statement in imported(&body, key, data, evaluator, depth) {
+            merge(&mut statements, statement);
+        }
+    }
+    for block in body.blocks("statement") {
+        merge(&mut statements, data_statement(block));
+    }
+    for key in ["override_policy_documents", "override_json"] {
+        for statement in imported(&body, key, data, evaluator, depth) {
+            merge(&mut statements, statement);
+        }
+    }
+    PolicyDocument {
+        owner,
+        kind: PolicyKind::Identity,
+        span: header,
+        version: None,
+        unexpected_keys: Vec::new(),
+        statements: Statements::List(statements),
+        consumers: Vec::new(),
+        attached_to: Vec::new(),
+        from_data_source: true,
+    }
+}
+
+fn sid_of(statement: &Statement) -> Option<&str> {
+    statement.sid.as_ref().and_then(|sid| sid.known()).map(|s| &**s).filter(|s| !s.is_empty())
+}
+
+fn merge(statements: &mut Vec<Statement>, statement: Statement) {
+    if let Some(sid) = sid_of(&statement)
+        && let Some(existing) = statements.iter_mut().find(|s| sid_of(s) == Some(sid))
+    {
+        *existing = statement;
+        return;
+    }
+    statements.push(statement);
+}
+
+/// Statements of documents listed under `key`: other data sources or JSON strings.
+fn imported(body: &Val, key: &str, data: BlockRef, evaluator: &Evaluator, depth: usize) -> Vec<Statement> {
+    let Some(value) = body.get(key) else { return Vec::new() };
+    let mut out = Vec::new();
+    for item in value.items() {
+        match &item.kind {
+            ValKind::Link { target, .. } if depth < MAX_DOCUMENT_DEPTH => {
+                let name = target.strip_prefix("data.aws_iam_policy_document.").unwrap_or("");
+                if let Some(source) = evaluator.module.data_source("aws_iam_policy_document", name) {
+                    out.extend(data_document(source, evaluator, depth + 1).statements.iter().cloned());
+                }
+            }
+            ValKind::String(json) => {
+                let value = parse_relocated(json, item.span, item.defined_at.or(Some(item.span)));
+                let owner = ResourceRef {
+                    address: format!("data.aws_iam_policy_document.{}", data.name).into(),
+                    format: Format::Terraform,
+                    span: data.header(),
+                };
+                let document = policy_document(&value, &owner, PolicyKind::Identity);
+                out.extend(document.statements.iter().cloned());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One `statement` block; `effect` defaults to Allow here only.
+fn data_statement(block: &Val) -> Statement {
+    let mut statement = Statement::empty(block.span);
+    for field in block.fields() {
+        let span = field.span();
+        match &*field.key {
+            "sid" => statement.sid = Some(text_value(&field.value, span)),
+            "effect" => statement.effect = Some(text_value(&field.value, span)),
+            "actions" => statement.action = Some(elements(&policy_variables(field))),
+            "not_actions" => statement.not_action = Some(elements(&policy_variables(field))),
+            "resources" => statement.resource = Some(elements(&policy_variables(field))),
+            "not_resources" => statement.not_resource = Some(elements(&policy_variables(field))),
+            _ => {}
+        }
+    }
+    if statement.effect.is_none() {
+        statement.effect = Some(Value::aws_default("Allow".into(), block.span));
+    }
+    statement.principal = principals(block, "principals");
+    statement.not_principal = principals(block, "not_principals");
+    statement.condition = conditions(block);
+    statement
+}
+
+/// `&{aws:username}` is how the data source writes the policy variable `${aws:username}`.
+fn policy_variables(field: &Field) -> Field {
+    let mut field = field.clone();
+    let mut stack = vec![&mut field.value];
+    while let Some(value) = stack.pop() {
+        match &mut value.kind {
+            ValKind::String(text) if text.contains("&{") => *text = text.replace("&{", "${").into(),
+            ValKind::List(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    field
+}
+
+fn principals(block: &Val, key: &str) -> Option<Principals> {
+    let blocks: Vec<&Field> = block.fields().iter().filter(|f| &*f.key == key).collect();
+    let first = blocks.first()?;
+    let mut span = first.span();
+    let mut items = Vec::new();
+    for field in &blocks {
+        span = span.cover(field.span());
+        let principal_type = field.value.get("type").and_then(Val::as_str);
+        let Some(identifiers) = field.value.field("identifiers") else { continue };
+        for value in elements(identifiers).items {
+            items.push(PrincipalItem {
+                principal_type: principal_type.filter(|t| *t != "*").map(Into::into),
+                value,
+            });
+        }
+    }
+    Some(Principals {
+        key_span: first.key_span,
+        span,
+        items,
+    })
+}
+
+fn conditions(block: &Val) -> Option<Conditions> {
+    let blocks: Vec<&Field> = block.fields().iter().filter(|f| &*f.key == "condition").collect();
+    let first = blocks.first()?;
+    let mut span = first.span();
+    let mut entries = Vec::new();
+    for field in &blocks {
+        span = span.cover(field.span());
+        let text = |key: &str| field.value.get(key).and_then(|v| v.scalar_text());
+        let (Some(operator), Some(key)) = (text("test"), text("variable")) else {
+            return Some(Conditions { key_span: first.key_span, span, entries: None });
+        };
+        let values = field.value.field("values").map(|v| elements(v).items).unwrap_or_default();
+        entries.push(ConditionEntry {
+            operator: operator.into(),
+            key: key.into(),
+            span: field.span(),
+            values,
+        });
+    }
+    Some(Conditions {
+        key_span: first.key_span,
+        span,
+        entries: Some(entries),
+    })
+}

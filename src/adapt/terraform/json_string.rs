@@ -1,0 +1,182 @@
+//! JSON written in a Terraform string or heredoc (RULES.md 2.6): parsed with spans mapped back
+//! into the `.tf` file. An interpolation inside a JSON string makes that string a template; one
+//! outside strings becomes an unknown value; a template directive makes the document unknown.
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::template::{Element, Template};
+
+use super::eval::{Bindings, Evaluator};
+use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
+use crate::adapt::val::{Field, Segment, Val, ValKind};
+use crate::model::UnknownReason;
+use crate::parse::{Node, NodeKind};
+use crate::source::{FileId, Span};
+
+/// Stands for an interpolation whose value is not known, inside the JSON text.
+const UNKNOWN_MARK: char = '\u{E000}';
+
+/// The JSON document in a string expression, or `None` when `expr` is not a string literal,
+/// template or heredoc.
+pub fn document(
+    expr: &Expression,
+    file: FileId,
+    text: &str,
+    evaluator: &Evaluator,
+) -> Option<Result<Val, UnknownReason>> {
+    let literal = super::eval::span_of_expr(file, expr);
+    let built = match expr {
+        Expression::String(string) => {
+            let decoded = string.value().as_str();
+            let raw = text.get(literal.range()).unwrap_or("");
+            Ok((decoded.to_string(), OffsetMap::align(decoded, raw, literal.start, literal)))
+        }
+        Expression::StringTemplate(template) => build(template, file, text, literal, evaluator),
+        Expression::HeredocTemplate(heredoc) => build(&heredoc.template, file, text, literal, evaluator),
+        _ => return None,
+    };
+    Some(built.and_then(|(json, map)| {
+        let parsed = parse_mapped_json(&json, file, &map);
+        match parsed.root {
+            Some(root) if parsed.errors.is_empty() => Ok(with_unknowns(&root)),
+            _ => Err(UnknownReason::Unsupported("a policy string that is not valid JSON")),
+        }
+    }))
+}
+
+/// The JSON text of a template with a byte-by-byte map into the host file.
+fn build(
+    template: &Template,
+    file: FileId,
+    host: &str,
+    literal: Span,
+    evaluator: &Evaluator,
+) -> Result<(String, OffsetMap), UnknownReason> {
+    let mut json = String::new();
+    let mut table: Vec<u32> = Vec::new();
+    let mut scanner = JsonStrings::default();
+    let mut end = literal.start;
+    for element in template.iter() {
+        match element {
+            Element::Literal(text) => {
+                let decoded = text.value().as_str();
+                let Some(range) = text.span() else {
+                    return Ok(whole(template, literal));
+                };
+                let raw = host.get(range.clone()).unwrap_or("");
+                let here = Span::new(file, range.start, range.end);
+                match OffsetMap::align(decoded, raw, range.start as u32, here) {
+                    OffsetMap::Shift(base) => table.extend((0..decoded.len() as u32).map(|i| base + i)),
+                    OffsetMap::Table(mut mapped) => {
+                        mapped.pop();
+                        table.extend(mapped);
+                    }
+                    OffsetMap::Whole(_) => return Ok(whole(template, literal)),
+                }
+                json.push_str(decoded);
+                scanner.feed(decoded);
+                end = range.end as u32;
+            }
+            Element::Interpolation(interpolation) => {
+                let range = interpolation.span().unwrap_or(0..0);
+                let value = evaluator.eval(&interpolation.expr, file, &Bindings::default());
+                let inserted = match (scanner.in_string, value.scalar_text()) {
+                    (true, Some(text)) => escape_json(&text),
+                    (true, None) => UNKNOWN_MARK.to_string(),
+                    (false, _) => format!("\"{UNKNOWN_MARK}\""),
+                };
+                table.extend(std::iter::repeat_n(range.start as u32, inserted.len()));
+                json.push_str(&inserted);
+                end = range.end as u32;
+            }
+            Element::Directive(_) => {
+                return Err(UnknownReason::Unsupported("a template directive"));
+            }
+        }
+    }
+    table.push(end);
+    Ok((json, OffsetMap::Table(table)))
+}
+
+/// The template's literal text, every span at the literal (escapes prevent exact mapping).
+fn whole(template: &Template, literal: Span) -> (String, OffsetMap) {
+    let mut json = String::new();
+    for element in template.iter() {
+        match element {
+            Element::Literal(text) => json.push_str(text.value()),
+            Element::Interpolation(_) | Element::Directive(_) => {
+                json.push_str(&format!("\"{UNKNOWN_MARK}\""));
+            }
+        }
+    }
+    (json, OffsetMap::Whole(literal))
+}
+
+fn escape_json(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("").to_string()
+}
+
+/// Tracks whether the JSON text seen so far ends inside a string.
+#[derive(Default)]
+struct JsonStrings {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonStrings {
+    fn feed(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if self.in_string {
+                match byte {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+            } else if byte == b'"' {
+                self.in_string = true;
+            }
+        }
+    }
+}
+
+/// Converts the parsed JSON, turning marked strings into unknowns and templates.
+fn with_unknowns(node: &Node) -> Val {
+    let kind = match &node.kind {
+        NodeKind::Null => ValKind::Null,
+        NodeKind::Bool(flag) => ValKind::Bool(*flag),
+        NodeKind::Number(text) => ValKind::Number(text.clone()),
+        NodeKind::String(text) if text.contains(UNKNOWN_MARK) => {
+            let reason = || UnknownReason::Unsupported("an interpolated value");
+            if text.chars().all(|c| c == UNKNOWN_MARK) {
+                ValKind::Unknown(reason())
+            } else {
+                let mut segments = Vec::new();
+                for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
+                    if at > 0 {
+                        segments.push(Segment::Unknown(reason()));
+                    }
+                    if !part.is_empty() {
+                        segments.push(Segment::Text(part.into()));
+                    }
+                }
+                ValKind::Template(segments)
+            }
+        }
+        NodeKind::String(text) => ValKind::String(text.clone()),
+        NodeKind::Seq(items) => ValKind::List(items.iter().map(with_unknowns).collect()),
+        NodeKind::Map(entries) => ValKind::Object(
+            entries
+                .iter()
+                .map(|entry| Field {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span,
+                    value: with_unknowns(&entry.value),
+                    is_block: false,
+                })
+                .collect(),
+        ),
+    };
+    Val::new(kind, node.span)
+}

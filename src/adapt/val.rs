@@ -1,0 +1,321 @@
+//! A resolved, located value tree: what an attribute or property evaluates to, with unknowns and
+//! conditionals kept explicit. Terraform and CloudFormation adapters both produce it, so every
+//! service adapter reads one shape whatever the format.
+
+use crate::model::{Origin, UnknownReason, Value};
+use crate::parse::{Node, NodeKind};
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Val {
+    pub kind: ValKind,
+    pub span: Span,
+    /// Where a variable, local or parameter value was written, when `span` is its use site.
+    pub defined_at: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValKind {
+    Null,
+    Bool(bool),
+    /// A number as written.
+    Number(Box<str>),
+    String(Box<str>),
+    /// A string with parts not known offline; the literal parts are kept.
+    Template(Vec<Segment>),
+    List(Vec<Val>),
+    Object(Vec<Field>),
+    Unknown(UnknownReason),
+    /// `Ref: AWS::NoValue`: as if the property were not written.
+    Absent,
+    Conditional {
+        condition: Box<str>,
+        when_true: Box<Val>,
+        when_false: Box<Val>,
+    },
+    /// A reference to a resource of the same unit (`aws_s3_bucket.b.id`, `Ref: Bucket`).
+    Link { target: Box<str>, attribute: Box<str> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    Text(Box<str>),
+    Unknown(UnknownReason),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub key: Box<str>,
+    /// The key, or a nested block's header (type and labels).
+    pub key_span: Span,
+    pub value: Val,
+    /// A Terraform nested block rather than an attribute.
+    pub is_block: bool,
+}
+
+impl Field {
+    /// Key and value: the span of a scalar attribute, or the whole nested block.
+    pub fn span(&self) -> Span {
+        self.key_span.cover(self.value.span)
+    }
+}
+
+impl Val {
+    pub fn new(kind: ValKind, span: Span) -> Val {
+        Val {
+            kind,
+            span,
+            defined_at: None,
+        }
+    }
+
+    pub fn unknown(reason: UnknownReason, span: Span) -> Val {
+        Val::new(ValKind::Unknown(reason), span)
+    }
+
+    pub fn fields(&self) -> &[Field] {
+        match &self.kind {
+            ValKind::Object(fields) => fields,
+            _ => &[],
+        }
+    }
+
+    /// The last field named `key` (attributes are unique; the last duplicate wins).
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields().iter().rev().find(|field| &*field.key == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.field(key).map(|field| &field.value)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValKind::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Nested blocks named `key`, plus the elements of an attribute `key = [{...}]`, in order.
+    pub fn blocks<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Val> + 'a {
+        self.fields()
+            .iter()
+            .filter(move |field| &*field.key == key)
+            .flat_map(|field| match &field.value.kind {
+                ValKind::List(items) if !field.is_block => items.iter().collect::<Vec<_>>(),
+                _ => vec![&field.value],
+            })
+    }
+
+    /// List elements, or the value itself when it is a single item; `Absent` yields nothing.
+    pub fn items(&self) -> Vec<&Val> {
+        match &self.kind {
+            ValKind::List(items) => items.iter().filter(|item| !item.is_absent()).collect(),
+            ValKind::Absent => Vec::new(),
+            _ => vec![self],
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self.kind, ValKind::Absent)
+    }
+
+    /// The value as known text when it is a plain string, number or boolean.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            ValKind::String(text) => Some(text.to_string()),
+            ValKind::Number(text) => Some(text.to_string()),
+            ValKind::Bool(flag) => Some(flag.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Unknown reason for values that are not plain data, or `None` for known data.
+    pub fn unknown_reason(&self) -> Option<UnknownReason> {
+        match &self.kind {
+            ValKind::Unknown(reason) => Some(reason.clone()),
+            ValKind::Link { target, attribute } => {
+                Some(UnknownReason::Reference(format!("{target}.{attribute}").into()))
+            }
+            ValKind::Template(segments) => Some(
+                segments
+                    .iter()
+                    .find_map(|segment| match segment {
+                        Segment::Unknown(reason) => Some(reason.clone()),
+                        Segment::Text(_) => None,
+                    })
+                    .unwrap_or(UnknownReason::Unsupported("string template")),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Converts this value with `convert`, keeping conditionals and unknowns as such. `span_of`
+    /// gives the span of a known scalar; `absent` is the value an omitted property takes.
+    pub fn to_value<T>(
+        &self,
+        span: Span,
+        absent: &dyn Fn(Span) -> Value<T>,
+        convert: &dyn Fn(&Val) -> Option<T>,
+    ) -> Value<T> {
+        match &self.kind {
+            ValKind::Conditional {
+                condition,
+                when_true,
+                when_false,
+            } => Value::Conditional {
+                condition: condition.clone(),
+                when_true: Box::new(when_true.to_value(when_true.span, absent, convert)),
+                when_false: Box::new(when_false.to_value(when_false.span, absent, convert)),
+            },
+            ValKind::Absent => absent(self.span),
+            _ => {
+                if let Some(reason) = self.unknown_reason() {
+                    return Value::Unknown { reason, span };
+                }
+                match convert(self) {
+                    Some(value) => Value::Known {
+                        value,
+                        origin: Origin::Explicit {
+                            defined_at: self.defined_at,
+                        },
+                        span,
+                    },
+                    None => Value::Unknown {
+                        reason: UnknownReason::Unsupported("a value of an unexpected type"),
+                        span,
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// Reads a field as a typed value: omitted → the AWS `default` at `header`; written → converted,
+/// located at key and value.
+pub fn field_value<T: Clone>(
+    parent: &Val,
+    key: &str,
+    header: Span,
+    default: T,
+    convert: &dyn Fn(&Val) -> Option<T>,
+) -> Value<T> {
+    let absent = |at: Span| Value::aws_default(default.clone(), at);
+    match parent.field(key) {
+        None => Value::aws_default(default.clone(), header),
+        Some(field) => field.value.to_value(field.span(), &absent, convert),
+    }
+}
+
+/// `true`/`false`, or those words as strings in any case (RULES.md 2.5).
+pub fn as_bool(val: &Val) -> Option<bool> {
+    match &val.kind {
+        ValKind::Bool(flag) => Some(*flag),
+        ValKind::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        ValKind::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Integers, or digit strings with an optional `-` (RULES.md 2.5).
+pub fn as_integer(val: &Val) -> Option<i64> {
+    let text = match &val.kind {
+        ValKind::Number(text) | ValKind::String(text) => text.trim(),
+        _ => return None,
+    };
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Plain text of a string, number or boolean.
+pub fn as_text(val: &Val) -> Option<Box<str>> {
+    val.scalar_text().map(Into::into)
+}
+
+/// A YAML/JSON node as a value, without intrinsic functions (raw policy files).
+pub fn from_node(node: &Node) -> Val {
+    let kind = match &node.kind {
+        NodeKind::Null => ValKind::Null,
+        NodeKind::Bool(flag) => ValKind::Bool(*flag),
+        NodeKind::Number(text) => ValKind::Number(text.clone()),
+        NodeKind::String(text) => ValKind::String(text.clone()),
+        NodeKind::Seq(items) => ValKind::List(items.iter().map(from_node).collect()),
+        NodeKind::Map(entries) => ValKind::Object(
+            entries
+                .iter()
+                .map(|entry| Field {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span,
+                    value: from_node(&entry.value),
+                    is_block: false,
+                })
+                .collect(),
+        ),
+    };
+    Val::new(kind, node.span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn at(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    fn string(text: &str, span: Span) -> Val {
+        Val::new(ValKind::String(text.into()), span)
+    }
+
+    #[test]
+    fn booleans_and_integers_normalize_from_strings() {
+        assert_eq!(as_bool(&string("True", at(0, 1))), Some(true));
+        assert_eq!(as_bool(&string("yes", at(0, 1))), None);
+        assert_eq!(as_integer(&string("-1", at(0, 1))), Some(-1));
+        assert_eq!(as_integer(&string("22", at(0, 1))), Some(22));
+        assert_eq!(as_integer(&string("2x", at(0, 1))), None);
+    }
+
+    #[test]
+    fn omitted_field_takes_the_default_at_the_header() {
+        let object = Val::new(ValKind::Object(Vec::new()), at(0, 10));
+        let value = field_value(&object, "Encrypted", at(0, 3), false, &as_bool);
+        assert_eq!(value, Value::aws_default(false, at(0, 3)));
+    }
+
+    #[test]
+    fn written_field_points_at_key_and_value() {
+        let object = Val::new(
+            ValKind::Object(vec![Field {
+                key: "encrypted".into(),
+                key_span: at(5, 14),
+                value: Val::new(ValKind::Bool(false), at(17, 22)),
+                is_block: false,
+            }]),
+            at(0, 30),
+        );
+        let value = field_value(&object, "encrypted", at(0, 3), false, &as_bool);
+        assert_eq!(value, Value::explicit(false, at(5, 22)));
+    }
+
+    #[test]
+    fn conditional_branches_stay_conditional_and_absent_is_the_default() {
+        let cond = Val::new(
+            ValKind::Conditional {
+                condition: "IsProd".into(),
+                when_true: Box::new(Val::new(ValKind::Bool(true), at(10, 14))),
+                when_false: Box::new(Val::new(ValKind::Absent, at(16, 30))),
+            },
+            at(5, 31),
+        );
+        let value = cond.to_value(at(0, 31), &|span| Value::aws_default(false, span), &as_bool);
+        let Value::Conditional { when_false, .. } = value else {
+            panic!("conditional expected");
+        };
+        assert_eq!(*when_false, Value::aws_default(false, at(16, 30)));
+    }
+}

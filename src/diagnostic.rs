@@ -1,0 +1,97 @@
+//! What a rule found, where, and how loudly to say it.
+
+use std::borrow::Cow;
+
+use crate::rules::RuleMeta;
+use crate::source::Span;
+
+/// How serious a finding is; sets the level printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn level(self) -> Level {
+        match self {
+            Severity::Critical | Severity::High => Level::Error,
+            Severity::Medium => Level::Warning,
+            Severity::Low => Level::Note,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub code scanning's `security-severity` score for this severity.
+    pub fn score(self) -> &'static str {
+        match self {
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Label {
+    pub span: Span,
+    pub message: Cow<'static, str>,
+}
+
+/// A finding or a problem with the input, ready to report.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: Cow<'static, str>,
+    pub primary: Span,
+    pub labels: Vec<Label>,
+    /// Terraform address, CloudFormation logical id or policy file the finding belongs to.
+    pub resource: Option<Box<str>>,
+    /// A "cannot verify" note: shown only on request and never failing the run.
+    pub unverifiable: bool,
+}
+
+impl Diagnostic {
+    pub fn level(&self) -> Level {
+        if self.unverifiable {
+            Level::Note
+        } else {
+            self.severity.level()
+        }
+    }
+
+    /// The total order of output: position, then rule, then message.
+    pub fn sort_key(&self) -> (Span, &'static str, &str) {
+        (self.primary, self.rule.name, &self.message)
+    }
+}

@@ -1,0 +1,232 @@
+//! Finds the files to lint, sorts them, gives them stable ids and groups them into lint units.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::source::FileId;
+
+/// Directories never descended into, whatever the ignore files say.
+const PRUNED_DIRS: &[&str] = &[".git", ".terraform", "node_modules", ".terragrunt-cache"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    Terraform,
+    TerraformVars,
+    /// YAML or JSON that may be a CloudFormation template.
+    Yaml,
+    /// JSON that may be a template or a policy document.
+    Json,
+}
+
+impl FileKind {
+    pub fn of(path: &Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_str()?;
+        let extension = name.rsplit_once('.')?.1;
+        Some(match extension {
+            "tf" => FileKind::Terraform,
+            "tfvars" => FileKind::TerraformVars,
+            "yaml" | "yml" | "template" => FileKind::Yaml,
+            "json" => FileKind::Json,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FileEntry {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub kind: FileKind,
+    /// Findings in this file are reported (it was named or found by the walk); otherwise it is
+    /// read only to resolve values (a sibling of a `.tf` file named alone).
+    pub reported: bool,
+}
+
+/// One unit of linting: a Terraform module directory, or one template or policy file.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug)]
+pub struct Discovery {
+    pub units: Vec<Unit>,
+    /// Files found whose name says nothing cloudlint reads (listed with `--verbose`).
+    pub skipped: Vec<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum DiscoverError {
+    Missing(PathBuf),
+    BadGlob(String),
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::Missing(path) => write!(f, "{}: no such file or directory", path.display()),
+            DiscoverError::BadGlob(message) => write!(f, "invalid --exclude pattern: {message}"),
+        }
+    }
+}
+
+pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| DiscoverError::BadGlob(format!("{pattern}: {e}")))?;
+        builder.add(glob);
+        // `dir/**` style: also match the pattern below any directory.
+        if !pattern.starts_with('/') && !pattern.starts_with("**/") {
+            let anywhere = format!("**/{pattern}");
+            if let Ok(glob) = GlobBuilder::new(&anywhere).literal_separator(true).build() {
+                builder.add(glob);
+            }
+        }
+    }
+    builder.build().map_err(|e| DiscoverError::BadGlob(e.to_string()))
+}
+
+fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    excludes.is_match(relative) || excludes.is_match(path)
+}
+
+pub fn discover(paths: &[PathBuf], no_ignore: bool, excludes: &GlobSet) -> Result<Discovery, DiscoverError> {
+    let mut found: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut skipped = Vec::new();
+    for root in paths {
+        let metadata = std::fs::symlink_metadata(root).map_err(|_| DiscoverError::Missing(root.clone()))?;
+        if !metadata.is_dir() {
+            // Named explicitly: always scanned.
+            if FileKind::of(root).is_some() {
+                found.insert(root.clone());
+            } else {
+                skipped.push(root.clone());
+            }
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .ignore(!no_ignore)
+            .git_ignore(!no_ignore)
+            .git_global(false)
+            .git_exclude(!no_ignore)
+            .parents(!no_ignore)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir && entry.depth() > 0 && entry.file_name().to_str().is_some_and(|n| PRUNED_DIRS.contains(&n)))
+            })
+            .build();
+        for entry in walker.flatten() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.into_path();
+            if excluded(excludes, &path, root) {
+                continue;
+            }
+            if FileKind::of(&path).is_some() {
+                found.insert(path);
+            } else {
+                skipped.push(path);
+            }
+        }
+    }
+    skipped.sort();
+    Ok(Discovery {
+        units: units(found),
+        skipped,
+    })
+}
+
+/// Groups files into units and assigns ids: reported files first in path order, then the
+/// siblings read only for resolution, also in path order.
+fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
+    let mut modules: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+    let mut single: Vec<PathBuf> = Vec::new();
+    for path in &found {
+        match FileKind::of(path) {
+            Some(FileKind::Terraform | FileKind::TerraformVars) => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                modules.entry(dir).or_default().insert(path.clone());
+            }
+            Some(FileKind::Yaml | FileKind::Json) => single.push(path.clone()),
+            None => {}
+        }
+    }
+    let mut context_only: BTreeSet<PathBuf> = BTreeSet::new();
+    for (dir, files) in &modules {
+        let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+        let Ok(entries) = std::fs::read_dir(listing) else { continue };
+        for entry in entries.flatten() {
+            let path = dir.join(entry.file_name());
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if is_file && !files.contains(&path) && is_module_file(&path) {
+                context_only.insert(path);
+            }
+        }
+    }
+    let mut ids: BTreeMap<&Path, FileId> = BTreeMap::new();
+    for (rank, path) in found.iter().chain(context_only.iter()).enumerate() {
+        ids.insert(path, FileId(u32::try_from(rank).unwrap_or(u32::MAX)));
+    }
+    let entry = |path: &Path, reported: bool| FileEntry {
+        id: ids.get(path).copied().unwrap_or_default(),
+        path: path.to_path_buf(),
+        kind: FileKind::of(path).unwrap_or(FileKind::Json),
+        reported,
+    };
+    let mut units = Vec::new();
+    for (dir, files) in &modules {
+        let mut unit_files: Vec<FileEntry> = files.iter().map(|p| entry(p, true)).collect();
+        unit_files.extend(
+            context_only
+                .iter()
+                .filter(|p| p.parent().map(Path::to_path_buf).unwrap_or_default() == *dir)
+                .map(|p| entry(p, false)),
+        );
+        unit_files.sort_by_key(|f| f.id);
+        units.push(Unit { files: unit_files });
+    }
+    for path in single {
+        units.push(Unit {
+            files: vec![entry(&path, true)],
+        });
+    }
+    units
+}
+
+/// `.tf` files and the tfvars Terraform loads automatically.
+fn is_module_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.ends_with(".tf") || name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_come_from_extensions() {
+        assert_eq!(FileKind::of(Path::new("a/main.tf")), Some(FileKind::Terraform));
+        assert_eq!(FileKind::of(Path::new("x.template")), Some(FileKind::Yaml));
+        assert_eq!(FileKind::of(Path::new("p.json")), Some(FileKind::Json));
+        assert_eq!(FileKind::of(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn excludes_do_not_cross_directories_with_a_single_star() {
+        let set = exclude_set(&["vendor/*.tf".to_string()]).unwrap();
+        assert!(set.is_match("vendor/a.tf"));
+        assert!(!set.is_match("vendor/deep/a.tf"));
+    }
+}

@@ -1,0 +1,416 @@
+//! The engine: reads, parses and adapts each unit in parallel, runs the rules, stamps and sorts
+//! the diagnostics so the output never depends on the thread count.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::adapt;
+use crate::adapt::terraform::module::TfFile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::{self, FileEntry, FileKind, Unit};
+use crate::model::Model;
+use crate::parse::{self, Node};
+use crate::rules::{self, Finding, Findings, Rule, RuleMeta, builtin};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+
+/// Everything a run needs, resolved once from flags and configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub threads: usize,
+    pub max_file_size: u64,
+    pub no_ignore: bool,
+    pub exclude: Vec<String>,
+    /// Enabled rules, by id.
+    pub rules: BTreeSet<&'static str>,
+    pub show_unknown: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            paths: vec![PathBuf::from(".")],
+            threads: 0,
+            max_file_size: 10 * 1024 * 1024,
+            no_ignore: false,
+            exclude: Vec::new(),
+            rules: rules::ALL.iter().map(|rule| rule.meta.name).collect(),
+            show_unknown: false,
+        }
+    }
+}
+
+/// The outcome of a run: sorted diagnostics and the texts they point into.
+#[derive(Debug)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Files read and linted (or parsed for resolution).
+    pub files_scanned: usize,
+    /// Files found but not linted: not a template or policy, or not a kind cloudlint reads.
+    pub files_skipped: usize,
+    /// Files that could not be read or parsed.
+    pub files_failed: usize,
+    pub skipped_paths: Vec<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum LintError {
+    Discover(discover::DiscoverError),
+    Threads(String),
+}
+
+impl std::fmt::Display for LintError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LintError::Discover(error) => error.fmt(f),
+            LintError::Threads(message) => write!(f, "cannot start worker threads: {message}"),
+        }
+    }
+}
+
+/// Lints every file under the settings' paths.
+pub fn lint(settings: &Settings) -> Result<Report, LintError> {
+    let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
+    let mut discovery =
+        discover::discover(&settings.paths, settings.no_ignore, &excludes).map_err(LintError::Discover)?;
+    let enabled: Vec<&'static Rule> = rules::ALL
+        .iter()
+        .filter(|rule| settings.rules.contains(rule.meta.name))
+        .collect();
+    // Largest units first keeps both threads busy to the end.
+    discovery
+        .units
+        .sort_by_key(|unit| std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| LintError::Threads(e.to_string()))?;
+    let outcomes: Vec<UnitOutcome> = pool.install(|| {
+        discovery
+            .units
+            .par_iter()
+            .map(|unit| lint_unit_guarded(unit, settings, &enabled))
+            .collect()
+    });
+    Ok(assemble(outcomes, discovery.skipped))
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// What one unit produced.
+#[derive(Default)]
+struct UnitOutcome {
+    diagnostics: Vec<Diagnostic>,
+    sources: Vec<SourceFile>,
+    scanned: usize,
+    skipped: Vec<PathBuf>,
+    failed: usize,
+}
+
+fn lint_unit_guarded(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
+    match catch_unwind(AssertUnwindSafe(|| lint_unit(unit, settings, enabled))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let mut outcome = UnitOutcome::default();
+            for file in unit.files.iter().filter(|f| f.reported) {
+                outcome.diagnostics.push(builtin_diagnostic(
+                    &builtin::INTERNAL_ERROR,
+                    Span::new(file.id, 0, 0),
+                    format!("cloudlint failed on this file: {what}"),
+                ));
+                outcome.sources.push(SourceFile::new(file.id, display(&file.path), Arc::from("")));
+                outcome.failed += 1;
+            }
+            outcome
+        }
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+pub fn builtin_diagnostic(meta: &'static RuleMeta, span: Span, message: String) -> Diagnostic {
+    Diagnostic {
+        rule: meta,
+        severity: meta.severity,
+        message: message.into(),
+        primary: span,
+        labels: Vec::new(),
+        resource: None,
+        unverifiable: false,
+    }
+}
+
+/// A file's text, or the reason it cannot be linted with the text to show it in (the lossy
+/// decoding keeps offsets up to the first invalid byte) and the offset of the problem.
+fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, usize)> {
+    let empty = || Arc::from("");
+    let size = std::fs::metadata(&file.path)
+        .map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?
+        .len();
+    if size > max_size {
+        return Err((
+            format!("file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"),
+            empty(),
+            0,
+        ));
+    }
+    let bytes = std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match memchr::memchr(0, bytes) {
+            Some(at) => Err((format!("binary file (NUL byte at offset {at}); not scanned"), Arc::from(text), at)),
+            None => Ok(Arc::from(text)),
+        },
+        Err(error) => {
+            let at = error.valid_up_to();
+            let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+            Err((format!("file is not valid UTF-8 (invalid byte at offset {at})"), lossy, at))
+        }
+    }
+}
+
+/// Per-unit state while linting.
+struct UnitRun<'s> {
+    outcome: UnitOutcome,
+    texts: Vec<(FileId, String, Arc<str>)>,
+    settings: &'s Settings,
+}
+
+impl UnitRun<'_> {
+    fn parse_error(&mut self, file: &FileEntry, span: Span, message: String) {
+        if file.reported {
+            self.outcome
+                .diagnostics
+                .push(builtin_diagnostic(&builtin::PARSE_ERROR, span, message));
+        }
+        self.outcome.failed += 1;
+    }
+
+    fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
+        match read(file, self.settings.max_file_size) {
+            Ok(text) => {
+                self.texts.push((file.id, display(&file.path), text.clone()));
+                Some(text)
+            }
+            Err((message, text, at)) => {
+                let end = text.get(at..).and_then(|rest| rest.chars().next()).map_or(at, |c| at + c.len_utf8());
+                self.texts.push((file.id, display(&file.path), text));
+                self.parse_error(file, Span::new(file.id, at, end), message);
+                None
+            }
+        }
+    }
+}
+
+fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
+    let mut run = UnitRun {
+        outcome: UnitOutcome::default(),
+        texts: Vec::new(),
+        settings,
+    };
+    let mut model = Model::default();
+    let is_module = unit
+        .files
+        .iter()
+        .any(|f| matches!(f.kind, FileKind::Terraform | FileKind::TerraformVars));
+    if is_module {
+        terraform_unit(unit, &mut run, &mut model);
+    } else if let Some(file) = unit.files.first() {
+        document_unit(file, &mut run, &mut model);
+    }
+    let reported: BTreeSet<FileId> = unit.files.iter().filter(|f| f.reported).map(|f| f.id).collect();
+    for rule in enabled {
+        let mut findings = Findings::new();
+        (rule.check)(&model, &mut findings);
+        for finding in findings.into_vec() {
+            if !reported.contains(&finding.primary.file) {
+                continue;
+            }
+            run.outcome.diagnostics.push(stamp(&rule.meta, finding));
+        }
+    }
+    if !settings.show_unknown {
+        run.outcome.diagnostics.retain(|d| !d.unverifiable);
+    }
+    // Keep only the texts diagnostics point into.
+    let pointed: BTreeSet<FileId> = run
+        .outcome
+        .diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.span.file)))
+        .collect();
+    let texts = std::mem::take(&mut run.texts);
+    for (id, path, text) in texts {
+        if pointed.contains(&id) {
+            run.outcome.sources.push(SourceFile::new(id, path, text));
+        }
+    }
+    run.outcome
+}
+
+fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
+    Diagnostic {
+        rule: meta,
+        severity: meta.severity,
+        message: finding.message,
+        primary: finding.primary,
+        labels: finding.labels,
+        resource: Some(finding.resource),
+        unverifiable: finding.unverifiable,
+    }
+}
+
+fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
+    let mut files = Vec::new();
+    let mut tfvars = Vec::new();
+    for file in &unit.files {
+        let Some(text) = run.read(file) else { continue };
+        run.outcome.scanned += 1;
+        match parse::hcl::parse_hcl(&text, file.id) {
+            Ok(body) => {
+                let parsed = TfFile { id: file.id, text: text.clone(), body };
+                match file.kind {
+                    FileKind::Terraform => files.push(parsed),
+                    _ => {
+                        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+                            tfvars.push((name.to_string(), parsed));
+                        }
+                    }
+                }
+            }
+            Err(error) => run.parse_error(file, error.span, error.message),
+        }
+    }
+    // Terraform's order: terraform.tfvars, then *.auto.tfvars by name; later ones win.
+    tfvars.sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
+    let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
+    adapt::terraform::adapt_module(&files, &tfvars, model);
+}
+
+/// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares
+/// parsing every other configuration file.
+fn may_be_relevant(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    ["AWSTemplateFormatVersion", "Resources", "Statement", "Version"]
+        .iter()
+        .any(|marker| memchr::memmem::find(bytes, marker.as_bytes()).is_some())
+}
+
+fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
+    let Some(text) = run.read(file) else { return };
+    if !may_be_relevant(&text) {
+        run.outcome.skipped.push(file.path.clone());
+        return;
+    }
+    let is_json = file.kind == FileKind::Json
+        || (file.kind == FileKind::Yaml && text.trim_start().starts_with('{'));
+    let parsed = if is_json {
+        parse::json::parse_json(&text, file.id, 0)
+    } else {
+        parse::yaml::parse_yaml(&text, file.id)
+    };
+    let Some(root) = parsed.root.as_ref() else {
+        // A file that does not parse is reported only if it claims to be one of ours.
+        if let Some(error) = parsed.errors.first() {
+            let claims = file.kind == FileKind::Json || text.contains("AWSTemplateFormatVersion") || text.contains("Resources:");
+            if claims {
+                run.outcome.scanned += 1;
+                run.parse_error(file, error.span, error.message.clone());
+            } else {
+                run.outcome.skipped.push(file.path.clone());
+            }
+        } else {
+            run.outcome.skipped.push(file.path.clone());
+        }
+        return;
+    };
+    let template = adapt::cloudformation::is_template(root);
+    let policy = file.kind == FileKind::Json && is_policy(root);
+    if !template && !policy {
+        run.outcome.skipped.push(file.path.clone());
+        return;
+    }
+    run.outcome.scanned += 1;
+    for error in &parsed.errors {
+        run.parse_error(file, error.span, error.message.clone());
+    }
+    let path = display(&file.path);
+    if template {
+        adapt::cloudformation::adapt(root, file.id, &text, model);
+    } else {
+        adapt::iam_json::adapt(root, &path, model);
+    }
+}
+
+/// A JSON policy document: a top-level `Statement`, or a policy `Version`.
+fn is_policy(root: &Node) -> bool {
+    root.get("Statement").is_some()
+        || root
+            .get("Version")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v == "2012-10-17" || v == "2008-10-17")
+}
+
+fn assemble(outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>) -> Report {
+    let mut diagnostics = Vec::new();
+    let mut sources = Vec::new();
+    let mut summary = Summary {
+        skipped_paths: skipped,
+        ..Summary::default()
+    };
+    for outcome in outcomes {
+        diagnostics.extend(outcome.diagnostics);
+        sources.extend(outcome.sources);
+        summary.files_scanned += outcome.scanned;
+        summary.files_failed += outcome.failed;
+        summary.skipped_paths.extend(outcome.skipped);
+    }
+    summary.skipped_paths.sort();
+    summary.files_skipped = summary.skipped_paths.len();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    Report {
+        sources: SourceMap::new(sources),
+        diagnostics,
+        summary,
+    }
+}
+
+/// Whether the report fails the run at `threshold` (`None`: never fails).
+pub fn fails(report: &Report, threshold: Option<Severity>) -> bool {
+    let Some(threshold) = threshold else { return false };
+    report
+        .diagnostics
+        .iter()
+        .any(|d| !d.unverifiable && (d.severity >= threshold || d.rule.name == builtin::PARSE_ERROR.name))
+}
+
+/// Message helper used by reporters for help text.
+pub fn help_of(meta: &RuleMeta) -> Cow<'static, str> {
+    if meta.formats.is_empty() {
+        Cow::Borrowed(meta.summary)
+    } else {
+        Cow::Owned(format!("{}; see `cloudlint explain {}`", meta.summary, meta.name))
+    }
+}

@@ -1,0 +1,4 @@
+//! CloudTrail trails.
+
+#[derive(Debug, Default)]
+pub struct CloudTrail {}

@@ -1,0 +1,292 @@
+//! IAM policy documents, whatever form they were written in.
+
+use super::{ResourceRef, UnknownReason, Value};
+use crate::source::Span;
+
+#[derive(Debug, Default)]
+pub struct Iam {
+    pub policies: Vec<PolicyDocument>,
+}
+
+/// What a policy document is attached to decides which elements it must and must not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyKind {
+    /// Attached to a user, group, role or permission set.
+    Identity,
+    /// An S3 bucket policy.
+    Bucket,
+    /// A role's assume-role (trust) policy.
+    Trust,
+    /// Another resource-based policy (a principal but not provably a bucket policy).
+    Resource,
+}
+
+impl PolicyKind {
+    pub fn needs_principal(self) -> bool {
+        matches!(
+            self,
+            PolicyKind::Bucket | PolicyKind::Trust | PolicyKind::Resource
+        )
+    }
+
+    pub fn needs_resource(self) -> bool {
+        matches!(self, PolicyKind::Identity | PolicyKind::Bucket)
+    }
+}
+
+/// A key as written, for keys the grammar does not allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub name: Box<str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyDocument {
+    pub owner: ResourceRef,
+    pub kind: PolicyKind,
+    /// The whole document.
+    pub span: Span,
+    /// `None`: the document has no `Version` key.
+    pub version: Option<Value<Box<str>>>,
+    pub unexpected_keys: Vec<Key>,
+    pub statements: Statements,
+    /// Other places using this document (labels on findings).
+    pub consumers: Vec<Span>,
+    /// Resources using a shared document (data sources), besides `owner`.
+    pub attached_to: Vec<ResourceRef>,
+    /// Written as a data source: `effect` defaults to Allow and there is no JSON grammar to check.
+    pub from_data_source: bool,
+}
+
+/// The `Statement` element of a document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statements {
+    List(Vec<Statement>),
+    /// No `Statement` key.
+    Missing,
+    /// `Statement` is neither an object nor a list of objects.
+    Malformed(Span),
+    Unknown { reason: UnknownReason, span: Span },
+}
+
+impl Statements {
+    pub fn iter(&self) -> std::slice::Iter<'_, Statement> {
+        match self {
+            Statements::List(statements) => statements.iter(),
+            Statements::Missing | Statements::Malformed(_) | Statements::Unknown { .. } => {
+                [].iter()
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub span: Span,
+    /// Conditions under which the statement exists at all (`Fn::If` around it).
+    pub exists_when: Vec<(Box<str>, bool)>,
+    pub sid: Option<Value<Box<str>>>,
+    /// `None`: no `Effect` key (invalid outside the data source, which defaults to Allow).
+    pub effect: Option<Value<Box<str>>>,
+    pub action: Option<Elements>,
+    pub not_action: Option<Elements>,
+    pub resource: Option<Elements>,
+    pub not_resource: Option<Elements>,
+    pub principal: Option<Principals>,
+    pub not_principal: Option<Principals>,
+    pub condition: Option<Conditions>,
+    pub unexpected_keys: Vec<Key>,
+}
+
+/// The elements of `Action`, `Resource` and the like: a string or a list of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Elements {
+    pub key_span: Span,
+    /// Key and value together.
+    pub span: Span,
+    pub items: Vec<Value<Box<str>>>,
+}
+
+/// `Principal`/`NotPrincipal`: `"*"` or a map from principal type to values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principals {
+    pub key_span: Span,
+    pub span: Span,
+    pub items: Vec<PrincipalItem>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrincipalItem {
+    /// `AWS`, `Service`, `Federated`, `CanonicalUser`; `None` for a bare `"*"`.
+    pub principal_type: Option<Box<str>>,
+    pub value: Value<Box<str>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditions {
+    pub key_span: Span,
+    pub span: Span,
+    /// `None` when the block could not be read (unknown); such a condition still counts as present.
+    pub entries: Option<Vec<ConditionEntry>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditionEntry {
+    pub operator: Box<str>,
+    pub key: Box<str>,
+    pub span: Span,
+    pub values: Vec<Value<Box<str>>>,
+}
+
+impl Statement {
+    pub fn empty(span: Span) -> Statement {
+        Statement {
+            span,
+            exists_when: Vec::new(),
+            sid: None,
+            effect: None,
+            action: None,
+            not_action: None,
+            resource: None,
+            not_resource: None,
+            principal: None,
+            not_principal: None,
+            condition: None,
+            unexpected_keys: Vec::new(),
+        }
+    }
+}
+
+/// IAM's wildcard match: `*` any run of characters (including `:`), `?` exactly one.
+/// Case-insensitive when asked (actions), exact otherwise (ARNs).
+pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let same = |a: char, b: char| {
+        if ignore_case {
+            a.to_lowercase().eq(b.to_lowercase())
+        } else {
+            a == b
+        }
+    };
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                backtrack = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || text.get(t).is_some_and(|&x| same(c, x)) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match backtrack {
+                Some((star, at)) => {
+                    p = star + 1;
+                    t = at + 1;
+                    backtrack = Some((star, at + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+}
+
+/// `*`, or `service:action` where both sides are only `*` (case-insensitive by nature).
+pub fn is_all_actions(action: &str) -> bool {
+    let only_stars = |s: &str| !s.is_empty() && s.chars().all(|c| c == '*');
+    match action.split_once(':') {
+        None => only_stars(action),
+        Some((service, name)) => only_stars(service) && only_stars(name),
+    }
+}
+
+/// `iam:` followed only by `*`: every IAM action, enough to grant oneself anything.
+pub fn is_all_iam_actions(action: &str) -> bool {
+    match action.split_once(':') {
+        Some((service, name)) => {
+            service.eq_ignore_ascii_case("iam") && !name.is_empty() && name.chars().all(|c| c == '*')
+        }
+        None => false,
+    }
+}
+
+/// Partition names an ARN may carry.
+pub const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+/// `*`, or an ARN matching every resource: `arn:*`, `arn:aws:*:*:*:*` (RULES.md 2.6).
+pub fn is_all_resources(resource: &str) -> bool {
+    let only_stars = |s: &str| !s.is_empty() && s.chars().all(|c| c == '*');
+    if only_stars(resource) {
+        return true;
+    }
+    let Some(rest) = resource.strip_prefix("arn:") else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split(':').collect();
+    let Some((first, later)) = fields.split_first() else {
+        return false;
+    };
+    let partition_ok = only_stars(first) || PARTITIONS.contains(first);
+    if !partition_ok {
+        return false;
+    }
+    if later.is_empty() {
+        // `arn:*`: the star runs over every later field.
+        return only_stars(first);
+    }
+    later.iter().all(|field| only_stars(field))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_across_colons() {
+        assert!(wildcard_match("*", "s3:GetObject", true));
+        assert!(wildcard_match("s3:Get*", "S3:getobject", true));
+        assert!(!wildcard_match("s3:Get*", "S3:getobject", false));
+        assert!(wildcard_match("iam:?assRole", "iam:PassRole", false));
+        assert!(!wildcard_match("iam:?assRole", "iam:assRole", false));
+        assert!(wildcard_match("a*b*c", "aXXbYYc", false));
+        assert!(!wildcard_match("a*b*c", "aXXbYY", false));
+    }
+
+    #[test]
+    fn all_actions_forms() {
+        for yes in ["*", "*:*", "**", "*:**"] {
+            assert!(is_all_actions(yes), "{yes}");
+        }
+        for no in ["s3:*", "*:Get*", "iam:*", ""] {
+            assert!(!is_all_actions(no), "{no}");
+        }
+        assert!(is_all_iam_actions("IAM:*"));
+        assert!(!is_all_iam_actions("iam:Pass*"));
+    }
+
+    #[test]
+    fn all_resources_forms() {
+        for yes in [
+            "*",
+            "arn:*",
+            "arn:aws:*",
+            "arn:aws:*:*:*:*",
+            "arn:*:*:*:*:*",
+            "arn:aws-cn:*:*:*:*",
+        ] {
+            assert!(is_all_resources(yes), "{yes}");
+        }
+        for no in [
+            "arn:aws:s3:::b/*",
+            "arn:aws:*:*:*:role/x",
+            "arn:aws",
+            "bucket",
+        ] {
+            assert!(!is_all_resources(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Builders for hand-made models in rule unit tests.
+
+use super::iam::{Elements, PolicyDocument, PolicyKind, Statement, Statements};
+use super::{Format, Model, ResourceRef, UnknownReason, Value};
+use crate::rules::{Finding, Findings, Rule};
+use crate::source::{FileId, Span};
+
+/// A one-byte span at `start`.
+pub fn span(start: u32) -> Span {
+    Span { file: FileId(0), start, end: start + 1 }
+}
+
+/// The resource header used by every builder.
+pub fn header() -> Span {
+    Span { file: FileId(0), start: 0, end: 1 }
+}
+
+pub fn resource() -> ResourceRef {
+    ResourceRef { address: "test.resource".into(), format: Format::Terraform, span: header() }
+}
+
+pub fn unknown_var<T>(name: &str, at: u32) -> Value<T> {
+    Value::unknown(UnknownReason::Variable(name.into()), span(at))
+}
+
+pub fn statement(effect: &str) -> Statement {
+    let mut statement = Statement::empty(span(5));
+    statement.effect = Some(Value::explicit(effect.into(), span(6)));
+    statement
+}
+
+/// Elements whose key sits one byte before the first item.
+pub fn strings(items: &[(&str, u32)]) -> Elements {
+    let first = items.first().map_or(1, |(_, at)| *at);
+    Elements {
+        key_span: span(first - 1),
+        span: span(first - 1),
+        items: items.iter().map(|(text, at)| Value::explicit((*text).into(), span(*at))).collect(),
+    }
+}
+
+pub fn document(kind: PolicyKind, statements: Vec<Statement>) -> Model {
+    let mut model = Model::default();
+    model.iam.policies.push(PolicyDocument {
+        owner: resource(),
+        kind,
+        span: span(1),
+        version: Some(Value::explicit("2012-10-17".into(), span(2))),
+        unexpected_keys: Vec::new(),
+        statements: Statements::List(statements),
+        consumers: Vec::new(),
+        attached_to: Vec::new(),
+        from_data_source: false,
+    });
+    model
+}
+
+/// What a rule found on a model.
+pub struct Outcome(pub Vec<Finding>);
+
+impl Outcome {
+    /// Primary spans of the violations (not the unverifiable notes).
+    pub fn spans(&self) -> Vec<Span> {
+        self.0.iter().filter(|f| !f.unverifiable).map(|f| f.primary).collect()
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        self.0.iter().filter(|f| !f.unverifiable).map(|f| f.message.to_string()).collect()
+    }
+
+    pub fn unverified(&self) -> usize {
+        self.0.iter().filter(|f| f.unverifiable).count()
+    }
+}
+
+pub fn run(rule: &Rule, model: Model) -> Outcome {
+    let mut findings = Findings::new();
+    (rule.check)(&model, &mut findings);
+    Outcome(findings.into_vec())
+}

@@ -1,0 +1,244 @@
+//! Values the way an offline linter knows them: written, defaulted by AWS, unknown, or depending
+//! on a condition it cannot decide.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<T> {
+    Known {
+        value: T,
+        origin: Origin,
+        span: Span,
+    },
+    Unknown {
+        reason: UnknownReason,
+        span: Span,
+    },
+    /// `c ? a : b` or `Fn::If` whose condition is not known: each branch is judged (RULES.md 2.4).
+    Conditional {
+        condition: Box<str>,
+        when_true: Box<Value<T>>,
+        when_false: Box<Value<T>>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Written in the source; `defined_at` is where a variable, local or parameter value was
+    /// written when the span is a use site.
+    Explicit { defined_at: Option<Span> },
+    /// Omitted; the AWS or provider default applies and the span is the enclosing header.
+    AwsDefault,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnknownReason {
+    Variable(Box<str>),
+    Parameter(Box<str>),
+    Reference(Box<str>),
+    Function(Box<str>),
+    Intrinsic(&'static str),
+    Unsupported(&'static str),
+}
+
+impl UnknownReason {
+    /// Why the value is unknown, as a clause for "cannot verify" notes.
+    pub fn describe(&self) -> String {
+        match self {
+            UnknownReason::Variable(name) => format!("variable `{name}` has no default value"),
+            UnknownReason::Parameter(name) => format!("parameter `{name}` has no default value"),
+            UnknownReason::Reference(what) => format!("`{what}` is only known after apply"),
+            UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
+            UnknownReason::Intrinsic(name) => format!("`{name}` is resolved by CloudFormation"),
+            UnknownReason::Unsupported(what) => format!("{what} is not evaluated"),
+        }
+    }
+}
+
+/// One leaf of a value with the conditions leading to it: what a rule judges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch<'a, T> {
+    pub leaf: Leaf<'a, T>,
+    pub conditions: Vec<(&'a str, bool)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Leaf<'a, T> {
+    Known {
+        value: &'a T,
+        origin: Origin,
+        span: Span,
+    },
+    Unknown {
+        reason: &'a UnknownReason,
+        span: Span,
+    },
+}
+
+impl<T> Branch<'_, T> {
+    /// ` when IsProd is false` (empty when unconditional): appended to a violation's message.
+    pub fn when(&self) -> String {
+        when_clause(self.conditions.iter().copied())
+    }
+}
+
+/// ` when A is true and B is false` for a list of (condition, outcome) pairs.
+pub fn when_clause<'a>(conditions: impl IntoIterator<Item = (&'a str, bool)>) -> String {
+    let mut out = String::new();
+    for (at, (condition, outcome)) in conditions.into_iter().enumerate() {
+        out.push_str(if at == 0 { " when " } else { " and " });
+        out.push_str(condition);
+        out.push_str(if outcome { " is true" } else { " is false" });
+    }
+    out
+}
+
+impl<T> Value<T> {
+    pub fn explicit(value: T, span: Span) -> Value<T> {
+        Value::Known {
+            value,
+            origin: Origin::Explicit { defined_at: None },
+            span,
+        }
+    }
+
+    pub fn aws_default(value: T, header: Span) -> Value<T> {
+        Value::Known {
+            value,
+            origin: Origin::AwsDefault,
+            span: header,
+        }
+    }
+
+    pub fn unknown(reason: UnknownReason, span: Span) -> Value<T> {
+        Value::Unknown { reason, span }
+    }
+
+    /// Every leaf with the conditions leading to it, depth first, true branch first.
+    pub fn branches(&self) -> Vec<Branch<'_, T>> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(&Value<T>, Vec<(&str, bool)>)> = vec![(self, Vec::new())];
+        while let Some((value, conditions)) = stack.pop() {
+            match value {
+                Value::Known {
+                    value,
+                    origin,
+                    span,
+                } => out.push(Branch {
+                    leaf: Leaf::Known {
+                        value,
+                        origin: *origin,
+                        span: *span,
+                    },
+                    conditions,
+                }),
+                Value::Unknown { reason, span } => out.push(Branch {
+                    leaf: Leaf::Unknown {
+                        reason,
+                        span: *span,
+                    },
+                    conditions,
+                }),
+                Value::Conditional {
+                    condition,
+                    when_true,
+                    when_false,
+                } => {
+                    let mut on_false = conditions.clone();
+                    on_false.push((condition, false));
+                    let mut on_true = conditions;
+                    on_true.push((condition, true));
+                    stack.push((when_false, on_false));
+                    stack.push((when_true, on_true));
+                }
+            }
+        }
+        out
+    }
+
+    /// The known value when there is exactly one possible value and it is known.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Value::Known { value, .. } => Some(value),
+            Value::Unknown { .. } | Value::Conditional { .. } => None,
+        }
+    }
+
+    /// Where the value is: the span of the first leaf.
+    pub fn span(&self) -> Span {
+        let mut value = self;
+        loop {
+            match value {
+                Value::Known { span, .. } | Value::Unknown { span, .. } => return *span,
+                Value::Conditional { when_true, .. } => value = when_true,
+            }
+        }
+    }
+
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Value<U> {
+        self.map_inner(&mut f)
+    }
+
+    fn map_inner<U>(self, f: &mut impl FnMut(T) -> U) -> Value<U> {
+        match self {
+            Value::Known {
+                value,
+                origin,
+                span,
+            } => Value::Known {
+                value: f(value),
+                origin,
+                span,
+            },
+            Value::Unknown { reason, span } => Value::Unknown { reason, span },
+            Value::Conditional {
+                condition,
+                when_true,
+                when_false,
+            } => Value::Conditional {
+                condition,
+                when_true: Box::new(when_true.map_inner(f)),
+                when_false: Box::new(when_false.map_inner(f)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn at(start: usize) -> Span {
+        Span::new(FileId(0), start, start + 1)
+    }
+
+    #[test]
+    fn branches_carry_their_conditions_in_order() {
+        let value = Value::Conditional {
+            condition: "IsProd".into(),
+            when_true: Box::new(Value::explicit(true, at(1))),
+            when_false: Box::new(Value::Conditional {
+                condition: "Strict".into(),
+                when_true: Box::new(Value::explicit(true, at(2))),
+                when_false: Box::new(Value::explicit(false, at(3))),
+            }),
+        };
+        let branches = value.branches();
+        assert_eq!(branches.len(), 3);
+        assert_eq!(branches[0].when(), " when IsProd is true");
+        assert_eq!(
+            branches[2].when(),
+            " when IsProd is false and Strict is false"
+        );
+        assert!(matches!(branches[2].leaf, Leaf::Known { value: false, .. }));
+    }
+
+    #[test]
+    fn an_unconditional_value_has_one_branch_and_no_clause() {
+        let value = Value::explicit(1, at(0));
+        let branches = value.branches();
+        assert_eq!(branches.len(), 1);
+        assert_eq!(branches[0].when(), "");
+    }
+}

@@ -1,0 +1,149 @@
+//! One located tree for YAML and JSON documents. CloudFormation short-form tags are normalized to
+//! their long `Fn::` forms while building, so `!Ref X` and `{"Ref": "X"}` are the same tree.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    /// A number as written (`22`, `-1`, `1.5`); kept as text so nothing is lost to floats.
+    Number(Box<str>),
+    String(Box<str>),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Box<str>,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Entry {
+    /// Key and value together: the span of a scalar attribute.
+    pub fn span(&self) -> Span {
+        self.key_span.cover(self.value.span)
+    }
+}
+
+impl Node {
+    pub fn new(span: Span, kind: NodeKind) -> Node {
+        Node { span, kind }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The entry under `key` (the last one when a key is duplicated, as most loaders do).
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().rev().find(|entry| &*entry.key == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|entry| &entry.value)
+    }
+
+    /// Number of nodes in this tree, iteratively (alias budgets and tests).
+    pub fn count(&self) -> usize {
+        let mut stack = vec![self];
+        let mut count = 0;
+        while let Some(node) = stack.pop() {
+            count += 1;
+            match &node.kind {
+                NodeKind::Seq(items) => stack.extend(items),
+                NodeKind::Map(entries) => stack.extend(entries.iter().map(|entry| &entry.value)),
+                _ => {}
+            }
+        }
+        count
+    }
+}
+
+/// Nodes are dropped iteratively so that a deep tree cannot overflow the stack on drop.
+impl Drop for NodeKind {
+    fn drop(&mut self) {
+        let mut pending: Vec<Node> = Vec::new();
+        take_children(self, &mut pending);
+        while let Some(mut node) = pending.pop() {
+            take_children(&mut node.kind, &mut pending);
+        }
+    }
+}
+
+fn take_children(kind: &mut NodeKind, pending: &mut Vec<Node>) {
+    match kind {
+        NodeKind::Seq(items) => pending.append(items),
+        NodeKind::Map(entries) => pending.extend(entries.drain(..).map(|entry| entry.value)),
+        _ => {}
+    }
+}
+
+/// A problem found while reading a document. `fatal` ones leave no tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// A parsed document: its tree (absent when parsing failed) and every problem found.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub root: Option<Node>,
+    pub errors: Vec<ParseError>,
+    pub comments: Vec<crate::parse::Comment>,
+}
+
+/// The long form of a CloudFormation short-form tag (`Ref` for `!Ref`, `Fn::If` for `!If`).
+pub fn long_form_of_tag(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "Ref" => "Ref",
+        "Condition" => "Condition",
+        "Sub" => "Fn::Sub",
+        "GetAtt" => "Fn::GetAtt",
+        "If" => "Fn::If",
+        "Join" => "Fn::Join",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "ImportValue" => "Fn::ImportValue",
+        "Equals" => "Fn::Equals",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "GetAZs" => "Fn::GetAZs",
+        "Transform" => "Fn::Transform",
+        "Length" => "Fn::Length",
+        "ToJsonString" => "Fn::ToJsonString",
+        "ForEach" => "Fn::ForEach",
+        "FindInMapWithDefault" => "Fn::FindInMap",
+        _ => return None,
+    })
+}

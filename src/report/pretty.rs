@@ -1,0 +1,103 @@
+//! Human output through codespan-reporting: the source line, the offending element underlined,
+//! the rule id and a help line.
+
+use std::io;
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic as Rendered, Label, Severity as RenderedSeverity};
+use codespan_reporting::files::{Error, Files};
+use codespan_reporting::term::{self, Config};
+
+use crate::diagnostic::Level;
+use crate::lint::{Report, help_of};
+use crate::source::{FileId, SourceMap};
+
+impl<'a> Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, Error> {
+        self.get(id).map(|f| &*f.path).ok_or(Error::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, Error> {
+        self.get(id).map(|f| &*f.text).ok_or(Error::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, Error> {
+        let file = self.get(id).ok_or(Error::FileMissing)?;
+        Ok(file.index().line_of(u32::try_from(byte_index).unwrap_or(u32::MAX)))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, Error> {
+        let file = self.get(id).ok_or(Error::FileMissing)?;
+        if line_index >= file.index().line_count() {
+            return Err(Error::LineTooLarge {
+                given: line_index,
+                max: file.index().line_count().saturating_sub(1),
+            });
+        }
+        let range = file.index().line_range(&file.text, line_index);
+        // codespan expects the range to include the line terminator.
+        let next = if line_index + 1 < file.index().line_count() {
+            file.index().line_start(line_index + 1) as usize
+        } else {
+            file.text.len()
+        };
+        Ok(range.start..next.max(range.end))
+    }
+}
+
+pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
+    let config = Config::default();
+    for diagnostic in &report.diagnostics {
+        let severity = match diagnostic.level() {
+            Level::Error => RenderedSeverity::Error,
+            Level::Warning => RenderedSeverity::Warning,
+            Level::Note => RenderedSeverity::Note,
+        };
+        let primary = diagnostic.primary;
+        let mut labels = vec![Label::primary(primary.file, primary.range())];
+        for label in &diagnostic.labels {
+            labels.push(Label::secondary(label.span.file, label.span.range()).with_message(label.message.to_string()));
+        }
+        let mut notes = Vec::new();
+        if let Some(resource) = &diagnostic.resource {
+            notes.push(format!("resource: {resource}"));
+        }
+        notes.push(format!("help: {}", help_of(diagnostic.rule)));
+        let rendered = Rendered::new(severity)
+            .with_code(diagnostic.rule.name)
+            .with_message(diagnostic.message.to_string())
+            .with_labels(labels)
+            .with_notes(notes);
+        let result = if color {
+            let mut buffer = term::termcolor::Buffer::ansi();
+            let result = term::emit_to_write_style(&mut buffer, &config, &report.sources, &rendered);
+            out.write_all(buffer.as_slice())?;
+            result
+        } else {
+            term::emit_to_io_write(out, &config, &report.sources, &rendered)
+        };
+        result.map_err(|e| match e {
+            Error::Io(error) => error,
+            other => io::Error::other(other.to_string()),
+        })?;
+    }
+    summary(report, out)
+}
+
+fn summary(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let count = |level: Level| report.diagnostics.iter().filter(|d| d.level() == level).count();
+    writeln!(
+        out,
+        "{} files scanned, {} skipped, {} failed: {} errors, {} warnings, {} notes",
+        report.summary.files_scanned,
+        report.summary.files_skipped,
+        report.summary.files_failed,
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Note),
+    )
+}

@@ -1,0 +1,116 @@
+//! The sink one rule writes its findings for one model into.
+
+use std::borrow::Cow;
+
+use crate::diagnostic::Label;
+use crate::model::{ResourceRef, UnknownReason};
+use crate::source::Span;
+
+/// An account-wide setting that, declared elsewhere, may remove a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountFactKind {
+    EbsEncryptionByDefault,
+    S3IgnorePublicAcls,
+    S3RestrictPublicBuckets,
+    S3AllPublicAccessBlocked,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub resource: Box<str>,
+    pub primary: Span,
+    pub message: Cow<'static, str>,
+    pub labels: Vec<Label>,
+    pub unverifiable: bool,
+    /// Turned into "cannot verify" when another unit declares this account fact.
+    pub unless: Option<AccountFactKind>,
+}
+
+impl Finding {
+    pub fn label(&mut self, span: Span, message: impl Into<Cow<'static, str>>) -> &mut Finding {
+        if span != self.primary || !self.labels.is_empty() {
+            self.labels.push(Label {
+                span,
+                message: message.into(),
+            });
+        }
+        self
+    }
+
+    /// Adds a "value set here" label where a variable, local or parameter value was written.
+    pub fn defined_at(&mut self, at: Option<Span>) -> &mut Finding {
+        match at {
+            Some(span) if span != self.primary => self.label(span, "value set here"),
+            Some(_) | None => self,
+        }
+    }
+
+    pub fn unless(&mut self, fact: AccountFactKind) -> &mut Finding {
+        self.unless = Some(fact);
+        self
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Findings {
+    found: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn new() -> Findings {
+        Findings::default()
+    }
+
+    pub fn report(
+        &mut self,
+        on: &ResourceRef,
+        at: Span,
+        message: impl Into<Cow<'static, str>>,
+    ) -> &mut Finding {
+        self.push(on, at, message.into(), false)
+    }
+
+    /// Records that the rule had to stop at an unknown value (`cannot verify: <what> (<why>)`).
+    pub fn unverifiable(
+        &mut self,
+        on: &ResourceRef,
+        at: Span,
+        what: &str,
+        why: &UnknownReason,
+    ) -> &mut Finding {
+        let message = format!("cannot verify: {what} ({})", why.describe());
+        self.push(on, at, message.into(), true)
+    }
+
+    /// Records an unverifiable case whose reason is not an unknown value (e.g. an account fact).
+    pub fn unverifiable_because(&mut self, on: &ResourceRef, at: Span, message: String) -> &mut Finding {
+        self.push(on, at, format!("cannot verify: {message}").into(), true)
+    }
+
+    fn push(
+        &mut self,
+        on: &ResourceRef,
+        at: Span,
+        message: Cow<'static, str>,
+        unverifiable: bool,
+    ) -> &mut Finding {
+        self.found.push(Finding {
+            resource: on.address.clone(),
+            primary: at,
+            message,
+            labels: Vec::new(),
+            unverifiable,
+            unless: None,
+        });
+        let last = self.found.len() - 1;
+        &mut self.found[last]
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.found
+    }
+
+    pub fn as_slice(&self) -> &[Finding] {
+        &self.found
+    }
+}

@@ -1,0 +1,294 @@
+//! Flags policy documents that AWS rejects, or reads differently from how they look.
+
+use super::suggest;
+use crate::adapt::policy::DOCUMENT_KEYS;
+use crate::model::iam::{Elements, Key, PolicyDocument, PolicyKind, Principals, Statement, Statements};
+use crate::model::{Leaf, Model, ResourceRef, Value};
+use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "iam-invalid-policy-document",
+        module: module_path!(),
+        service: Service::Iam,
+        severity: Severity::High,
+        formats: &[Format::Terraform, Format::CloudFormation, Format::IamJson],
+        summary: "Policy document that AWS rejects or reads differently from how it looks",
+        rationale: "IAM rejects a document with a misspelt element (`Statements`, `action`), an \
+`Effect` other than exactly `Allow` or `Deny`, or an action or resource that is not well formed, \
+so the deployment fails or, worse, a guardrail statement silently never applies. Policy variables \
+such as `${aws:username}` are read as literal text unless `Version` is `2012-10-17`, so a statement \
+meant to scope access per user matches nothing, or the wrong thing. AWS accepts `*` in a principal \
+only as the whole value: `arn:aws:iam::*:root` is rejected.",
+        remediation: "Use the element names and values of the IAM JSON policy grammar \
+(case-sensitive): `Version`, `Id`, `Statement`; in a statement `Sid`, `Effect` (`Allow` or `Deny`), \
+`Principal`/`NotPrincipal`, `Action`/`NotAction`, `Resource`/`NotResource`, `Condition`. Always set \
+`\"Version\": \"2012-10-17\"`.",
+        references: &[
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html",
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html",
+        ],
+        aliases: &[],
+    },
+    check,
+};
+
+const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+fn check(model: &Model, findings: &mut Findings) {
+    for document in &model.iam.policies {
+        check_document(document, findings);
+    }
+}
+
+fn check_document(document: &PolicyDocument, findings: &mut Findings) {
+    let on = &document.owner;
+    unexpected(on, &document.unexpected_keys, DOCUMENT_KEYS, "policy", findings);
+    match &document.statements {
+        Statements::Missing => {
+            findings.report(on, document.span, "policy has no `Statement` element");
+        }
+        Statements::Malformed(span) => {
+            findings.report(on, *span, "`Statement` must be an object or a list of objects");
+        }
+        Statements::Unknown { .. } | Statements::List(_) => {}
+    }
+    for statement in document.statements.iter() {
+        check_statement(document, statement, findings);
+    }
+    if !document.from_data_source {
+        check_version(document, findings);
+    }
+}
+
+fn unexpected(on: &ResourceRef, keys: &[Key], allowed: &[&str], what: &str, findings: &mut Findings) {
+    for key in keys {
+        let message = match suggest(&key.name, allowed) {
+            Some(close) => format!("`{}` is not a {what} element; did you mean `{close}`", key.name),
+            None => format!("`{}` is not a {what} element", key.name),
+        };
+        findings.report(on, key.span, message);
+    }
+}
+
+fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
+    let on = &document.owner;
+    unexpected(on, &statement.unexpected_keys, STATEMENT_KEYS, "statement", findings);
+    match &statement.effect {
+        None => {
+            findings.report(on, statement.span, "statement has no `Effect`; it must be `Allow` or `Deny`");
+        }
+        Some(effect) => {
+            for branch in effect.branches() {
+                match branch.leaf {
+                    Leaf::Known { value, span, .. } if &**value != "Allow" && &**value != "Deny" => {
+                        findings.report(
+                            on,
+                            span,
+                            format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{}", branch.when()),
+                        );
+                    }
+                    Leaf::Known { .. } | Leaf::Unknown { .. } => {}
+                }
+            }
+        }
+    }
+    let pairs = [
+        (statement.action.is_some(), statement.not_action.is_some(), "`Action` and `NotAction`", true),
+        (statement.resource.is_some(), statement.not_resource.is_some(), "`Resource` and `NotResource`", false),
+        (statement.principal.is_some(), statement.not_principal.is_some(), "`Principal` and `NotPrincipal`", false),
+    ];
+    for (plain, negated, names, exactly_one) in pairs {
+        if plain && negated {
+            findings.report(on, statement.span, format!("statement has both {names}; use one"));
+        } else if exactly_one && !plain && !negated {
+            findings.report(on, statement.span, format!("statement has neither {names}; it needs one"));
+        }
+    }
+    let has_principal = statement.principal.is_some() || statement.not_principal.is_some();
+    let has_resource = statement.resource.is_some() || statement.not_resource.is_some();
+    match document.kind {
+        PolicyKind::Identity if has_principal => {
+            findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
+        }
+        PolicyKind::Bucket | PolicyKind::Trust if !has_principal => {
+            findings.report(on, statement.span, "statement has no `Principal`; a resource-based policy must name one");
+        }
+        _ => {}
+    }
+    if document.kind.needs_resource() && !has_resource {
+        findings.report(on, statement.span, "statement has no `Resource`; it needs `Resource` or `NotResource`");
+    }
+    for elements in [&statement.action, &statement.not_action].into_iter().flatten() {
+        malformed(on, elements, is_action, "action", "`*` or `service:action`", findings);
+    }
+    for elements in [&statement.resource, &statement.not_resource].into_iter().flatten() {
+        malformed(on, elements, is_resource, "resource", "`*` or an ARN", findings);
+    }
+    for principals in [&statement.principal, &statement.not_principal].into_iter().flatten() {
+        partial_wildcard_principals(on, principals, findings);
+    }
+}
+
+fn malformed(
+    on: &ResourceRef,
+    elements: &Elements,
+    valid: fn(&str) -> bool,
+    what: &str,
+    expected: &str,
+    findings: &mut Findings,
+) {
+    for item in &elements.items {
+        for branch in item.branches() {
+            if let Leaf::Known { value, span, .. } = branch.leaf
+                && !valid(value)
+            {
+                findings.report(on, span, format!("{what} `{value}` is not {expected}{}", branch.when()));
+            }
+        }
+    }
+}
+
+/// `*`-only, or `prefix:pattern` with a service prefix of letters, digits and dashes.
+fn is_action(action: &str) -> bool {
+    if !action.is_empty() && action.chars().all(|c| c == '*') {
+        return true;
+    }
+    match action.split_once(':') {
+        Some((service, name)) => {
+            !service.is_empty()
+                && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
+                && !name.is_empty()
+        }
+        None => false,
+    }
+}
+
+fn is_resource(resource: &str) -> bool {
+    (!resource.is_empty() && resource.chars().all(|c| c == '*')) || resource.starts_with("arn:")
+}
+
+fn partial_wildcard_principals(on: &ResourceRef, principals: &Principals, findings: &mut Findings) {
+    for item in &principals.items {
+        let is_aws = item.principal_type.as_deref().is_none_or(|t| t == "AWS");
+        if !is_aws {
+            continue;
+        }
+        for branch in item.value.branches() {
+            if let Leaf::Known { value, span, .. } = branch.leaf
+                && value.starts_with("arn:")
+                && value.contains(['*', '?'])
+            {
+                findings.report(
+                    on,
+                    span,
+                    format!("principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal"),
+                );
+            }
+        }
+    }
+}
+
+fn check_version(document: &PolicyDocument, findings: &mut Findings) {
+    let on = &document.owner;
+    let version = document.version.as_ref().and_then(Value::known).map(|v| &**v);
+    if let Some(Value::Known { value, span, .. }) = &document.version
+        && !matches!(&**value, "2012-10-17" | "2008-10-17")
+    {
+        findings.report(on, *span, format!("policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`"));
+        return;
+    }
+    let unknown_version = matches!(&document.version, Some(v) if v.known().is_none());
+    if unknown_version || version == Some("2012-10-17") || !uses_policy_variables(document) {
+        return;
+    }
+    let (span, message) = match &document.version {
+        Some(v) => (
+            v.span(),
+            "policy variables such as `${aws:username}` are read as literal text with `Version` `2008-10-17`; use `2012-10-17`",
+        ),
+        None => (
+            document.span,
+            "policy uses policy variables such as `${aws:username}` but has no `Version`, so they are read as literal text; add `\"Version\": \"2012-10-17\"`",
+        ),
+    };
+    findings.report(on, span, message);
+}
+
+fn uses_policy_variables(document: &PolicyDocument) -> bool {
+    let has_variable = |value: &Value<Box<str>>| value.known().is_some_and(|text| text.contains("${"));
+    document.statements.iter().any(|statement| {
+        let elements = [&statement.action, &statement.not_action, &statement.resource, &statement.not_resource];
+        elements.into_iter().flatten().any(|e| e.items.iter().any(has_variable))
+            || statement
+                .condition
+                .as_ref()
+                .and_then(|c| c.entries.as_ref())
+                .is_some_and(|entries| entries.iter().any(|entry| entry.values.iter().any(has_variable)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{document, run, span, statement, strings};
+
+    fn valid() -> Statement {
+        let mut s = statement("Allow");
+        s.action = Some(strings(&[("s3:GetObject", 10)]));
+        s.resource = Some(strings(&[("arn:aws:s3:::b/*", 20)]));
+        s
+    }
+
+    #[test]
+    fn a_valid_statement_passes() {
+        assert!(run(&RULE, document(PolicyKind::Identity, vec![valid()])).spans().is_empty());
+    }
+
+    #[test]
+    fn lower_case_effect_is_reported_at_the_value() {
+        let mut s = valid();
+        s.effect = Some(Value::explicit("allow".into(), span(6)));
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        assert_eq!(out.spans(), [span(6)]);
+        assert!(out.messages()[0].contains("found `allow`"));
+    }
+
+    #[test]
+    fn missing_effect_is_reported_at_the_statement() {
+        let mut s = valid();
+        s.effect = None;
+        assert_eq!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans(), [span(5)]);
+    }
+
+    #[test]
+    fn malformed_action_and_resource_are_reported() {
+        let mut s = valid();
+        s.action = Some(strings(&[("s3GetObject", 10)]));
+        s.resource = Some(strings(&[("reports-bucket", 20)]));
+        assert_eq!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans(), [span(10), span(20)]);
+    }
+
+    #[test]
+    fn unknown_effect_is_not_invalid() {
+        let mut s = valid();
+        s.effect = Some(crate::model::testing::unknown_var("effect", 6));
+        assert!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans().is_empty());
+    }
+
+    #[test]
+    fn actions_must_be_prefixed() {
+        assert!(is_action("s3:GetObject") && is_action("*") && is_action("ec2:Describe*"));
+        assert!(!is_action("s3GetObject") && !is_action(":x") && !is_action("s3:"));
+    }
+}
