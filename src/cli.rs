@@ -128,12 +128,14 @@ impl std::fmt::Display for UnknownRule {
 }
 
 pub fn check_rule_id(name: &str) -> Result<&'static str, UnknownRule> {
-    rules::all_names().find(|known| *known == name).ok_or_else(|| UnknownRule {
-        name: name.to_string(),
-        suggestion: rules::all_names().min_by_key(|known| rules::iam::edit_distance(name, known)).filter(|known| {
-            rules::iam::edit_distance(name, known) <= known.len() / 3 + 1
-        }),
-    })
+    rules::all_names()
+        .find(|known| *known == name)
+        .ok_or_else(|| UnknownRule {
+            name: name.to_string(),
+            suggestion: rules::all_names()
+                .min_by_key(|known| rules::iam::edit_distance(name, known))
+                .filter(|known| rules::iam::edit_distance(name, known) <= known.len() / 3 + 1),
+        })
 }
 
 impl Cli {
@@ -141,13 +143,20 @@ impl Cli {
         let mut enabled: BTreeSet<&'static str> = if self.select.is_empty() {
             rules::ALL.iter().map(|rule| rule.meta.name).collect()
         } else {
-            self.select.iter().map(|name| check_rule_id(name.trim())).collect::<Result<_, _>>()?
+            self.select
+                .iter()
+                .map(|name| check_rule_id(name.trim()))
+                .collect::<Result<_, _>>()?
         };
         for name in &self.ignore {
             enabled.remove(check_rule_id(name.trim())?);
         }
         Ok(Settings {
-            paths: if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() },
+            paths: if self.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                self.paths.clone()
+            },
             threads: self.threads,
             max_file_size: self.max_file_size,
             no_ignore: self.no_ignore,
@@ -178,7 +187,11 @@ pub fn rules_table() -> String {
 /// `cloudlint explain RULE`: the rule's documentation as Markdown.
 pub fn explain(meta: &RuleMeta) -> String {
     let mut out = format!("# {}\n\n{}\n\n", meta.name, meta.summary);
-    out.push_str(&format!("Severity: {} ({})\n", meta.severity.name(), meta.severity.level().name()));
+    out.push_str(&format!(
+        "Severity: {} ({})\n",
+        meta.severity.name(),
+        meta.severity.level().name()
+    ));
     if !meta.formats.is_empty() {
         let formats: Vec<&str> = meta.formats.iter().map(|f| f.name()).collect();
         out.push_str(&format!("Formats: {}\n", formats.join(", ")));
@@ -186,7 +199,10 @@ pub fn explain(meta: &RuleMeta) -> String {
     if !meta.aliases.is_empty() {
         out.push_str(&format!("Aliases: {}\n", meta.aliases.join(", ")));
     }
-    out.push_str(&format!("\n## Why\n\n{}\n\n## Fix\n\n{}\n", meta.rationale, meta.remediation));
+    out.push_str(&format!(
+        "\n## Why\n\n{}\n\n## Fix\n\n{}\n",
+        meta.rationale, meta.remediation
+    ));
     if !meta.references.is_empty() {
         out.push_str("\n## References\n\n");
         for reference in meta.references {

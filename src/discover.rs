@@ -66,7 +66,9 @@ pub enum DiscoverError {
 impl std::fmt::Display for DiscoverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DiscoverError::Missing(path) => write!(f, "{}: no such file or directory", path.display()),
+            DiscoverError::Missing(path) => {
+                write!(f, "{}: no such file or directory", path.display())
+            }
             DiscoverError::BadGlob(message) => write!(f, "invalid --exclude pattern: {message}"),
         }
     }
@@ -88,7 +90,9 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, DiscoverError> {
             }
         }
     }
-    builder.build().map_err(|e| DiscoverError::BadGlob(e.to_string()))
+    builder
+        .build()
+        .map_err(|e| DiscoverError::BadGlob(e.to_string()))
 }
 
 fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
@@ -96,11 +100,16 @@ fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
     excludes.is_match(relative) || excludes.is_match(path)
 }
 
-pub fn discover(paths: &[PathBuf], no_ignore: bool, excludes: &GlobSet) -> Result<Discovery, DiscoverError> {
+pub fn discover(
+    paths: &[PathBuf],
+    no_ignore: bool,
+    excludes: &GlobSet,
+) -> Result<Discovery, DiscoverError> {
     let mut found: BTreeSet<PathBuf> = BTreeSet::new();
     let mut skipped = Vec::new();
     for root in paths {
-        let metadata = std::fs::symlink_metadata(root).map_err(|_| DiscoverError::Missing(root.clone()))?;
+        let metadata =
+            std::fs::symlink_metadata(root).map_err(|_| DiscoverError::Missing(root.clone()))?;
         if !metadata.is_dir() {
             // Named explicitly: always scanned.
             if FileKind::of(root).is_some() {
@@ -121,7 +130,12 @@ pub fn discover(paths: &[PathBuf], no_ignore: bool, excludes: &GlobSet) -> Resul
             .follow_links(false)
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir && entry.depth() > 0 && entry.file_name().to_str().is_some_and(|n| PRUNED_DIRS.contains(&n)))
+                !(is_dir
+                    && entry.depth() > 0
+                    && entry
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|n| PRUNED_DIRS.contains(&n)))
             })
             .build();
         for entry in walker.flatten() {
@@ -163,8 +177,14 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
     }
     let mut context_only: BTreeSet<PathBuf> = BTreeSet::new();
     for (dir, files) in &modules {
-        let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
-        let Ok(entries) = std::fs::read_dir(listing) else { continue };
+        let listing = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        };
+        let Ok(entries) = std::fs::read_dir(listing) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = dir.join(entry.file_name());
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
@@ -217,7 +237,10 @@ mod tests {
 
     #[test]
     fn kinds_come_from_extensions() {
-        assert_eq!(FileKind::of(Path::new("a/main.tf")), Some(FileKind::Terraform));
+        assert_eq!(
+            FileKind::of(Path::new("a/main.tf")),
+            Some(FileKind::Terraform)
+        );
         assert_eq!(FileKind::of(Path::new("x.template")), Some(FileKind::Yaml));
         assert_eq!(FileKind::of(Path::new("p.json")), Some(FileKind::Json));
         assert_eq!(FileKind::of(Path::new("README.md")), None);

@@ -1,6 +1,9 @@
 //! cloudlint: an offline, span-accurate security linter for Terraform, CloudFormation and AWS IAM
 //! policy documents. Parse, adapt into one typed model, run rules, report at exact spans.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod adapt;
 pub mod cli;

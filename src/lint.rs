@@ -13,6 +13,7 @@ use crate::adapt;
 use crate::adapt::terraform::module::TfFile;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, FileEntry, FileKind, Unit};
+use crate::model::AccountFactKind;
 use crate::model::Model;
 use crate::parse::{self, Node};
 use crate::rules::{self, Finding, Findings, Rule, RuleMeta, builtin};
@@ -82,16 +83,16 @@ impl std::fmt::Display for LintError {
 /// Lints every file under the settings' paths.
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
-    let mut discovery =
-        discover::discover(&settings.paths, settings.no_ignore, &excludes).map_err(LintError::Discover)?;
+    let mut discovery = discover::discover(&settings.paths, settings.no_ignore, &excludes)
+        .map_err(LintError::Discover)?;
     let enabled: Vec<&'static Rule> = rules::ALL
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
     // Largest units first keeps both threads busy to the end.
-    discovery
-        .units
-        .sort_by_key(|unit| std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>()));
+    discovery.units.sort_by_key(|unit| {
+        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -103,7 +104,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
             .map(|unit| lint_unit_guarded(unit, settings, &enabled))
             .collect()
     });
-    Ok(assemble(outcomes, discovery.skipped))
+    Ok(assemble(outcomes, discovery.skipped, settings.show_unknown))
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -114,6 +115,9 @@ fn file_size(path: &Path) -> u64 {
 #[derive(Default)]
 struct UnitOutcome {
     diagnostics: Vec<Diagnostic>,
+    /// Findings to settle against the account facts of other units.
+    conditional: Vec<(AccountFactKind, Diagnostic)>,
+    declared: Vec<AccountFactKind>,
     sources: Vec<SourceFile>,
     scanned: usize,
     skipped: Vec<PathBuf>,
@@ -136,7 +140,9 @@ fn lint_unit_guarded(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]
                     Span::new(file.id, 0, 0),
                     format!("cloudlint failed on this file: {what}"),
                 ));
-                outcome.sources.push(SourceFile::new(file.id, display(&file.path), Arc::from("")));
+                outcome
+                    .sources
+                    .push(SourceFile::new(file.id, display(&file.path), Arc::from("")));
                 outcome.failed += 1;
             }
             outcome
@@ -169,22 +175,33 @@ fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, 
         .len();
     if size > max_size {
         return Err((
-            format!("file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"),
+            format!(
+                "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
+            ),
             empty(),
             0,
         ));
     }
-    let bytes = std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
+    let bytes =
+        std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => match memchr::memchr(0, bytes) {
-            Some(at) => Err((format!("binary file (NUL byte at offset {at}); not scanned"), Arc::from(text), at)),
+            Some(at) => Err((
+                format!("binary file (NUL byte at offset {at}); not scanned"),
+                Arc::from(text),
+                at,
+            )),
             None => Ok(Arc::from(text)),
         },
         Err(error) => {
             let at = error.valid_up_to();
             let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
-            Err((format!("file is not valid UTF-8 (invalid byte at offset {at})"), lossy, at))
+            Err((
+                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                lossy,
+                at,
+            ))
         }
     }
 }
@@ -209,11 +226,15 @@ impl UnitRun<'_> {
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
         match read(file, self.settings.max_file_size) {
             Ok(text) => {
-                self.texts.push((file.id, display(&file.path), text.clone()));
+                self.texts
+                    .push((file.id, display(&file.path), text.clone()));
                 Some(text)
             }
             Err((message, text, at)) => {
-                let end = text.get(at..).and_then(|rest| rest.chars().next()).map_or(at, |c| at + c.len_utf8());
+                let end = text
+                    .get(at..)
+                    .and_then(|rest| rest.chars().next())
+                    .map_or(at, |c| at + c.len_utf8());
                 self.texts.push((file.id, display(&file.path), text));
                 self.parse_error(file, Span::new(file.id, at, end), message);
                 None
@@ -238,7 +259,12 @@ fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> Uni
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
     }
-    let reported: BTreeSet<FileId> = unit.files.iter().filter(|f| f.reported).map(|f| f.id).collect();
+    let reported: BTreeSet<FileId> = unit
+        .files
+        .iter()
+        .filter(|f| f.reported)
+        .map(|f| f.id)
+        .collect();
     for rule in enabled {
         let mut findings = Findings::new();
         (rule.check)(&model, &mut findings);
@@ -246,9 +272,17 @@ fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> Uni
             if !reported.contains(&finding.primary.file) {
                 continue;
             }
-            run.outcome.diagnostics.push(stamp(&rule.meta, finding));
+            let unless = finding.unless;
+            let diagnostic = stamp(&rule.meta, finding);
+            match unless {
+                Some(kind) if !diagnostic.unverifiable => {
+                    run.outcome.conditional.push((kind, diagnostic))
+                }
+                _ => run.outcome.diagnostics.push(diagnostic),
+            }
         }
     }
+    run.outcome.declared = model.facts.declared.clone();
     if !settings.show_unknown {
         run.outcome.diagnostics.retain(|d| !d.unverifiable);
     }
@@ -257,6 +291,7 @@ fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> Uni
         .outcome
         .diagnostics
         .iter()
+        .chain(run.outcome.conditional.iter().map(|(_, d)| d))
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.span.file)))
         .collect();
     let texts = std::mem::take(&mut run.texts);
@@ -288,7 +323,11 @@ fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
         run.outcome.scanned += 1;
         match parse::hcl::parse_hcl(&text, file.id) {
             Ok(body) => {
-                let parsed = TfFile { id: file.id, text: text.clone(), body };
+                let parsed = TfFile {
+                    id: file.id,
+                    text: text.clone(),
+                    body,
+                };
                 match file.kind {
                     FileKind::Terraform => files.push(parsed),
                     _ => {
@@ -303,7 +342,8 @@ fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
         }
     }
     // Terraform's order: terraform.tfvars, then *.auto.tfvars by name; later ones win.
-    tfvars.sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
+    tfvars
+        .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
     let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
     adapt::terraform::adapt_module(&files, &tfvars, model);
 }
@@ -312,9 +352,14 @@ fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
 /// parsing every other configuration file.
 fn may_be_relevant(text: &str) -> bool {
     let bytes = text.as_bytes();
-    ["AWSTemplateFormatVersion", "Resources", "Statement", "Version"]
-        .iter()
-        .any(|marker| memchr::memmem::find(bytes, marker.as_bytes()).is_some())
+    [
+        "AWSTemplateFormatVersion",
+        "Resources",
+        "Statement",
+        "Version",
+    ]
+    .iter()
+    .any(|marker| memchr::memmem::find(bytes, marker.as_bytes()).is_some())
 }
 
 fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
@@ -333,7 +378,9 @@ fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     let Some(root) = parsed.root.as_ref() else {
         // A file that does not parse is reported only if it claims to be one of ours.
         if let Some(error) = parsed.errors.first() {
-            let claims = file.kind == FileKind::Json || text.contains("AWSTemplateFormatVersion") || text.contains("Resources:");
+            let claims = file.kind == FileKind::Json
+                || text.contains("AWSTemplateFormatVersion")
+                || text.contains("Resources:");
             if claims {
                 run.outcome.scanned += 1;
                 run.parse_error(file, error.span, error.message.clone());
@@ -372,13 +419,38 @@ fn is_policy(root: &Node) -> bool {
             .is_some_and(|v| v == "2012-10-17" || v == "2008-10-17")
 }
 
-fn assemble(outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>) -> Report {
+fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown: bool) -> Report {
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
     let mut summary = Summary {
         skipped_paths: skipped,
         ..Summary::default()
     };
+    // A finding another unit's account-wide setting may remove becomes "cannot verify".
+    let declared_by: Vec<BTreeSet<AccountFactKind>> = outcomes
+        .iter()
+        .map(|o| o.declared.iter().copied().collect())
+        .collect();
+    for (unit, outcome) in outcomes.iter_mut().enumerate() {
+        for (kind, mut diagnostic) in std::mem::take(&mut outcome.conditional) {
+            let elsewhere = declared_by
+                .iter()
+                .enumerate()
+                .any(|(other, kinds)| other != unit && kinds.contains(&kind));
+            if elsewhere {
+                diagnostic.unverifiable = true;
+                diagnostic.message = format!(
+                    "cannot verify: {} unless the account-wide setting declared in another directory applies",
+                    diagnostic.message
+                )
+                .into();
+                if !show_unknown {
+                    continue;
+                }
+            }
+            outcome.diagnostics.push(diagnostic);
+        }
+    }
     for outcome in outcomes {
         diagnostics.extend(outcome.diagnostics);
         sources.extend(outcome.sources);
@@ -399,11 +471,12 @@ fn assemble(outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>) -> Report {
 
 /// Whether the report fails the run at `threshold` (`None`: never fails).
 pub fn fails(report: &Report, threshold: Option<Severity>) -> bool {
-    let Some(threshold) = threshold else { return false };
-    report
-        .diagnostics
-        .iter()
-        .any(|d| !d.unverifiable && (d.severity >= threshold || d.rule.name == builtin::PARSE_ERROR.name))
+    let Some(threshold) = threshold else {
+        return false;
+    };
+    report.diagnostics.iter().any(|d| {
+        !d.unverifiable && (d.severity >= threshold || d.rule.name == builtin::PARSE_ERROR.name)
+    })
 }
 
 /// Message helper used by reporters for help text.
@@ -411,6 +484,9 @@ pub fn help_of(meta: &RuleMeta) -> Cow<'static, str> {
     if meta.formats.is_empty() {
         Cow::Borrowed(meta.summary)
     } else {
-        Cow::Owned(format!("{}; see `cloudlint explain {}`", meta.summary, meta.name))
+        Cow::Owned(format!(
+            "{}; see `cloudlint explain {}`",
+            meta.summary, meta.name
+        ))
     }
 }

@@ -24,14 +24,16 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match &cli.command {
         Some(Command::Rules) => {
-            out.write_all(rules_table().as_bytes()).map_err(|e| e.to_string())?;
+            out.write_all(rules_table().as_bytes())
+                .map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Explain { rule }) => {
             let name = check_rule_id(rule).map_err(|e| e.to_string())?;
             let meta = rules::find(name).ok_or_else(|| format!("unknown rule `{rule}`"))?;
-            out.write_all(explain(meta).as_bytes()).map_err(|e| e.to_string())?;
+            out.write_all(explain(meta).as_bytes())
+                .map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -40,24 +42,30 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     let settings = cli.settings().map_err(|e| e.to_string())?;
     let report = lint(&settings).map_err(|e| e.to_string())?;
     let terminal = std::io::stdout().is_terminal();
-    let format = cli
-        .format
-        .unwrap_or(if terminal { OutputFormat::Pretty } else { OutputFormat::Concise });
+    let format = cli.format.unwrap_or(if terminal {
+        OutputFormat::Pretty
+    } else {
+        OutputFormat::Concise
+    });
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    report::write(&report, format, color, &mut out).map_err(|e| format!("cannot write output: {e}"))?;
-    out.flush().map_err(|e| format!("cannot write output: {e}"))?;
+    report::write(&report, format, color, &mut out)
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    out.flush()
+        .map_err(|e| format!("cannot write output: {e}"))?;
     if cli.verbose {
         for path in &report.summary.skipped_paths {
             eprintln!("cloudlint: skipped {}", path.display());
         }
     }
-    Ok(if cloudlint::lint::fails(&report, cli.fail_on.threshold()) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if cloudlint::lint::fails(&report, cli.fail_on.threshold()) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

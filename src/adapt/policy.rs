@@ -36,9 +36,9 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
             }
         }
         _ => {
-            let reason = doc
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported("a policy that is not a JSON object"));
+            let reason = doc.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "a policy that is not a JSON object",
+            ));
             document.statements = Statements::Unknown {
                 reason,
                 span: doc.span,
@@ -230,8 +230,7 @@ fn conditions(field: &Field) -> Conditions {
 /// every resource is an S3 ARN; resource if any has a principal; else identity.
 pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
     let statements: Vec<&Statement> = document.statements.iter().collect();
-    let has_principal =
-        |s: &&Statement| s.principal.is_some() || s.not_principal.is_some();
+    let has_principal = |s: &&Statement| s.principal.is_some() || s.not_principal.is_some();
     if statements.is_empty() || !statements.iter().any(has_principal) {
         return PolicyKind::Identity;
     }

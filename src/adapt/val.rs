@@ -34,7 +34,10 @@ pub enum ValKind {
         when_false: Box<Val>,
     },
     /// A reference to a resource of the same unit (`aws_s3_bucket.b.id`, `Ref: Bucket`).
-    Link { target: Box<str>, attribute: Box<str> },
+    Link {
+        target: Box<str>,
+        attribute: Box<str>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -134,9 +137,9 @@ impl Val {
     pub fn unknown_reason(&self) -> Option<UnknownReason> {
         match &self.kind {
             ValKind::Unknown(reason) => Some(reason.clone()),
-            ValKind::Link { target, attribute } => {
-                Some(UnknownReason::Reference(format!("{target}.{attribute}").into()))
-            }
+            ValKind::Link { target, attribute } => Some(UnknownReason::Reference(
+                format!("{target}.{attribute}").into(),
+            )),
             ValKind::Template(segments) => Some(
                 segments
                     .iter()

@@ -67,7 +67,10 @@ pub enum Statements {
     Missing,
     /// `Statement` is neither an object nor a list of objects.
     Malformed(Span),
-    Unknown { reason: UnknownReason, span: Span },
+    Unknown {
+        reason: UnknownReason,
+        span: Span,
+    },
 }
 
 impl Statements {
@@ -192,7 +195,9 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }
 
 /// `*`, or `service:action` where both sides are only `*` (case-insensitive by nature).
@@ -208,14 +213,25 @@ pub fn is_all_actions(action: &str) -> bool {
 pub fn is_all_iam_actions(action: &str) -> bool {
     match action.split_once(':') {
         Some((service, name)) => {
-            service.eq_ignore_ascii_case("iam") && !name.is_empty() && name.chars().all(|c| c == '*')
+            service.eq_ignore_ascii_case("iam")
+                && !name.is_empty()
+                && name.chars().all(|c| c == '*')
         }
         None => false,
     }
 }
 
 /// Partition names an ARN may carry.
-pub const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+pub const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
 
 /// `*`, or an ARN matching every resource: `arn:*`, `arn:aws:*:*:*:*` (RULES.md 2.6).
 pub fn is_all_resources(resource: &str) -> bool {

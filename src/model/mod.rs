@@ -49,24 +49,19 @@ pub struct ResourceRef {
     pub span: Span,
 }
 
-/// Facts that hold for a whole account and region, wherever they are declared.
+/// Account-wide settings that may remove findings of other units (RULES.md 2.1).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountFacts {
-    pub ebs_encryption_by_default: Vec<AccountFact>,
-    pub s3_public_access_block: Vec<AccountPublicAccessBlock>,
+    /// Settings this unit declares that are not known to be off; the engine turns a finding
+    /// marked `unless(kind)` in any other unit into "cannot verify".
+    pub declared: Vec<AccountFactKind>,
 }
 
-/// An account-wide setting as declared, with its provider configuration.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AccountFact {
-    pub resource: ResourceRef,
-    pub provider: Box<str>,
-    pub enabled: Value<bool>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct AccountPublicAccessBlock {
-    pub resource: ResourceRef,
-    pub provider: Box<str>,
-    pub flags: s3::PublicAccessFlags,
+/// An account-wide setting that, declared elsewhere, may remove a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountFactKind {
+    EbsEncryptionByDefault,
+    S3IgnorePublicAcls,
+    S3RestrictPublicBuckets,
+    S3AllPublicAccessBlocked,
 }

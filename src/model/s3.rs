@@ -2,6 +2,3 @@
 
 #[derive(Debug, Default)]
 pub struct S3 {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PublicAccessFlags {}

@@ -7,16 +7,28 @@ use crate::source::{FileId, Span};
 
 /// A one-byte span at `start`.
 pub fn span(start: u32) -> Span {
-    Span { file: FileId(0), start, end: start + 1 }
+    Span {
+        file: FileId(0),
+        start,
+        end: start + 1,
+    }
 }
 
 /// The resource header used by every builder.
 pub fn header() -> Span {
-    Span { file: FileId(0), start: 0, end: 1 }
+    Span {
+        file: FileId(0),
+        start: 0,
+        end: 1,
+    }
 }
 
 pub fn resource() -> ResourceRef {
-    ResourceRef { address: "test.resource".into(), format: Format::Terraform, span: header() }
+    ResourceRef {
+        address: "test.resource".into(),
+        format: Format::Terraform,
+        span: header(),
+    }
 }
 
 pub fn unknown_var<T>(name: &str, at: u32) -> Value<T> {
@@ -35,7 +47,10 @@ pub fn strings(items: &[(&str, u32)]) -> Elements {
     Elements {
         key_span: span(first - 1),
         span: span(first - 1),
-        items: items.iter().map(|(text, at)| Value::explicit((*text).into(), span(*at))).collect(),
+        items: items
+            .iter()
+            .map(|(text, at)| Value::explicit((*text).into(), span(*at)))
+            .collect(),
     }
 }
 
@@ -61,11 +76,19 @@ pub struct Outcome(pub Vec<Finding>);
 impl Outcome {
     /// Primary spans of the violations (not the unverifiable notes).
     pub fn spans(&self) -> Vec<Span> {
-        self.0.iter().filter(|f| !f.unverifiable).map(|f| f.primary).collect()
+        self.0
+            .iter()
+            .filter(|f| !f.unverifiable)
+            .map(|f| f.primary)
+            .collect()
     }
 
     pub fn messages(&self) -> Vec<String> {
-        self.0.iter().filter(|f| !f.unverifiable).map(|f| f.message.to_string()).collect()
+        self.0
+            .iter()
+            .filter(|f| !f.unverifiable)
+            .map(|f| f.message.to_string())
+            .collect()
     }
 
     pub fn unverified(&self) -> usize {

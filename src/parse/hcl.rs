@@ -83,7 +83,11 @@ fn collect(trivia: &str, base: usize, file: FileId, out: &mut Vec<Comment>) {
         } else {
             memchr::memmem::find(rest, b"*/").map_or(bytes.len(), |n| at + n + 2)
         };
-        let body_end = if line_comment { end } else { end.saturating_sub(2).max(at + marker) };
+        let body_end = if line_comment {
+            end
+        } else {
+            end.saturating_sub(2).max(at + marker)
+        };
         let text = trivia.get(at + marker..body_end).unwrap_or("").trim();
         out.push(Comment {
             span: Span::new(file, base + at, base + end),

@@ -16,7 +16,12 @@ pub enum OutputFormat {
 }
 
 /// Writes a whole report in `format`; `color` only affects `pretty`.
-pub fn write(report: &Report, format: OutputFormat, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
+pub fn write(
+    report: &Report,
+    format: OutputFormat,
+    color: bool,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Pretty => pretty::write(report, color, out),
         OutputFormat::Concise => concise::write(report, out),

@@ -27,7 +27,9 @@ impl<'a> Files<'a> for SourceMap {
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, Error> {
         let file = self.get(id).ok_or(Error::FileMissing)?;
-        Ok(file.index().line_of(u32::try_from(byte_index).unwrap_or(u32::MAX)))
+        Ok(file
+            .index()
+            .line_of(u32::try_from(byte_index).unwrap_or(u32::MAX)))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, Error> {
@@ -60,7 +62,10 @@ pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Resul
         let primary = diagnostic.primary;
         let mut labels = vec![Label::primary(primary.file, primary.range())];
         for label in &diagnostic.labels {
-            labels.push(Label::secondary(label.span.file, label.span.range()).with_message(label.message.to_string()));
+            labels.push(
+                Label::secondary(label.span.file, label.span.range())
+                    .with_message(label.message.to_string()),
+            );
         }
         let mut notes = Vec::new();
         if let Some(resource) = &diagnostic.resource {
@@ -74,7 +79,8 @@ pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Resul
             .with_notes(notes);
         let result = if color {
             let mut buffer = term::termcolor::Buffer::ansi();
-            let result = term::emit_to_write_style(&mut buffer, &config, &report.sources, &rendered);
+            let result =
+                term::emit_to_write_style(&mut buffer, &config, &report.sources, &rendered);
             out.write_all(buffer.as_slice())?;
             result
         } else {
@@ -89,7 +95,13 @@ pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Resul
 }
 
 fn summary(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    let count = |level: Level| report.diagnostics.iter().filter(|d| d.level() == level).count();
+    let count = |level: Level| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.level() == level)
+            .count()
+    };
     writeln!(
         out,
         "{} files scanned, {} skipped, {} failed: {} errors, {} warnings, {} notes",

@@ -3,17 +3,9 @@
 use std::borrow::Cow;
 
 use crate::diagnostic::Label;
+pub use crate::model::AccountFactKind;
 use crate::model::{ResourceRef, UnknownReason};
 use crate::source::Span;
-
-/// An account-wide setting that, declared elsewhere, may remove a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccountFactKind {
-    EbsEncryptionByDefault,
-    S3IgnorePublicAcls,
-    S3RestrictPublicBuckets,
-    S3AllPublicAccessBlocked,
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -83,7 +75,12 @@ impl Findings {
     }
 
     /// Records an unverifiable case whose reason is not an unknown value (e.g. an account fact).
-    pub fn unverifiable_because(&mut self, on: &ResourceRef, at: Span, message: String) -> &mut Finding {
+    pub fn unverifiable_because(
+        &mut self,
+        on: &ResourceRef,
+        at: Span,
+        message: String,
+    ) -> &mut Finding {
         self.push(on, at, format!("cannot verify: {message}").into(), true)
     }
 

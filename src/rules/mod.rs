@@ -1,8 +1,11 @@
 //! The rule registry: every rule is a value in `ALL`, selected by filtering the slice.
 
 pub mod builtin;
+pub mod cloudtrail;
+pub mod ec2;
 mod findings;
 pub mod iam;
+pub mod s3;
 
 pub use crate::diagnostic::Severity;
 pub use crate::model::Format;

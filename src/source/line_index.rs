@@ -72,7 +72,8 @@ impl LineIndex {
             while end > start && !text.is_char_boundary(end) {
                 end -= 1;
             }
-            text.get(start..end).map_or(0, |prefix| prefix.chars().count())
+            text.get(start..end)
+                .map_or(0, |prefix| prefix.chars().count())
         };
         LineCol {
             line: line as u32 + 1,

@@ -82,6 +82,8 @@ pub fn document_value(doc: &Val, context: &Context) -> Result<Val, UnknownReason
     let parsed = parse_mapped_json(text, context.file, &map);
     match parsed.root {
         Some(root) if parsed.errors.is_empty() => Ok(from_node(&root)),
-        _ => Err(UnknownReason::Unsupported("a policy string that is not valid JSON")),
+        _ => Err(UnknownReason::Unsupported(
+            "a policy string that is not valid JSON",
+        )),
     }
 }

@@ -51,7 +51,10 @@ impl<'a> Template<'a> {
 
     fn resolve_at(&self, node: &Node, depth: usize) -> Val {
         if depth > crate::parse::limits::MAX_NESTING * 2 {
-            return Val::unknown(UnknownReason::Unsupported("a too deeply nested value"), node.span);
+            return Val::unknown(
+                UnknownReason::Unsupported("a too deeply nested value"),
+                node.span,
+            );
         }
         match &node.kind {
             NodeKind::Map(entries) => {
@@ -72,7 +75,12 @@ impl<'a> Template<'a> {
                 Val::new(ValKind::Object(fields), node.span)
             }
             NodeKind::Seq(items) => Val::new(
-                ValKind::List(items.iter().map(|item| self.resolve_at(item, depth + 1)).collect()),
+                ValKind::List(
+                    items
+                        .iter()
+                        .map(|item| self.resolve_at(item, depth + 1))
+                        .collect(),
+                ),
                 node.span,
             ),
             NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::String(_) => {
@@ -108,9 +116,11 @@ impl<'a> Template<'a> {
             }
             "Fn::If" => {
                 let parts = arg.as_seq()?;
-                let (Some(condition), Some(when_true), Some(when_false)) =
-                    (parts.first().and_then(Node::as_str), parts.get(1), parts.get(2))
-                else {
+                let (Some(condition), Some(when_true), Some(when_false)) = (
+                    parts.first().and_then(Node::as_str),
+                    parts.get(1),
+                    parts.get(2),
+                ) else {
                     return unknown("Fn::If");
                 };
                 let when_true = self.resolve_at(when_true, depth + 1);
@@ -309,16 +319,17 @@ impl<'a> Template<'a> {
             return unknown;
         };
         let index = self.resolve_at(index, depth + 1);
-        let Some(index) = crate::adapt::val::as_integer(&index).and_then(|i| usize::try_from(i).ok())
+        let Some(index) =
+            crate::adapt::val::as_integer(&index).and_then(|i| usize::try_from(i).ok())
         else {
             return unknown;
         };
         let list = self.resolve_at(list, depth + 1);
         match &list.kind {
-            ValKind::List(items) => items.get(index).cloned().map_or(unknown, |item| Val {
-                span,
-                ..item
-            }),
+            ValKind::List(items) => items
+                .get(index)
+                .cloned()
+                .map_or(unknown, |item| Val { span, ..item }),
             _ => unknown,
         }
     }
@@ -328,9 +339,10 @@ impl<'a> Template<'a> {
         let Some([delimiter, source]) = arg.as_seq() else {
             return unknown;
         };
-        let (Some(delimiter), Some(text)) =
-            (delimiter.as_str(), self.resolve_at(source, depth + 1).scalar_text())
-        else {
+        let (Some(delimiter), Some(text)) = (
+            delimiter.as_str(),
+            self.resolve_at(source, depth + 1).scalar_text(),
+        ) else {
             return unknown;
         };
         if delimiter.is_empty() {
@@ -357,7 +369,9 @@ impl<'a> Template<'a> {
         }
         let found = keys
             .iter()
-            .try_fold(self.mappings, |node, key| node.and_then(|n| n.get(key)).map(Some))
+            .try_fold(self.mappings, |node, key| {
+                node.and_then(|n| n.get(key)).map(Some)
+            })
             .flatten();
         match found {
             Some(node) if keys.len() == 3 => Val {

@@ -1,8 +1,11 @@
 //! CloudFormation templates (YAML or JSON) into the model: each resource's properties are resolved
 //! through the intrinsics, then handed to the service adapters.
 
+mod cloudtrail;
+mod ec2;
 mod iam;
 pub mod intrinsics;
+mod s3;
 
 use crate::adapt::val::{Val, ValKind};
 use crate::model::{Format, Model, ResourceRef};
@@ -58,7 +61,13 @@ pub fn adapt(root: &Node, file: FileId, text: &str, model: &mut Model) {
             properties,
         };
         iam::resource(&resource, &context, model);
+        ec2::resource(&resource, &context, model);
+        s3::resource(&resource, &context, model);
+        cloudtrail::resource(&resource, &context, model);
     }
+    ec2::finish(model);
+    s3::finish(model);
+    cloudtrail::finish(model);
 }
 
 /// Whether the content of a YAML/JSON file is a CloudFormation template.

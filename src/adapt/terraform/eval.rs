@@ -30,7 +30,11 @@ impl Bindings {
     }
 
     fn get(&self, name: &str) -> Option<&Val> {
-        self.names.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
+        self.names
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
     }
 }
 
@@ -73,7 +77,14 @@ impl<'a> Evaluator<'a> {
         self.body_at(body, file, span, bindings, 0)
     }
 
-    fn body_at(&self, body: &Body, file: FileId, span: Span, bindings: &Bindings, depth: usize) -> Val {
+    fn body_at(
+        &self,
+        body: &Body,
+        file: FileId,
+        span: Span,
+        bindings: &Bindings,
+        depth: usize,
+    ) -> Val {
         let mut fields = Vec::new();
         if depth > MAX_EVAL_DEPTH {
             return Val::new(ValKind::Object(fields), span);
@@ -135,11 +146,21 @@ impl<'a> Evaluator<'a> {
             Some(ValKind::List(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| (Val::new(ValKind::Number(i.to_string().into()), item.span), item.clone()))
+                .map(|(i, item)| {
+                    (
+                        Val::new(ValKind::Number(i.to_string().into()), item.span),
+                        item.clone(),
+                    )
+                })
                 .collect(),
             Some(ValKind::Object(entries)) => entries
                 .iter()
-                .map(|f| (Val::new(ValKind::String(f.key.clone()), f.key_span), f.value.clone()))
+                .map(|f| {
+                    (
+                        Val::new(ValKind::String(f.key.clone()), f.key_span),
+                        f.value.clone(),
+                    )
+                })
                 .collect(),
             _ => {
                 let reason = for_each
@@ -155,8 +176,18 @@ impl<'a> Evaluator<'a> {
         for (key, value) in elements {
             let iteration = Val::new(
                 ValKind::Object(vec![
-                    Field { key: "key".into(), key_span: key.span, value: key, is_block: false },
-                    Field { key: "value".into(), key_span: value.span, value, is_block: false },
+                    Field {
+                        key: "key".into(),
+                        key_span: key.span,
+                        value: key,
+                        is_block: false,
+                    },
+                    Field {
+                        key: "value".into(),
+                        key_span: value.span,
+                        value,
+                        is_block: false,
+                    },
                 ]),
                 header,
             );
@@ -177,7 +208,10 @@ impl<'a> Evaluator<'a> {
     fn eval_at(&self, expr: &Expression, file: FileId, bindings: &Bindings, depth: usize) -> Val {
         let span = span_of(file, expr);
         if depth > MAX_EVAL_DEPTH {
-            return Val::unknown(UnknownReason::Unsupported("a too deeply nested expression"), span);
+            return Val::unknown(
+                UnknownReason::Unsupported("a too deeply nested expression"),
+                span,
+            );
         }
         let next = depth + 1;
         match expr {
@@ -186,7 +220,12 @@ impl<'a> Evaluator<'a> {
             Expression::Number(n) => Val::new(ValKind::Number(n.value().to_string().into()), span),
             Expression::String(s) => Val::new(ValKind::String(s.value().as_str().into()), span),
             Expression::Array(array) => Val::new(
-                ValKind::List(array.iter().map(|e| self.eval_at(e, file, bindings, next)).collect()),
+                ValKind::List(
+                    array
+                        .iter()
+                        .map(|e| self.eval_at(e, file, bindings, next))
+                        .collect(),
+                ),
                 span,
             ),
             Expression::Object(object) => {
@@ -219,9 +258,10 @@ impl<'a> Evaluator<'a> {
             Expression::HeredocTemplate(heredoc) => {
                 self.template(&heredoc.template, file, bindings, span, next)
             }
-            Expression::Parenthesis(inner) => {
-                Val { span, ..self.eval_at(inner.inner(), file, bindings, next) }
-            }
+            Expression::Parenthesis(inner) => Val {
+                span,
+                ..self.eval_at(inner.inner(), file, bindings, next)
+            },
             Expression::Variable(name) => match bindings.get(name.as_str()) {
                 Some(value) => relocate(value.clone(), span),
                 None => Val::unknown(UnknownReason::Reference(name.as_str().into()), span),
@@ -244,7 +284,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Expression::FuncCall(call) => self.call(call, file, bindings, span, next),
-            Expression::Traversal(traversal) => self.traversal(traversal, file, bindings, span, next),
+            Expression::Traversal(traversal) => {
+                self.traversal(traversal, file, bindings, span, next)
+            }
             Expression::UnaryOp(op) => {
                 let value = self.eval_at(&op.expr, file, bindings, next);
                 match (op.operator.value(), &value.kind) {
@@ -269,29 +311,41 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn template(&self, template: &Template, file: FileId, bindings: &Bindings, span: Span, depth: usize) -> Val {
+    fn template(
+        &self,
+        template: &Template,
+        file: FileId,
+        bindings: &Bindings,
+        span: Span,
+        depth: usize,
+    ) -> Val {
         // `"${x}"` is `x` itself, whatever its type.
         if let Some(Element::Interpolation(only)) = template.as_single_element() {
-            return Val { span, ..self.eval_at(&only.expr, file, bindings, depth) };
+            return Val {
+                span,
+                ..self.eval_at(&only.expr, file, bindings, depth)
+            };
         }
         let mut segments = Vec::new();
         for element in template.iter() {
             match element {
-                Element::Literal(text) => segments.push(Segment::Text(text.value().as_str().into())),
+                Element::Literal(text) => {
+                    segments.push(Segment::Text(text.value().as_str().into()))
+                }
                 Element::Interpolation(interpolation) => {
                     let value = self.eval_at(&interpolation.expr, file, bindings, depth);
                     match value.scalar_text() {
                         Some(text) => segments.push(Segment::Text(text.into())),
-                        None => segments.push(Segment::Unknown(
-                            value
-                                .unknown_reason()
-                                .unwrap_or(UnknownReason::Unsupported("a non-string interpolation")),
-                        )),
+                        None => {
+                            segments.push(Segment::Unknown(value.unknown_reason().unwrap_or(
+                                UnknownReason::Unsupported("a non-string interpolation"),
+                            )))
+                        }
                     }
                 }
-                Element::Directive(_) => {
-                    segments.push(Segment::Unknown(UnknownReason::Unsupported("a template directive")))
-                }
+                Element::Directive(_) => segments.push(Segment::Unknown(
+                    UnknownReason::Unsupported("a template directive"),
+                )),
             }
         }
         let mut val = template_val(merge_text(segments), span);
@@ -328,7 +382,11 @@ impl<'a> Evaluator<'a> {
                 let Some(name) = first else {
                     return Val::unknown(UnknownReason::Reference(root.into()), span);
                 };
-                let value = if root == "var" { self.variable(name, span) } else { self.local(name, span) };
+                let value = if root == "var" {
+                    self.variable(name, span)
+                } else {
+                    self.local(name, span)
+                };
                 let rest = traversal.operators.get(1..).unwrap_or(&[]);
                 self.walk(value, rest, file, bindings, span, depth)
             }
@@ -345,7 +403,9 @@ impl<'a> Evaluator<'a> {
                     return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
                 };
                 let attribute = names.get(2).copied().flatten().unwrap_or("");
-                if self.module.data_source(kind, name).is_some() && *kind == "aws_iam_policy_document" {
+                if self.module.data_source(kind, name).is_some()
+                    && *kind == "aws_iam_policy_document"
+                {
                     return Val::new(
                         ValKind::Link {
                             target: format!("data.{kind}.{name}").into(),
@@ -362,11 +422,19 @@ impl<'a> Evaluator<'a> {
 
     /// `type.name.attr` (with any `[index]` after the name): a literal attribute of a resource in
     /// the module, or a link to it.
-    fn resource_attribute(&self, resource_type: &str, traversal: &hcl_edit::expr::Traversal, span: Span) -> Val {
-        let mut attrs = traversal.operators.iter().filter_map(|op| match op.value() {
-            TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
-            _ => None,
-        });
+    fn resource_attribute(
+        &self,
+        resource_type: &str,
+        traversal: &hcl_edit::expr::Traversal,
+        span: Span,
+    ) -> Val {
+        let mut attrs = traversal
+            .operators
+            .iter()
+            .filter_map(|op| match op.value() {
+                TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
+                _ => None,
+            });
         let (Some(name), attribute) = (attrs.next(), attrs.next()) else {
             return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
         };
@@ -408,21 +476,32 @@ impl<'a> Evaluator<'a> {
                 TraversalOperator::GetAttr(ident) => value.get(ident.as_str()).cloned(),
                 TraversalOperator::Index(index) => {
                     let index = self.eval_at(index, file, bindings, depth + 1);
-                    match (&value.kind, crate::adapt::val::as_integer(&index), index.scalar_text()) {
-                        (ValKind::List(items), Some(i), _) => usize::try_from(i).ok().and_then(|i| items.get(i)).cloned(),
+                    match (
+                        &value.kind,
+                        crate::adapt::val::as_integer(&index),
+                        index.scalar_text(),
+                    ) {
+                        (ValKind::List(items), Some(i), _) => {
+                            usize::try_from(i).ok().and_then(|i| items.get(i)).cloned()
+                        }
                         (ValKind::Object(_), _, Some(key)) => value.get(&key).cloned(),
                         _ => None,
                     }
                 }
                 TraversalOperator::LegacyIndex(i) => match &value.kind {
-                    ValKind::List(items) => usize::try_from(*i.value()).ok().and_then(|i| items.get(i)).cloned(),
+                    ValKind::List(items) => usize::try_from(*i.value())
+                        .ok()
+                        .and_then(|i| items.get(i))
+                        .cloned(),
                     _ => None,
                 },
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
             };
             value = match next {
                 Some(next) => next,
-                None => return Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
+                None => {
+                    return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
+                }
             };
         }
         value
@@ -441,16 +520,27 @@ impl<'a> Evaluator<'a> {
 
     fn local(&self, name: &str, use_site: Span) -> Val {
         let Some(located) = self.module.locals.get(name).copied() else {
-            return Val::unknown(UnknownReason::Reference(format!("local.{name}").into()), use_site);
+            return Val::unknown(
+                UnknownReason::Reference(format!("local.{name}").into()),
+                use_site,
+            );
         };
         let key: &'a str = match self.module.locals.get_key_value(name) {
             Some((key, _)) => key,
-            None => return Val::unknown(UnknownReason::Reference(format!("local.{name}").into()), use_site),
+            None => {
+                return Val::unknown(
+                    UnknownReason::Reference(format!("local.{name}").into()),
+                    use_site,
+                );
+            }
         };
         if let Some(cached) = self.locals.borrow().get(key) {
             return match cached {
                 Some(value) => relocate(value.clone(), use_site),
-                None => Val::unknown(UnknownReason::Unsupported("a local that refers to itself"), use_site),
+                None => Val::unknown(
+                    UnknownReason::Unsupported("a local that refers to itself"),
+                    use_site,
+                ),
             };
         }
         self.locals.borrow_mut().insert(key, None);
@@ -468,7 +558,11 @@ impl<'a> Evaluator<'a> {
         depth: usize,
     ) -> Val {
         let name = call.name.name.as_str();
-        let args: Vec<Val> = call.args.iter().map(|a| self.eval_at(a, file, bindings, depth)).collect();
+        let args: Vec<Val> = call
+            .args
+            .iter()
+            .map(|a| self.eval_at(a, file, bindings, depth))
+            .collect();
         super::functions::call(name, args, span)
     }
 }
@@ -484,7 +578,11 @@ pub fn relocate(mut value: Val, use_site: Span) -> Val {
         match &mut val.kind {
             ValKind::List(items) => stack.extend(items.iter_mut()),
             ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
-            ValKind::Conditional { when_true, when_false, .. } => {
+            ValKind::Conditional {
+                when_true,
+                when_false,
+                ..
+            } => {
                 stack.push(when_true);
                 stack.push(when_false);
             }
@@ -512,7 +610,10 @@ pub fn is_literal(expr: &Expression) -> bool {
     let mut stack = vec![expr];
     while let Some(expr) = stack.pop() {
         match expr {
-            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
             Expression::Array(array) => stack.extend(array.iter()),
             Expression::Object(object) => stack.extend(object.iter().map(|(_, v)| v.expr())),
             Expression::Parenthesis(inner) => stack.push(inner.inner()),
@@ -533,7 +634,12 @@ pub fn is_literal(expr: &Expression) -> bool {
 }
 
 fn unknown_from(value: &Val, span: Span, what: &'static str) -> Val {
-    Val::unknown(value.unknown_reason().unwrap_or(UnknownReason::Unsupported(what)), span)
+    Val::unknown(
+        value
+            .unknown_reason()
+            .unwrap_or(UnknownReason::Unsupported(what)),
+        span,
+    )
 }
 
 fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Val {
@@ -542,16 +648,32 @@ fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Val {
     match op {
         B::Eq | B::NotEq => match (lhs.scalar_text(), rhs.scalar_text()) {
             (Some(a), Some(b)) => bool_of((a == b) == (op == B::Eq)),
-            _ => unknown_from(if lhs.unknown_reason().is_some() { lhs } else { rhs }, span, "a comparison"),
+            _ => unknown_from(
+                if lhs.unknown_reason().is_some() {
+                    lhs
+                } else {
+                    rhs
+                },
+                span,
+                "a comparison",
+            ),
         },
         B::And | B::Or => match (as_bool(lhs), as_bool(rhs)) {
             (Some(a), Some(b)) => bool_of(if op == B::And { a && b } else { a || b }),
             (Some(false), None) | (None, Some(false)) if op == B::And => bool_of(false),
             (Some(true), None) | (None, Some(true)) if op == B::Or => bool_of(true),
-            _ => unknown_from(if as_bool(lhs).is_none() { lhs } else { rhs }, span, "a boolean operator"),
+            _ => unknown_from(
+                if as_bool(lhs).is_none() { lhs } else { rhs },
+                span,
+                "a boolean operator",
+            ),
         },
         _ => unknown_from(
-            if lhs.unknown_reason().is_some() { lhs } else { rhs },
+            if lhs.unknown_reason().is_some() {
+                lhs
+            } else {
+                rhs
+            },
             span,
             "an arithmetic or comparison operator",
         ),

@@ -1,24 +1,25 @@
 //! The pure Terraform functions real configurations use inside security-relevant values.
 //! Any other function is unknown, never an error.
 
-use crate::adapt::val::{Segment, Val, ValKind, as_integer};
 use crate::adapt::cloudformation::intrinsics::template_val;
+use crate::adapt::val::{Segment, Val, ValKind, as_integer};
 use crate::model::UnknownReason;
 use crate::source::Span;
 
 pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
     let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
     // An unknown argument makes the result unknown, except where a function picks among them.
-    if !matches!(name, "try" | "coalesce" | "concat" | "merge" | "flatten" | "tolist" | "toset" | "jsonencode")
-        && let Some(reason) = args.iter().find_map(Val::unknown_reason)
+    if !matches!(
+        name,
+        "try" | "coalesce" | "concat" | "merge" | "flatten" | "tolist" | "toset" | "jsonencode"
+    ) && let Some(reason) = args.iter().find_map(Val::unknown_reason)
     {
         return Val::unknown(reason, span);
     }
     let mut args = args.into_iter();
     match name {
-        "jsonencode" | "tolist" | "toset" | "tomap" | "tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive" => {
-            args.next().map_or_else(unknown, |v| Val { span, ..v })
-        }
+        "jsonencode" | "tolist" | "toset" | "tomap" | "tostring" | "tonumber" | "tobool"
+        | "sensitive" | "nonsensitive" => args.next().map_or_else(unknown, |v| Val { span, ..v }),
         "concat" => {
             let mut items = Vec::new();
             for arg in args {
@@ -83,7 +84,8 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                     return unknown_of(&arg, span);
                 }
                 let empty = matches!(&arg.kind, ValKind::Null)
-                    || (name == "coalesce" && matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
+                    || (name == "coalesce"
+                        && matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
                 if !empty {
                     return arg;
                 }
@@ -92,13 +94,19 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
         }
         "lower" | "upper" => match args.next().and_then(|a| a.scalar_text()) {
             Some(text) => {
-                let text = if name == "lower" { text.to_lowercase() } else { text.to_uppercase() };
+                let text = if name == "lower" {
+                    text.to_lowercase()
+                } else {
+                    text.to_uppercase()
+                };
                 Val::new(ValKind::String(text.into()), span)
             }
             None => unknown(),
         },
         "join" => {
-            let (Some(separator), Some(list)) = (args.next().and_then(|a| a.scalar_text()), args.next()) else {
+            let (Some(separator), Some(list)) =
+                (args.next().and_then(|a| a.scalar_text()), args.next())
+            else {
                 return unknown();
             };
             let ValKind::List(items) = &list.kind else {
@@ -128,13 +136,16 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 }
                 match chars.next() {
                     Some('%') => text.push('%'),
-                    Some('s' | 'd' | 'v' | 'q' | 't') => match values.next().and_then(|v| v.scalar_text()) {
-                        Some(value) => text.push_str(&value),
-                        None => {
-                            segments.push(Segment::Text(std::mem::take(&mut text).into()));
-                            segments.push(Segment::Unknown(UnknownReason::Function(name.into())));
+                    Some('s' | 'd' | 'v' | 'q' | 't') => {
+                        match values.next().and_then(|v| v.scalar_text()) {
+                            Some(value) => text.push_str(&value),
+                            None => {
+                                segments.push(Segment::Text(std::mem::take(&mut text).into()));
+                                segments
+                                    .push(Segment::Unknown(UnknownReason::Function(name.into())));
+                            }
                         }
-                    },
+                    }
                     _ => return unknown(),
                 }
             }
@@ -148,7 +159,9 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
 
 fn unknown_of(value: &Val, span: Span) -> Val {
     Val::unknown(
-        value.unknown_reason().unwrap_or(UnknownReason::Unsupported("a value")),
+        value
+            .unknown_reason()
+            .unwrap_or(UnknownReason::Unsupported("a value")),
         span,
     )
 }

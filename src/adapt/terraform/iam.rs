@@ -23,21 +23,43 @@ pub struct DataDocuments {
     consumers: BTreeMap<Box<str>, Vec<(PolicyKind, Span, ResourceRef)>>,
 }
 
-pub fn resource(resource: &Resource, evaluator: &Evaluator, documents: &mut DataDocuments, model: &mut Model) {
+pub fn resource(
+    resource: &Resource,
+    evaluator: &Evaluator,
+    documents: &mut DataDocuments,
+    model: &mut Model,
+) {
     let body = &resource.block.block.body;
     let kind = match resource.resource_type() {
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
-            Some(("policy", PolicyKind::Identity))
+        "aws_iam_policy"
+        | "aws_iam_role_policy"
+        | "aws_iam_user_policy"
+        | "aws_iam_group_policy" => Some(("policy", PolicyKind::Identity)),
+        "aws_ssoadmin_permission_set_inline_policy" => {
+            Some(("inline_policy", PolicyKind::Identity))
         }
-        "aws_ssoadmin_permission_set_inline_policy" => Some(("inline_policy", PolicyKind::Identity)),
         "aws_s3_bucket_policy" | "aws_s3_bucket" => Some(("policy", PolicyKind::Bucket)),
         "aws_iam_role" => {
             if let Some(attribute) = body.get_attribute("assume_role_policy") {
-                add(resource, &attribute.value, PolicyKind::Trust, evaluator, documents, model);
+                add(
+                    resource,
+                    &attribute.value,
+                    PolicyKind::Trust,
+                    evaluator,
+                    documents,
+                    model,
+                );
             }
             for block in body.get_blocks("inline_policy") {
                 if let Some(attribute) = block.body.get_attribute("policy") {
-                    add(resource, &attribute.value, PolicyKind::Identity, evaluator, documents, model);
+                    add(
+                        resource,
+                        &attribute.value,
+                        PolicyKind::Identity,
+                        evaluator,
+                        documents,
+                        model,
+                    );
                 }
             }
             None
@@ -47,7 +69,14 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, documents: &mut Data
     if let Some((key, kind)) = kind
         && let Some(attribute) = body.get_attribute(key)
     {
-        add(resource, &attribute.value, kind, evaluator, documents, model);
+        add(
+            resource,
+            &attribute.value,
+            kind,
+            evaluator,
+            documents,
+            model,
+        );
     }
 }
 
@@ -61,7 +90,8 @@ fn add(
 ) {
     let file = resource.block.file;
     let owner = &resource.reference;
-    let value = match super::json_string::document(expr, file, evaluator.file_text(file), evaluator) {
+    let value = match super::json_string::document(expr, file, evaluator.file_text(file), evaluator)
+    {
         Some(Ok(value)) => value,
         Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
         None => evaluator.eval(expr, file, &Bindings::default()),
@@ -80,7 +110,10 @@ fn add(
         ValKind::String(json) => parse_relocated(json, value.span, value.defined_at),
         _ => value,
     };
-    model.iam.policies.push(policy_document(&value, owner, kind));
+    model
+        .iam
+        .policies
+        .push(policy_document(&value, owner, kind));
 }
 
 /// JSON text that came from a variable or local: parsed, every span at the use site.
@@ -95,7 +128,10 @@ fn parse_relocated(json: &str, use_site: Span, defined_at: Option<Span>) -> Val 
             }
             value
         }
-        _ => Val::unknown(UnknownReason::Unsupported("a policy string that is not valid JSON"), use_site),
+        _ => Val::unknown(
+            UnknownReason::Unsupported("a policy string that is not valid JSON"),
+            use_site,
+        ),
     }
 }
 
@@ -107,7 +143,10 @@ impl DataDocuments {
                 continue;
             }
             let target = format!("data.aws_iam_policy_document.{}", data.name);
-            let consumers = self.consumers.get(target.as_str()).map_or(&[][..], Vec::as_slice);
+            let consumers = self
+                .consumers
+                .get(target.as_str())
+                .map_or(&[][..], Vec::as_slice);
             let mut document = data_document(*data, evaluator, 0);
             document.kind = consumers
                 .iter()
@@ -123,10 +162,17 @@ impl DataDocuments {
                         .statements
                         .iter()
                         .any(|s| s.principal.is_some() || s.not_principal.is_some());
-                    if has_principal { PolicyKind::Resource } else { PolicyKind::Identity }
+                    if has_principal {
+                        PolicyKind::Resource
+                    } else {
+                        PolicyKind::Identity
+                    }
                 });
             document.consumers = consumers.iter().map(|(_, span, _)| *span).collect();
-            document.attached_to = consumers.iter().map(|(_, _, owner)| owner.clone()).collect();
+            document.attached_to = consumers
+                .iter()
+                .map(|(_, _, owner)| owner.clone())
+                .collect();
             model.iam.policies.push(document);
         }
     }
@@ -172,7 +218,12 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
 }
 
 fn sid_of(statement: &Statement) -> Option<&str> {
-    statement.sid.as_ref().and_then(|sid| sid.known()).map(|s| &**s).filter(|s| !s.is_empty())
+    statement
+        .sid
+        .as_ref()
+        .and_then(|sid| sid.known())
+        .map(|s| &**s)
+        .filter(|s| !s.is_empty())
 }
 
 fn merge(statements: &mut Vec<Statement>, statement: Statement) {
@@ -186,15 +237,33 @@ fn merge(statements: &mut Vec<Statement>, statement: Statement) {
 }
 
 /// Statements of documents listed under `key`: other data sources or JSON strings.
-fn imported(body: &Val, key: &str, data: BlockRef, evaluator: &Evaluator, depth: usize) -> Vec<Statement> {
-    let Some(value) = body.get(key) else { return Vec::new() };
+fn imported(
+    body: &Val,
+    key: &str,
+    data: BlockRef,
+    evaluator: &Evaluator,
+    depth: usize,
+) -> Vec<Statement> {
+    let Some(value) = body.get(key) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for item in value.items() {
         match &item.kind {
             ValKind::Link { target, .. } if depth < MAX_DOCUMENT_DEPTH => {
-                let name = target.strip_prefix("data.aws_iam_policy_document.").unwrap_or("");
-                if let Some(source) = evaluator.module.data_source("aws_iam_policy_document", name) {
-                    out.extend(data_document(source, evaluator, depth + 1).statements.iter().cloned());
+                let name = target
+                    .strip_prefix("data.aws_iam_policy_document.")
+                    .unwrap_or("");
+                if let Some(source) = evaluator
+                    .module
+                    .data_source("aws_iam_policy_document", name)
+                {
+                    out.extend(
+                        data_document(source, evaluator, depth + 1)
+                            .statements
+                            .iter()
+                            .cloned(),
+                    );
                 }
             }
             ValKind::String(json) => {
@@ -259,7 +328,9 @@ fn principals(block: &Val, key: &str) -> Option<Principals> {
     for field in &blocks {
         span = span.cover(field.span());
         let principal_type = field.value.get("type").and_then(Val::as_str);
-        let Some(identifiers) = field.value.field("identifiers") else { continue };
+        let Some(identifiers) = field.value.field("identifiers") else {
+            continue;
+        };
         for value in elements(identifiers).items {
             items.push(PrincipalItem {
                 principal_type: principal_type.filter(|t| *t != "*").map(Into::into),
@@ -275,7 +346,11 @@ fn principals(block: &Val, key: &str) -> Option<Principals> {
 }
 
 fn conditions(block: &Val) -> Option<Conditions> {
-    let blocks: Vec<&Field> = block.fields().iter().filter(|f| &*f.key == "condition").collect();
+    let blocks: Vec<&Field> = block
+        .fields()
+        .iter()
+        .filter(|f| &*f.key == "condition")
+        .collect();
     let first = blocks.first()?;
     let mut span = first.span();
     let mut entries = Vec::new();
@@ -283,9 +358,17 @@ fn conditions(block: &Val) -> Option<Conditions> {
         span = span.cover(field.span());
         let text = |key: &str| field.value.get(key).and_then(|v| v.scalar_text());
         let (Some(operator), Some(key)) = (text("test"), text("variable")) else {
-            return Some(Conditions { key_span: first.key_span, span, entries: None });
+            return Some(Conditions {
+                key_span: first.key_span,
+                span,
+                entries: None,
+            });
         };
-        let values = field.value.field("values").map(|v| elements(v).items).unwrap_or_default();
+        let values = field
+            .value
+            .field("values")
+            .map(|v| elements(v).items)
+            .unwrap_or_default();
         entries.push(ConditionEntry {
             operator: operator.into(),
             key: key.into(),

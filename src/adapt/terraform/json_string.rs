@@ -29,17 +29,24 @@ pub fn document(
         Expression::String(string) => {
             let decoded = string.value().as_str();
             let raw = text.get(literal.range()).unwrap_or("");
-            Ok((decoded.to_string(), OffsetMap::align(decoded, raw, literal.start, literal)))
+            Ok((
+                decoded.to_string(),
+                OffsetMap::align(decoded, raw, literal.start, literal),
+            ))
         }
         Expression::StringTemplate(template) => build(template, file, text, literal, evaluator),
-        Expression::HeredocTemplate(heredoc) => build(&heredoc.template, file, text, literal, evaluator),
+        Expression::HeredocTemplate(heredoc) => {
+            build(&heredoc.template, file, text, literal, evaluator)
+        }
         _ => return None,
     };
     Some(built.and_then(|(json, map)| {
         let parsed = parse_mapped_json(&json, file, &map);
         match parsed.root {
             Some(root) if parsed.errors.is_empty() => Ok(with_unknowns(&root)),
-            _ => Err(UnknownReason::Unsupported("a policy string that is not valid JSON")),
+            _ => Err(UnknownReason::Unsupported(
+                "a policy string that is not valid JSON",
+            )),
         }
     }))
 }
@@ -66,7 +73,9 @@ fn build(
                 let raw = host.get(range.clone()).unwrap_or("");
                 let here = Span::new(file, range.start, range.end);
                 match OffsetMap::align(decoded, raw, range.start as u32, here) {
-                    OffsetMap::Shift(base) => table.extend((0..decoded.len() as u32).map(|i| base + i)),
+                    OffsetMap::Shift(base) => {
+                        table.extend((0..decoded.len() as u32).map(|i| base + i))
+                    }
                     OffsetMap::Table(mut mapped) => {
                         mapped.pop();
                         table.extend(mapped);
@@ -114,7 +123,10 @@ fn whole(template: &Template, literal: Span) -> (String, OffsetMap) {
 
 fn escape_json(text: &str) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
-    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("").to_string()
+    quoted
+        .get(1..quoted.len().saturating_sub(1))
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Tracks whether the JSON text seen so far ends inside a string.

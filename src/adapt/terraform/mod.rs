@@ -1,11 +1,14 @@
 //! Terraform modules into the model: every `.tf` file of one directory is one module; each
 //! resource body is evaluated, then handed to the service adapters.
 
+mod cloudtrail;
+mod ec2;
 pub mod eval;
 mod functions;
 mod iam;
 mod json_string;
 pub mod module;
+mod s3;
 
 use std::collections::HashMap;
 
@@ -50,8 +53,14 @@ pub fn adapt_module(files: &[TfFile], tfvars: &[TfFile], model: &mut Model) {
             continue;
         };
         iam::resource(&resource, &evaluator, &mut policies, model);
+        ec2::resource(&resource, &evaluator, model);
+        s3::resource(&resource, &evaluator, model);
+        cloudtrail::resource(&resource, &evaluator, model);
     }
     policies.finish(&evaluator, model);
+    ec2::finish(model);
+    s3::finish(model);
+    cloudtrail::finish(model);
 }
 
 /// Evaluates a resource once; `None` when `count`/`for_each` is known to create no instance.
@@ -90,7 +99,12 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
     let evaluated = evaluator.body(body, block.file, span, &bindings);
     let provider = body
         .get_attribute("provider")
-        .map(|attr| evaluator.source(eval::span_of_expr(block.file, &attr.value)).trim().into())
+        .map(|attr| {
+            evaluator
+                .source(eval::span_of_expr(block.file, &attr.value))
+                .trim()
+                .into()
+        })
         .unwrap_or_else(|| "aws".into());
     Some(Resource {
         block,

@@ -2,7 +2,9 @@
 
 use super::suggest;
 use crate::adapt::policy::DOCUMENT_KEYS;
-use crate::model::iam::{Elements, Key, PolicyDocument, PolicyKind, Principals, Statement, Statements};
+use crate::model::iam::{
+    Elements, Key, PolicyDocument, PolicyKind, Principals, Statement, Statements,
+};
 use crate::model::{Leaf, Model, ResourceRef, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 
@@ -53,13 +55,23 @@ fn check(model: &Model, findings: &mut Findings) {
 
 fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     let on = &document.owner;
-    unexpected(on, &document.unexpected_keys, DOCUMENT_KEYS, "policy", findings);
+    unexpected(
+        on,
+        &document.unexpected_keys,
+        DOCUMENT_KEYS,
+        "policy",
+        findings,
+    );
     match &document.statements {
         Statements::Missing => {
             findings.report(on, document.span, "policy has no `Statement` element");
         }
         Statements::Malformed(span) => {
-            findings.report(on, *span, "`Statement` must be an object or a list of objects");
+            findings.report(
+                on,
+                *span,
+                "`Statement` must be an object or a list of objects",
+            );
         }
         Statements::Unknown { .. } | Statements::List(_) => {}
     }
@@ -71,10 +83,19 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     }
 }
 
-fn unexpected(on: &ResourceRef, keys: &[Key], allowed: &[&str], what: &str, findings: &mut Findings) {
+fn unexpected(
+    on: &ResourceRef,
+    keys: &[Key],
+    allowed: &[&str],
+    what: &str,
+    findings: &mut Findings,
+) {
     for key in keys {
         let message = match suggest(&key.name, allowed) {
-            Some(close) => format!("`{}` is not a {what} element; did you mean `{close}`", key.name),
+            Some(close) => format!(
+                "`{}` is not a {what} element; did you mean `{close}`",
+                key.name
+            ),
             None => format!("`{}` is not a {what} element", key.name),
         };
         findings.report(on, key.span, message);
@@ -83,15 +104,27 @@ fn unexpected(on: &ResourceRef, keys: &[Key], allowed: &[&str], what: &str, find
 
 fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
     let on = &document.owner;
-    unexpected(on, &statement.unexpected_keys, STATEMENT_KEYS, "statement", findings);
+    unexpected(
+        on,
+        &statement.unexpected_keys,
+        STATEMENT_KEYS,
+        "statement",
+        findings,
+    );
     match &statement.effect {
         None => {
-            findings.report(on, statement.span, "statement has no `Effect`; it must be `Allow` or `Deny`");
+            findings.report(
+                on,
+                statement.span,
+                "statement has no `Effect`; it must be `Allow` or `Deny`",
+            );
         }
         Some(effect) => {
             for branch in effect.branches() {
                 match branch.leaf {
-                    Leaf::Known { value, span, .. } if &**value != "Allow" && &**value != "Deny" => {
+                    Leaf::Known { value, span, .. }
+                        if &**value != "Allow" && &**value != "Deny" =>
+                    {
                         findings.report(
                             on,
                             span,
@@ -104,15 +137,38 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         }
     }
     let pairs = [
-        (statement.action.is_some(), statement.not_action.is_some(), "`Action` and `NotAction`", true),
-        (statement.resource.is_some(), statement.not_resource.is_some(), "`Resource` and `NotResource`", false),
-        (statement.principal.is_some(), statement.not_principal.is_some(), "`Principal` and `NotPrincipal`", false),
+        (
+            statement.action.is_some(),
+            statement.not_action.is_some(),
+            "`Action` and `NotAction`",
+            true,
+        ),
+        (
+            statement.resource.is_some(),
+            statement.not_resource.is_some(),
+            "`Resource` and `NotResource`",
+            false,
+        ),
+        (
+            statement.principal.is_some(),
+            statement.not_principal.is_some(),
+            "`Principal` and `NotPrincipal`",
+            false,
+        ),
     ];
     for (plain, negated, names, exactly_one) in pairs {
         if plain && negated {
-            findings.report(on, statement.span, format!("statement has both {names}; use one"));
+            findings.report(
+                on,
+                statement.span,
+                format!("statement has both {names}; use one"),
+            );
         } else if exactly_one && !plain && !negated {
-            findings.report(on, statement.span, format!("statement has neither {names}; it needs one"));
+            findings.report(
+                on,
+                statement.span,
+                format!("statement has neither {names}; it needs one"),
+            );
         }
     }
     let has_principal = statement.principal.is_some() || statement.not_principal.is_some();
@@ -122,20 +178,51 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
         }
         PolicyKind::Bucket | PolicyKind::Trust if !has_principal => {
-            findings.report(on, statement.span, "statement has no `Principal`; a resource-based policy must name one");
+            findings.report(
+                on,
+                statement.span,
+                "statement has no `Principal`; a resource-based policy must name one",
+            );
         }
         _ => {}
     }
     if document.kind.needs_resource() && !has_resource {
-        findings.report(on, statement.span, "statement has no `Resource`; it needs `Resource` or `NotResource`");
+        findings.report(
+            on,
+            statement.span,
+            "statement has no `Resource`; it needs `Resource` or `NotResource`",
+        );
     }
-    for elements in [&statement.action, &statement.not_action].into_iter().flatten() {
-        malformed(on, elements, is_action, "action", "`*` or `service:action`", findings);
+    for elements in [&statement.action, &statement.not_action]
+        .into_iter()
+        .flatten()
+    {
+        malformed(
+            on,
+            elements,
+            is_action,
+            "action",
+            "`*` or `service:action`",
+            findings,
+        );
     }
-    for elements in [&statement.resource, &statement.not_resource].into_iter().flatten() {
-        malformed(on, elements, is_resource, "resource", "`*` or an ARN", findings);
+    for elements in [&statement.resource, &statement.not_resource]
+        .into_iter()
+        .flatten()
+    {
+        malformed(
+            on,
+            elements,
+            is_resource,
+            "resource",
+            "`*` or an ARN",
+            findings,
+        );
     }
-    for principals in [&statement.principal, &statement.not_principal].into_iter().flatten() {
+    for principals in [&statement.principal, &statement.not_principal]
+        .into_iter()
+        .flatten()
+    {
         partial_wildcard_principals(on, principals, findings);
     }
 }
@@ -153,7 +240,11 @@ fn malformed(
             if let Leaf::Known { value, span, .. } = branch.leaf
                 && !valid(value)
             {
-                findings.report(on, span, format!("{what} `{value}` is not {expected}{}", branch.when()));
+                findings.report(
+                    on,
+                    span,
+                    format!("{what} `{value}` is not {expected}{}", branch.when()),
+                );
             }
         }
     }
@@ -167,7 +258,9 @@ fn is_action(action: &str) -> bool {
     match action.split_once(':') {
         Some((service, name)) => {
             !service.is_empty()
-                && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
+                && service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
                 && !name.is_empty()
         }
         None => false,
@@ -201,11 +294,19 @@ fn partial_wildcard_principals(on: &ResourceRef, principals: &Principals, findin
 
 fn check_version(document: &PolicyDocument, findings: &mut Findings) {
     let on = &document.owner;
-    let version = document.version.as_ref().and_then(Value::known).map(|v| &**v);
+    let version = document
+        .version
+        .as_ref()
+        .and_then(Value::known)
+        .map(|v| &**v);
     if let Some(Value::Known { value, span, .. }) = &document.version
         && !matches!(&**value, "2012-10-17" | "2008-10-17")
     {
-        findings.report(on, *span, format!("policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`"));
+        findings.report(
+            on,
+            *span,
+            format!("policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`"),
+        );
         return;
     }
     let unknown_version = matches!(&document.version, Some(v) if v.known().is_none());
@@ -226,15 +327,28 @@ fn check_version(document: &PolicyDocument, findings: &mut Findings) {
 }
 
 fn uses_policy_variables(document: &PolicyDocument) -> bool {
-    let has_variable = |value: &Value<Box<str>>| value.known().is_some_and(|text| text.contains("${"));
+    let has_variable =
+        |value: &Value<Box<str>>| value.known().is_some_and(|text| text.contains("${"));
     document.statements.iter().any(|statement| {
-        let elements = [&statement.action, &statement.not_action, &statement.resource, &statement.not_resource];
-        elements.into_iter().flatten().any(|e| e.items.iter().any(has_variable))
+        let elements = [
+            &statement.action,
+            &statement.not_action,
+            &statement.resource,
+            &statement.not_resource,
+        ];
+        elements
+            .into_iter()
+            .flatten()
+            .any(|e| e.items.iter().any(has_variable))
             || statement
                 .condition
                 .as_ref()
                 .and_then(|c| c.entries.as_ref())
-                .is_some_and(|entries| entries.iter().any(|entry| entry.values.iter().any(has_variable)))
+                .is_some_and(|entries| {
+                    entries
+                        .iter()
+                        .any(|entry| entry.values.iter().any(has_variable))
+                })
     })
 }
 
@@ -252,7 +366,11 @@ mod tests {
 
     #[test]
     fn a_valid_statement_passes() {
-        assert!(run(&RULE, document(PolicyKind::Identity, vec![valid()])).spans().is_empty());
+        assert!(
+            run(&RULE, document(PolicyKind::Identity, vec![valid()]))
+                .spans()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -268,7 +386,10 @@ mod tests {
     fn missing_effect_is_reported_at_the_statement() {
         let mut s = valid();
         s.effect = None;
-        assert_eq!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans(), [span(5)]);
+        assert_eq!(
+            run(&RULE, document(PolicyKind::Identity, vec![s])).spans(),
+            [span(5)]
+        );
     }
 
     #[test]
@@ -276,14 +397,21 @@ mod tests {
         let mut s = valid();
         s.action = Some(strings(&[("s3GetObject", 10)]));
         s.resource = Some(strings(&[("reports-bucket", 20)]));
-        assert_eq!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans(), [span(10), span(20)]);
+        assert_eq!(
+            run(&RULE, document(PolicyKind::Identity, vec![s])).spans(),
+            [span(10), span(20)]
+        );
     }
 
     #[test]
     fn unknown_effect_is_not_invalid() {
         let mut s = valid();
         s.effect = Some(crate::model::testing::unknown_var("effect", 6));
-        assert!(run(&RULE, document(PolicyKind::Identity, vec![s])).spans().is_empty());
+        assert!(
+            run(&RULE, document(PolicyKind::Identity, vec![s]))
+                .spans()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub fn suggest<'a>(name: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .iter()
         .copied()
         .filter(|candidate| {
-            candidate.eq_ignore_ascii_case(name) || edit_distance(&name.to_ascii_lowercase(), &candidate.to_ascii_lowercase()) <= 2
+            candidate.eq_ignore_ascii_case(name)
+                || edit_distance(&name.to_ascii_lowercase(), &candidate.to_ascii_lowercase()) <= 2
         })
         .min_by_key(|candidate| edit_distance(name, candidate))
 }
@@ -54,7 +55,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            let best = (previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1);
+            let best = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
             current.push(best);
         }
         previous = current;

@@ -75,17 +75,32 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let resources = all_resources(statement);
     let (action_span, iam_only, mut when, message) = match &grant {
         Grant::Limited => return,
-        Grant::All(span, when) => (*span, false, when.clone(), "statement allows all actions on all resources (administrator access)"),
+        Grant::All(span, when) => (
+            *span,
+            false,
+            when.clone(),
+            "statement allows all actions on all resources (administrator access)",
+        ),
         Grant::AllIam(span, when) => (
             *span,
             true,
             when.clone(),
             "statement allows all IAM actions on all resources, enough to make itself administrator",
         ),
-        Grant::AllBut(span) => (*span, false, Vec::new(), "statement allows every action outside NotAction on all resources"),
+        Grant::AllBut(span) => (
+            *span,
+            false,
+            Vec::new(),
+            "statement allows every action outside NotAction on all resources",
+        ),
         Grant::Unknown(span, reason) => {
             if !matches!(resources, Resources::None) && allow_when.is_some() {
-                findings.unverifiable(on, *span, "whether the statement grants all actions", reason);
+                findings.unverifiable(
+                    on,
+                    *span,
+                    "whether the statement grants all actions",
+                    reason,
+                );
             }
             return;
         }
@@ -93,7 +108,12 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let resource_span = match resources {
         Resources::None => return,
         Resources::Unknown(span, reason) => {
-            findings.unverifiable(on, span, "whether the statement covers all resources", reason);
+            findings.unverifiable(
+                on,
+                span,
+                "whether the statement covers all resources",
+                reason,
+            );
             return;
         }
         Resources::All(span) => span,
@@ -101,7 +121,12 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let Some(allow_when) = allow_when else {
         if let Some(effect) = &statement.effect {
             let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
-            findings.unverifiable(on, effect.span(), "whether the statement allows or denies", reason);
+            findings.unverifiable(
+                on,
+                effect.span(),
+                "whether the statement allows or denies",
+                reason,
+            );
         }
         return;
     };
@@ -113,13 +138,27 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     if statement.condition.is_some() {
         text.push_str(" under a Condition");
     }
-    let exists: Vec<(&str, bool)> = statement.exists_when.iter().map(|(c, b)| (&**c, *b)).collect();
+    let exists: Vec<(&str, bool)> = statement
+        .exists_when
+        .iter()
+        .map(|(c, b)| (&**c, *b))
+        .collect();
     text.push_str(&when_clause(exists.into_iter().chain(when)));
     let finding = findings.report(on, action_span, text);
     finding.label(resource_span, "on every resource");
-    for element in [&statement.action, &statement.resource].into_iter().flatten() {
+    for element in [&statement.action, &statement.resource]
+        .into_iter()
+        .flatten()
+    {
         for item in &element.items {
-            if let Value::Known { origin: crate::model::Origin::Explicit { defined_at: Some(at) }, span, .. } = item
+            if let Value::Known {
+                origin:
+                    crate::model::Origin::Explicit {
+                        defined_at: Some(at),
+                    },
+                span,
+                ..
+            } = item
                 && (*span == action_span)
             {
                 finding.defined_at(Some(*at));
@@ -204,7 +243,9 @@ fn all_resources(statement: &Statement) -> Resources<'_> {
     for item in &resource.items {
         for branch in item.branches() {
             match branch.leaf {
-                Leaf::Known { value, span, .. } if is_all_resources(value) => return Resources::All(span),
+                Leaf::Known { value, span, .. } if is_all_resources(value) => {
+                    return Resources::All(span);
+                }
                 Leaf::Known { .. } => {}
                 Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
             }
@@ -221,14 +262,19 @@ fn all_resources(statement: &Statement) -> Resources<'_> {
 /// never count.
 fn denied_by_guardrail(document: &PolicyDocument, iam_only: bool) -> bool {
     document.statements.iter().any(|deny| {
-        let is_deny = matches!(&deny.effect, Some(Value::Known { value, .. }) if &**value == "Deny");
+        let is_deny =
+            matches!(&deny.effect, Some(Value::Known { value, .. }) if &**value == "Deny");
         let unconditional = deny.condition.is_none() && deny.exists_when.is_empty();
         let known = |elements: &Option<Elements>, test: &dyn Fn(&str) -> bool| {
             elements.as_ref().is_some_and(|e| {
-                e.items.iter().any(|item| matches!(item, Value::Known { value, .. } if test(value)))
+                e.items
+                    .iter()
+                    .any(|item| matches!(item, Value::Known { value, .. } if test(value)))
             })
         };
-        let all_actions = known(&deny.action, &|a| is_all_actions(a) || (iam_only && is_all_iam_actions(a)));
+        let all_actions = known(&deny.action, &|a| {
+            is_all_actions(a) || (iam_only && is_all_iam_actions(a))
+        });
         let everywhere = known(&deny.resource, &is_all_resources) && deny.not_resource.is_none();
         is_deny && unconditional && all_actions && deny.not_action.is_none() && everywhere
     })
@@ -270,7 +316,11 @@ mod tests {
     fn a_conditional_deny_does_not_suppress() {
         let mut deny = admin();
         deny.effect = Some(Value::explicit("Deny".into(), span(1)));
-        deny.condition = Some(crate::model::iam::Conditions { key_span: span(2), span: span(2), entries: None });
+        deny.condition = Some(crate::model::iam::Conditions {
+            key_span: span(2),
+            span: span(2),
+            entries: None,
+        });
         let out = run(&RULE, document(PolicyKind::Identity, vec![admin(), deny]));
         assert_eq!(out.spans(), [span(10)]);
     }
@@ -281,7 +331,10 @@ mod tests {
         s.action = Some(Elements {
             key_span: span(9),
             span: span(9),
-            items: vec![Value::unknown(UnknownReason::Variable("a".into()), span(10))],
+            items: vec![Value::unknown(
+                UnknownReason::Variable("a".into()),
+                span(10),
+            )],
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert!(out.spans().is_empty());
