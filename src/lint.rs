@@ -51,7 +51,18 @@ impl Default for Settings {
 pub struct Report {
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// Suppressed findings, kept only with `Settings::show_suppressed` (always counted).
+    pub suppressed: Vec<SuppressedDiagnostic>,
+    /// The rules that ran, in id order (SARIF lists them).
+    pub rules: Vec<&'static RuleMeta>,
     pub summary: Summary,
+}
+
+/// A finding a suppression directive silenced, and the reason the directive gave.
+#[derive(Clone, Debug)]
+pub struct SuppressedDiagnostic {
+    pub diagnostic: Diagnostic,
+    pub reason: Option<Box<str>>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -62,6 +73,8 @@ pub struct Summary {
     pub files_skipped: usize,
     /// Files that could not be read or parsed.
     pub files_failed: usize,
+    /// Findings silenced by suppression directives.
+    pub suppressed: usize,
     pub skipped_paths: Vec<PathBuf>,
 }
 
@@ -104,7 +117,9 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
             .map(|unit| lint_unit_guarded(unit, settings, &enabled))
             .collect()
     });
-    Ok(assemble(outcomes, discovery.skipped, settings.show_unknown))
+    let mut report = assemble(outcomes, discovery.skipped, settings.show_unknown);
+    report.rules = enabled.iter().map(|rule| &rule.meta).collect();
+    Ok(report)
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -465,6 +480,8 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
     Report {
         sources: SourceMap::new(sources),
         diagnostics,
+        suppressed: Vec::new(),
+        rules: Vec::new(),
         summary,
     }
 }
