@@ -136,34 +136,35 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             }
         }
     }
+    let action = presence(statement.action.as_ref().map(|e| &e.items[..]));
+    let not_action = presence(statement.not_action.as_ref().map(|e| &e.items[..]));
+    let resource = presence(statement.resource.as_ref().map(|e| &e.items[..]));
+    let not_resource = presence(statement.not_resource.as_ref().map(|e| &e.items[..]));
+    let principal = principal_presence(statement.principal.as_ref());
+    let not_principal = principal_presence(statement.not_principal.as_ref());
     let pairs = [
+        (action, not_action, "`Action` and `NotAction`", true),
         (
-            statement.action.is_some(),
-            statement.not_action.is_some(),
-            "`Action` and `NotAction`",
-            true,
-        ),
-        (
-            statement.resource.is_some(),
-            statement.not_resource.is_some(),
+            resource,
+            not_resource,
             "`Resource` and `NotResource`",
             false,
         ),
         (
-            statement.principal.is_some(),
-            statement.not_principal.is_some(),
+            principal,
+            not_principal,
             "`Principal` and `NotPrincipal`",
             false,
         ),
     ];
     for (plain, negated, names, exactly_one) in pairs {
-        if plain && negated {
+        if plain == Presence::Present && negated == Presence::Present {
             findings.report(
                 on,
                 statement.span,
                 format!("statement has both {names}; use one"),
             );
-        } else if exactly_one && !plain && !negated {
+        } else if exactly_one && plain == Presence::Absent && negated == Presence::Absent {
             findings.report(
                 on,
                 statement.span,
@@ -171,13 +172,13 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             );
         }
     }
-    let has_principal = statement.principal.is_some() || statement.not_principal.is_some();
-    let has_resource = statement.resource.is_some() || statement.not_resource.is_some();
+    let has_principal = principal.max(not_principal);
+    let has_resource = resource.max(not_resource);
     match document.kind {
-        PolicyKind::Identity if has_principal => {
+        PolicyKind::Identity if has_principal == Presence::Present => {
             findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
         }
-        PolicyKind::Bucket | PolicyKind::Trust if !has_principal => {
+        PolicyKind::Bucket | PolicyKind::Trust if has_principal == Presence::Absent => {
             findings.report(
                 on,
                 statement.span,
@@ -186,7 +187,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         }
         _ => {}
     }
-    if document.kind.needs_resource() && !has_resource {
+    if document.kind.needs_resource() && has_resource == Presence::Absent {
         findings.report(
             on,
             statement.span,
@@ -225,6 +226,35 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     {
         partial_wildcard_principals(on, principals, findings);
     }
+}
+
+/// Whether an element is there. An element whose every value is unknown may be absent (a Terraform
+/// argument set to a null variable, a `dynamic` block over an unknown collection), so structural
+/// problems are reported only for elements certainly present or certainly absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Presence {
+    Absent,
+    Maybe,
+    Present,
+}
+
+fn presence(items: Option<&[Value<Box<str>>]>) -> Presence {
+    let known = |item: &Value<Box<str>>| {
+        item.branches()
+            .iter()
+            .any(|b| matches!(b.leaf, Leaf::Known { .. }))
+    };
+    match items {
+        None => Presence::Absent,
+        Some(items) if items.iter().any(known) => Presence::Present,
+        Some(_) => Presence::Maybe,
+    }
+}
+
+fn principal_presence(principals: Option<&Principals>) -> Presence {
+    let values: Option<Vec<Value<Box<str>>>> =
+        principals.map(|p| p.items.iter().map(|item| item.value.clone()).collect());
+    presence(values.as_deref())
 }
 
 fn malformed(
