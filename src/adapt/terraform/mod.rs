@@ -198,7 +198,7 @@ mod tests {
         let statement = first_statement(&model);
         let effect = statement.effect.as_ref().expect("effect");
         assert_eq!(effect.known().map(|e| &**e), Some("Allow"));
-        assert!(text_at(text, effect.span()).starts_with("\"Effect\\\": \\\"Allow"));
+        assert!(text_at(text, effect.span()).starts_with("\\\"Effect\\\": \\\"Allow"));
     }
 
     #[test]
