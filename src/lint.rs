@@ -125,7 +125,9 @@ struct UnitOutcome {
 }
 
 fn lint_unit_guarded(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
-    match catch_unwind(AssertUnwindSafe(|| lint_unit(unit, settings, enabled))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        lint_unit(unit, settings, enabled, None)
+    })) {
         Ok(outcome) => outcome,
         Err(panic) => {
             let what = panic
@@ -209,6 +211,8 @@ fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, 
 /// Per-unit state while linting.
 struct UnitRun<'s> {
     outcome: UnitOutcome,
+    /// Text to lint instead of reading the file (in-memory linting).
+    memory: Option<Arc<str>>,
     texts: Vec<(FileId, String, Arc<str>)>,
     settings: &'s Settings,
 }
@@ -224,7 +228,11 @@ impl UnitRun<'_> {
     }
 
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
-        match read(file, self.settings.max_file_size) {
+        let read = match &self.memory {
+            Some(text) => Ok(text.clone()),
+            None => read(file, self.settings.max_file_size),
+        };
+        match read {
             Ok(text) => {
                 self.texts
                     .push((file.id, display(&file.path), text.clone()));
@@ -243,8 +251,34 @@ impl UnitRun<'_> {
     }
 }
 
-fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
+/// Lints one file's text held in memory (no file system access), with every rule enabled.
+/// Panics are not caught here, so property tests see them.
+pub fn lint_text(name: &str, text: &str) -> Vec<Diagnostic> {
+    let path = PathBuf::from(name);
+    let Some(kind) = FileKind::of(&path) else {
+        return Vec::new();
+    };
+    let unit = Unit {
+        files: vec![FileEntry {
+            id: FileId(0),
+            path,
+            kind,
+            reported: true,
+        }],
+    };
+    let settings = Settings::default();
+    let enabled: Vec<&'static Rule> = rules::ALL.iter().collect();
+    lint_unit(&unit, &settings, &enabled, Some(Arc::from(text))).diagnostics
+}
+
+fn lint_unit(
+    unit: &Unit,
+    settings: &Settings,
+    enabled: &[&'static Rule],
+    memory: Option<Arc<str>>,
+) -> UnitOutcome {
     let mut run = UnitRun {
+        memory,
         outcome: UnitOutcome::default(),
         texts: Vec::new(),
         settings,
