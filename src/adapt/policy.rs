@@ -8,8 +8,7 @@ use crate::model::iam::{
 };
 use crate::model::{ResourceRef, UnknownReason, Value};
 
-/// Top-level keys of a policy document.
-pub const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
+use crate::model::iam::DOCUMENT_KEYS;
 
 /// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
 pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {

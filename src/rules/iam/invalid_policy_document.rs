@@ -1,9 +1,9 @@
 //! Flags policy documents that AWS rejects, or reads differently from how they look.
 
 use super::suggest;
-use crate::adapt::policy::DOCUMENT_KEYS;
 use crate::model::iam::{
-    Elements, Key, PolicyDocument, PolicyKind, Principals, Statement, Statements,
+    DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind, Principals, STATEMENT_KEYS,
+    Statement, Statements,
 };
 use crate::model::{Leaf, Model, ResourceRef, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -34,18 +34,6 @@ only as the whole value: `arn:aws:iam::*:root` is rejected.",
     },
     check,
 };
-
-const STATEMENT_KEYS: &[&str] = &[
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-];
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
