@@ -188,6 +188,11 @@ impl<'a> Template<'a> {
         Val::unknown(UnknownReason::Reference(name.into()), span)
     }
 
+    /// The value of a named condition when it is made of literals only.
+    pub fn condition_is(&self, name: &str) -> Option<bool> {
+        self.condition_value(name, 0)
+    }
+
     /// A condition made of literals only; anything referring to a parameter stays undecided,
     /// because parameters can be overridden at deploy time.
     fn condition_value(&self, name: &str, depth: usize) -> Option<bool> {

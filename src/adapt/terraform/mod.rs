@@ -26,6 +26,9 @@ pub struct Resource<'a> {
     pub body: Val,
     /// The `provider` meta-argument as written (`aws`, `aws.eu`); `aws` when omitted.
     pub provider: Box<str>,
+    /// The `count`/`for_each` expression when it may create no instance: lint the resource as
+    /// existing, but as a neutralizer of other findings it is unknown (RULES.md 2.4).
+    pub exists_when: Option<Box<str>>,
 }
 
 impl Resource<'_> {
@@ -68,24 +71,31 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
     let header = block.header();
     let address = format!("{}.{}", block.resource_type, block.name);
     let mut bindings = Bindings::default();
+    let mut exists_when = None;
     let body = &block.block.body;
-    if let Some(count) = body.get_attribute("count") {
-        let count = evaluator.eval(&count.value, block.file, &bindings);
-        if crate::adapt::val::as_integer(&count) == Some(0) {
-            return None;
+    if let Some(attribute) = body.get_attribute("count") {
+        let count = evaluator.eval(&attribute.value, block.file, &bindings);
+        match crate::adapt::val::as_integer(&count) {
+            Some(0) => return None,
+            Some(_) => {}
+            None => {
+                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
+                exists_when = Some(format!("count = {}", text.trim()).into());
+            }
         }
         let index = Val::unknown(UnknownReason::Reference("count.index".into()), header);
         bindings = bindings.with("count", object(&[("index", index)], header));
     }
-    if let Some(for_each) = body.get_attribute("for_each") {
-        let for_each = evaluator.eval(&for_each.value, block.file, &bindings);
-        let empty = match &for_each.kind {
-            ValKind::List(items) => items.is_empty(),
-            ValKind::Object(fields) => fields.is_empty(),
-            _ => false,
-        };
-        if empty {
-            return None;
+    if let Some(attribute) = body.get_attribute("for_each") {
+        let for_each = evaluator.eval(&attribute.value, block.file, &bindings);
+        match &for_each.kind {
+            ValKind::List(items) if items.is_empty() => return None,
+            ValKind::Object(fields) if fields.is_empty() => return None,
+            ValKind::List(_) | ValKind::Object(_) => {}
+            _ => {
+                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
+                exists_when = Some(format!("for_each = {}", text.trim()).into());
+            }
         }
         let key = Val::unknown(UnknownReason::Reference("each.key".into()), header);
         let value = Val::unknown(UnknownReason::Reference("each.value".into()), header);
@@ -115,6 +125,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
         },
         body: evaluated,
         provider,
+        exists_when,
     })
 }
 
