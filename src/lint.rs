@@ -89,6 +89,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
+    let ids = FileIds::new(&discovery.units);
     // Largest units first keeps both threads busy to the end.
     discovery.units.sort_by_key(|unit| {
         std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
@@ -101,7 +102,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         discovery
             .units
             .par_iter()
-            .map(|unit| lint_unit_guarded(unit, settings, &enabled))
+            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids))
             .collect()
     });
     Ok(assemble(outcomes, discovery.skipped, settings.show_unknown))
@@ -124,9 +125,61 @@ struct UnitOutcome {
     failed: usize,
 }
 
-fn lint_unit_guarded(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
+/// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
+pub struct FileIds {
+    by_path: std::collections::BTreeMap<PathBuf, FileId>,
+    /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
+    unit_base: std::collections::BTreeMap<PathBuf, u32>,
+}
+
+impl FileIds {
+    const PER_UNIT: u32 = 256;
+
+    fn new(units: &[Unit]) -> FileIds {
+        let by_path: std::collections::BTreeMap<PathBuf, FileId> = units
+            .iter()
+            .flat_map(|u| u.files.iter().map(|f| (f.path.clone(), f.id)))
+            .collect();
+        let first_free = by_path
+            .values()
+            .map(|id| id.0.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        // Units are numbered by their first path, so ids do not depend on scheduling.
+        let mut keys: Vec<PathBuf> = units
+            .iter()
+            .filter_map(|u| u.files.first().map(|f| f.path.clone()))
+            .collect();
+        keys.sort();
+        let unit_base = keys
+            .into_iter()
+            .enumerate()
+            .map(|(n, key)| {
+                let offset = u32::try_from(n)
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(Self::PER_UNIT);
+                (key, first_free.saturating_add(offset))
+            })
+            .collect();
+        FileIds { by_path, unit_base }
+    }
+
+    fn empty() -> FileIds {
+        FileIds {
+            by_path: Default::default(),
+            unit_base: Default::default(),
+        }
+    }
+}
+
+fn lint_unit_guarded(
+    unit: &Unit,
+    settings: &Settings,
+    enabled: &[&'static Rule],
+    ids: &FileIds,
+) -> UnitOutcome {
     match catch_unwind(AssertUnwindSafe(|| {
-        lint_unit(unit, settings, enabled, None)
+        lint_unit(unit, settings, enabled, None, ids)
     })) {
         Ok(outcome) => outcome,
         Err(panic) => {
@@ -268,7 +321,14 @@ pub fn lint_text(name: &str, text: &str) -> Vec<Diagnostic> {
     };
     let settings = Settings::default();
     let enabled: Vec<&'static Rule> = rules::ALL.iter().collect();
-    lint_unit(&unit, &settings, &enabled, Some(Arc::from(text))).diagnostics
+    lint_unit(
+        &unit,
+        &settings,
+        &enabled,
+        Some(Arc::from(text)),
+        &FileIds::empty(),
+    )
+    .diagnostics
 }
 
 fn lint_unit(
@@ -276,6 +336,7 @@ fn lint_unit(
     settings: &Settings,
     enabled: &[&'static Rule],
     memory: Option<Arc<str>>,
+    ids: &FileIds,
 ) -> UnitOutcome {
     let mut run = UnitRun {
         memory,
@@ -288,17 +349,19 @@ fn lint_unit(
         .files
         .iter()
         .any(|f| matches!(f.kind, FileKind::Terraform | FileKind::TerraformVars));
+    let mut loaded = BTreeSet::new();
     if is_module {
-        terraform_unit(unit, &mut run, &mut model);
+        loaded = terraform_unit(unit, &mut run, &mut model, ids);
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
     }
-    let reported: BTreeSet<FileId> = unit
+    let mut reported: BTreeSet<FileId> = unit
         .files
         .iter()
         .filter(|f| f.reported)
         .map(|f| f.id)
         .collect();
+    reported.extend(loaded);
     for rule in enabled {
         let mut findings = Findings::new();
         (rule.check)(&model, &mut findings);
@@ -349,7 +412,13 @@ fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
     }
 }
 
-fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
+/// Lints a module; returns the ids of files read through `file()`.
+fn terraform_unit(
+    unit: &Unit,
+    run: &mut UnitRun,
+    model: &mut Model,
+    ids: &FileIds,
+) -> BTreeSet<FileId> {
     let mut files = Vec::new();
     let mut tfvars = Vec::new();
     for file in &unit.files {
@@ -379,7 +448,65 @@ fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
     tfvars
         .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
     let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
-    adapt::terraform::adapt_module(&files, &tfvars, model);
+    let dir = unit
+        .files
+        .first()
+        .and_then(|f| f.path.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let base = unit
+        .files
+        .first()
+        .and_then(|f| ids.unit_base.get(&f.path))
+        .copied();
+    let loaded: std::cell::RefCell<Vec<(FileId, String, Arc<str>)>> = Default::default();
+    let max_size = run.settings.max_file_size;
+    let load = |name: &str| -> Option<(FileId, Arc<str>)> {
+        let path = normalize(&dir.join(name));
+        if let Some((id, _, text)) = loaded
+            .borrow()
+            .iter()
+            .find(|(_, p, _)| Path::new(p) == path)
+        {
+            return Some((*id, text.clone()));
+        }
+        let entry = FileEntry {
+            id: FileId(0),
+            path: path.clone(),
+            kind: FileKind::Json,
+            reported: true,
+        };
+        let text = read(&entry, max_size).ok()?;
+        let count = loaded.borrow().len() as u32;
+        let id = match ids.by_path.get(&path) {
+            Some(id) => *id,
+            None if count < FileIds::PER_UNIT => FileId(base?.checked_add(count)?),
+            None => return None,
+        };
+        loaded.borrow_mut().push((id, display(&path), text.clone()));
+        Some((id, text))
+    };
+    let loader: &dyn Fn(&str) -> Option<(FileId, Arc<str>)> = &load;
+    adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
+    let loaded = loaded.into_inner();
+    let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
+    run.texts.extend(loaded);
+    ids
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system, so paths match discovery's.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares

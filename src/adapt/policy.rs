@@ -8,8 +8,6 @@ use crate::model::iam::{
 };
 use crate::model::{ResourceRef, UnknownReason, Value};
 
-use crate::model::iam::DOCUMENT_KEYS;
-
 /// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
 pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {
     let mut document = PolicyDocument {

@@ -94,7 +94,10 @@ fn add(
     {
         Some(Ok(value)) => value,
         Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
-        None => evaluator.eval(expr, file, &Bindings::default()),
+        None => match file_document(expr, file, evaluator) {
+            Some(value) => value,
+            None => evaluator.eval(expr, file, &Bindings::default()),
+        },
     };
     if let ValKind::Link { target, .. } = &value.kind
         && target.starts_with("data.aws_iam_policy_document.")
@@ -114,6 +117,58 @@ fn add(
         .iam
         .policies
         .push(policy_document(&value, owner, kind));
+}
+
+/// `file("${path.module}/policy.json")` or `templatefile(...)`: the JSON of that file, with spans
+/// in it. A `templatefile` placeholder makes its string unknown.
+fn file_document(
+    expr: &Expression,
+    file: crate::source::FileId,
+    evaluator: &Evaluator,
+) -> Option<Val> {
+    let Expression::FuncCall(call) = expr else {
+        return None;
+    };
+    let function = call.name.name.as_str();
+    if function != "file" && function != "templatefile" {
+        return None;
+    }
+    let span = span_of_expr(file, expr);
+    let unknown = |reason| Some(Val::unknown(reason, span));
+    let path = call
+        .args
+        .iter()
+        .next()
+        .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
+    let Some(path) = path.and_then(|p| p.scalar_text()) else {
+        return unknown(UnknownReason::Function(function.into()));
+    };
+    let Some((id, text)) = evaluator.loader.and_then(|load| load(&path)) else {
+        return unknown(UnknownReason::Function(function.into()));
+    };
+    let parsed = crate::parse::json::parse_json(&text, id, 0);
+    let Some(root) = parsed.root.filter(|_| parsed.errors.is_empty()) else {
+        return unknown(UnknownReason::Unsupported(
+            "a policy file that is not valid JSON",
+        ));
+    };
+    let mut value = crate::adapt::val::from_node(&root);
+    if function == "templatefile" {
+        let mut stack = vec![&mut value];
+        while let Some(val) = stack.pop() {
+            let placeholder = matches!(&val.kind, ValKind::String(text) if text.contains("${") || text.contains("%{"));
+            if placeholder {
+                val.kind = ValKind::Unknown(UnknownReason::Function("templatefile".into()));
+                continue;
+            }
+            match &mut val.kind {
+                ValKind::List(items) => stack.extend(items.iter_mut()),
+                ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
+                _ => {}
+            }
+        }
+    }
+    Some(value)
 }
 
 /// JSON text that came from a variable or local: parsed, every span at the use site.

@@ -41,15 +41,21 @@ impl Resource<'_> {
     }
 }
 
-/// Adapts one module. `tfvars` come in Terraform's precedence order, lowest first.
-pub fn adapt_module(files: &[TfFile], tfvars: &[TfFile], model: &mut Model) {
+/// Adapts one module. `tfvars` come in Terraform's precedence order, lowest first; `loader`
+/// reads files named by `file()` (none: such values stay unknown).
+pub fn adapt_module(
+    files: &[TfFile],
+    tfvars: &[TfFile],
+    loader: Option<eval::FileLoader>,
+    model: &mut Model,
+) {
     let module = Module::index(files, tfvars);
     let texts: HashMap<_, _> = files
         .iter()
         .chain(tfvars)
         .map(|file| (file.id, &*file.text))
         .collect();
-    let evaluator = Evaluator::new(&module, texts);
+    let evaluator = Evaluator::new(&module, texts, loader);
     let mut policies = iam::DataDocuments::default();
     for block in &module.resources {
         let Some(resource) = evaluate(&evaluator, *block) else {
@@ -162,7 +168,7 @@ mod tests {
             body,
         }];
         let mut model = Model::default();
-        adapt_module(&files, &[], &mut model);
+        adapt_module(&files, &[], None, &mut model);
         model
     }
 
