@@ -140,15 +140,26 @@ impl Val {
             ValKind::Link { target, attribute } => Some(UnknownReason::Reference(
                 format!("{target}.{attribute}").into(),
             )),
-            ValKind::Template(segments) => Some(
-                segments
+            ValKind::Template(segments) => {
+                let reason = segments
                     .iter()
                     .find_map(|segment| match segment {
                         Segment::Unknown(reason) => Some(reason.clone()),
                         Segment::Text(_) => None,
                     })
-                    .unwrap_or(UnknownReason::Unsupported("string template")),
-            ),
+                    .unwrap_or(UnknownReason::Unsupported("string template"));
+                let literal: String = segments
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Text(text) => text,
+                        Segment::Unknown(_) => "*",
+                    })
+                    .collect();
+                Some(UnknownReason::Partial {
+                    literal: literal.into(),
+                    reason: Box::new(reason),
+                })
+            }
             _ => None,
         }
     }
