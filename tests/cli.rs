@@ -78,7 +78,10 @@ fn malformed_files_do_not_hide_other_findings() {
         text.contains("fixtures/malformed/broken.tf:5:3: error:"),
         "{text}"
     );
-    assert!(text.contains("broken.iam.json:4:49: error: invalid JSON"), "{text}");
+    assert!(
+        text.contains("broken.iam.json:4:49: error: invalid JSON"),
+        "{text}"
+    );
     assert!(text.contains("[parse-error]"), "{text}");
     assert!(
         text.contains("admin/policy.iam.json:4:25: error: statement allows all actions"),

@@ -193,6 +193,7 @@ fn parse_relocated(json: &str, use_site: Span, defined_at: Option<Span>) -> Val 
 impl DataDocuments {
     /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
     pub fn finish(self, evaluator: &Evaluator, model: &mut Model) {
+        let embedded = embedded_documents(evaluator);
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
                 continue;
@@ -202,6 +203,10 @@ impl DataDocuments {
                 .consumers
                 .get(target.as_str())
                 .map_or(&[][..], Vec::as_slice);
+            // A document only merged into others is linted there, as it takes effect.
+            if consumers.is_empty() && embedded.contains(target.as_str()) {
+                continue;
+            }
             let mut document = data_document(*data, evaluator, 0);
             document.kind = consumers
                 .iter()
@@ -235,6 +240,35 @@ impl DataDocuments {
 
 const MAX_DOCUMENT_DEPTH: usize = 8;
 
+const IMPORT_KEYS: [&str; 4] = [
+    "source_policy_documents",
+    "source_json",
+    "override_policy_documents",
+    "override_json",
+];
+
+/// Data documents named in another one's source or override documents.
+fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Box<str>> {
+    let mut embedded = std::collections::BTreeSet::new();
+    for data in &evaluator.module.data {
+        if data.resource_type != "aws_iam_policy_document" {
+            continue;
+        }
+        for key in IMPORT_KEYS {
+            let Some(attribute) = data.block.body.get_attribute(key) else {
+                continue;
+            };
+            let value = evaluator.eval(&attribute.value, data.file, &Bindings::default());
+            for item in value.items() {
+                if let ValKind::Link { target, .. } = &item.kind {
+                    embedded.insert(target.clone());
+                }
+            }
+        }
+    }
+    embedded
+}
+
 /// A data source's statements: source documents, then its own statements replacing the same
 /// `sid`, then override documents replacing the same `sid` or appended (RULES.md 2.6).
 fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyDocument {
@@ -246,7 +280,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
     };
     let body = evaluator.body(&data.block.body, data.file, header, &Bindings::default());
     let mut statements: Vec<Statement> = Vec::new();
-    for key in ["source_policy_documents", "source_json"] {
+    for key in IMPORT_KEYS.iter().take(2) {
         for statement in imported(&body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }
@@ -254,7 +288,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
     for block in body.blocks("statement") {
         merge(&mut statements, data_statement(block));
     }
-    for key in ["override_policy_documents", "override_json"] {
+    for key in IMPORT_KEYS.iter().skip(2) {
         for statement in imported(&body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }
