@@ -486,7 +486,7 @@ fn terraform_unit(
         loaded.borrow_mut().push((id, display(&path), text.clone()));
         Some((id, text))
     };
-    let loader: &dyn Fn(&str) -> Option<(FileId, Arc<str>)> = &load;
+    let loader: adapt::terraform::eval::FileLoader = &load;
     adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
     let loaded = loaded.into_inner();
     let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();

@@ -107,7 +107,7 @@ fn yaml_alias_bombs_are_bounded() {
         String::from("AWSTemplateFormatVersion: x\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
     for level in 1..10 {
         let previous = format!("*a{}", level - 1);
-        let items = vec![previous.as_str(); 9].join(", ");
+        let items = [previous.as_str(); 9].join(", ");
         text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
     }
     text.push_str("Resources: *a9\n");

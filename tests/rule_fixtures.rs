@@ -61,10 +61,10 @@ fn marks(case: &Path, rule: &str) -> BTreeSet<(String, usize)> {
             continue;
         };
         for (at, line) in text.lines().enumerate() {
-            if let Some((_, rest)) = line.split_once("# expect:") {
-                if rest.split(',').any(|id| id.trim() == rule) {
-                    marks.insert((file.to_string_lossy().into_owned(), at + 1));
-                }
+            if let Some((_, rest)) = line.split_once("# expect:")
+                && rest.split(',').any(|id| id.trim() == rule)
+            {
+                marks.insert((file.to_string_lossy().into_owned(), at + 1));
             }
         }
     }

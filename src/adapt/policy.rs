@@ -8,6 +8,9 @@ use crate::model::iam::{
 };
 use crate::model::{ResourceRef, UnknownReason, Value};
 
+/// Conditions under which a statement exists.
+type ExistsWhen = Vec<(Box<str>, bool)>;
+
 /// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
 pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {
     let mut document = PolicyDocument {
@@ -57,7 +60,7 @@ fn statements(value: &Val) -> Statements {
         ValKind::Object(_) => Statements::List(vec![statement(value, Vec::new())]),
         ValKind::List(items) => {
             let mut out = Vec::new();
-            let mut pending: Vec<(&Val, Vec<(Box<str>, bool)>)> =
+            let mut pending: Vec<(&Val, ExistsWhen)> =
                 items.iter().rev().map(|item| (item, Vec::new())).collect();
             while let Some((item, when)) = pending.pop() {
                 match &item.kind {

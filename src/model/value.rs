@@ -78,6 +78,9 @@ impl UnknownReason {
     }
 }
 
+/// Conditions and the outcome each must have.
+type Conditions<'a> = Vec<(&'a str, bool)>;
+
 /// One leaf of a value with the conditions leading to it: what a rule judges.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Branch<'a, T> {
@@ -140,7 +143,7 @@ impl<T> Value<T> {
     /// Every leaf with the conditions leading to it, depth first, true branch first.
     pub fn branches(&self) -> Vec<Branch<'_, T>> {
         let mut out = Vec::new();
-        let mut stack: Vec<(&Value<T>, Vec<(&str, bool)>)> = vec![(self, Vec::new())];
+        let mut stack: Vec<(&Value<T>, Conditions)> = vec![(self, Vec::new())];
         while let Some((value, conditions)) = stack.pop() {
             match value {
                 Value::Known {
