@@ -30,6 +30,8 @@ pub struct Settings {
     /// Enabled rules, by id.
     pub rules: BTreeSet<&'static str>,
     pub show_unknown: bool,
+    /// CloudFormation parameter values (`--cfn-parameters`), overriding defaults.
+    pub cfn_parameters: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             exclude: Vec::new(),
             rules: rules::ALL.iter().map(|rule| rule.meta.name).collect(),
             show_unknown: false,
+            cfn_parameters: Default::default(),
         }
     }
 }
@@ -565,10 +568,55 @@ fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     }
     let path = display(&file.path);
     if template {
-        adapt::cloudformation::adapt(root, file.id, &text, model);
+        adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
     } else {
         adapt::iam_json::adapt(root, &path, model);
     }
+}
+
+/// Reads a `--cfn-parameters` file: `{"Name": "value"}` or the AWS CLI's
+/// `[{"ParameterKey": "Name", "ParameterValue": "value"}]`.
+pub fn read_cfn_parameters(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let scalar = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    };
+    let bad = || {
+        format!(
+            "{}: expected {{\"Name\": \"value\"}} or [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}]",
+            path.display()
+        )
+    };
+    let mut out = std::collections::BTreeMap::new();
+    match &json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                out.insert(key.clone(), scalar(value).ok_or_else(bad)?);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let key = item
+                    .get("ParameterKey")
+                    .and_then(|k| k.as_str())
+                    .ok_or_else(bad)?;
+                let value = item
+                    .get("ParameterValue")
+                    .and_then(scalar)
+                    .ok_or_else(bad)?;
+                out.insert(key.to_string(), value);
+            }
+        }
+        _ => return Err(bad()),
+    }
+    Ok(out)
 }
 
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.

@@ -136,3 +136,41 @@ fn a_terraform_file_named_alone_resolves_its_siblings() {
     assert!(text.contains("main.tf:3:"), "{text}");
     assert!(!text.contains("variables.tf"), "{text}");
 }
+
+#[test]
+fn cfn_parameters_override_defaults() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let template = dir.path().join("t.cfn.yaml");
+    std::fs::write(
+        &template,
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n  Act:\n    Type: String\n    Default: s3:GetObject\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Action: !Ref Act\n            Resource: \"*\"\n",
+    )
+    .expect("write");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+            .args(["--format", "concise"])
+            .args(extra)
+            .arg(&template)
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    for content in [
+        r#"{"Act": "*"}"#,
+        r#"[{"ParameterKey": "Act", "ParameterValue": "*"}]"#,
+    ] {
+        let parameters = dir.path().join("p.json");
+        std::fs::write(&parameters, content).expect("write");
+        let output = run(&["--cfn-parameters".as_ref(), parameters.as_os_str()]);
+        assert_eq!(output.status.code(), Some(1), "{content}");
+        assert!(stdout(&output).contains(":14:13: error: statement allows all actions"));
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "[1]").expect("write");
+    assert_eq!(
+        run(&["--cfn-parameters".as_ref(), bad.as_os_str()])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -15,6 +15,8 @@ pub struct Template<'a> {
     pub conditions: HashMap<&'a str, &'a Node>,
     pub mappings: Option<&'a Node>,
     pub resources: HashMap<&'a str, &'a str>,
+    /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
+    pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +164,9 @@ impl<'a> Template<'a> {
             return Val::new(ValKind::Absent, span);
         }
         if let Some(parameter) = self.parameters.get(name) {
+            if let Some(value) = self.overrides.and_then(|o| o.get(name)) {
+                return Val::new(ValKind::String(value.as_str().into()), span);
+            }
             return match parameter.default {
                 Some(default) => Val {
                     defined_at: Some(default.span),

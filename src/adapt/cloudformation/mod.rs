@@ -38,8 +38,16 @@ pub struct Context<'a> {
     pub template: &'a Template<'a>,
 }
 
-pub fn adapt(root: &Node, file: FileId, text: &str, model: &mut Model) {
-    let template = Template::read(root);
+/// Adapts one template; `parameters` are deploy-time values overriding parameter defaults.
+pub fn adapt(
+    root: &Node,
+    file: FileId,
+    text: &str,
+    parameters: &std::collections::BTreeMap<String, String>,
+    model: &mut Model,
+) {
+    let mut template = Template::read(root);
+    template.overrides = Some(parameters);
     let context = Context {
         file,
         text,
