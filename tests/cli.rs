@@ -174,3 +174,30 @@ fn cfn_parameters_override_defaults() {
         Some(2)
     );
 }
+
+#[test]
+fn tfvars_override_variable_defaults_and_label_the_value() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "variable \"a\" {\n  default = \"s3:GetObject\"\n}\nresource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({ Statement = [{ Effect = \"Allow\", Action = var.a, Resource = \"*\" }] })\n}\n",
+    )
+    .expect("write");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+            .args(["--format", "pretty", "--color", "never"])
+            .arg(dir.path())
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(run().status.code(), Some(0));
+    std::fs::write(dir.path().join("terraform.tfvars"), "a = \"*\"\n").expect("write");
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("main.tf:5:"), "{text}");
+    assert!(
+        text.contains("terraform.tfvars") && text.contains("value set here"),
+        "{text}"
+    );
+}
