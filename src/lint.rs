@@ -669,7 +669,13 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
     }
     summary.skipped_paths.sort();
     summary.files_skipped = summary.skipped_paths.len();
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Of duplicates (a policy file also read through `file()`), keep the one with most context.
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| b.labels.len().cmp(&a.labels.len()))
+            .then_with(|| a.resource.cmp(&b.resource))
+    });
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     Report {
         sources: SourceMap::new(sources),

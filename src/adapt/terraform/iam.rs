@@ -95,7 +95,12 @@ fn add(
         Some(Ok(value)) => value,
         Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
         None => match file_document(expr, file, evaluator) {
-            Some(value) => value,
+            Some(value) => {
+                let mut document = policy_document(&value, owner, kind);
+                document.consumers.push(span_of_expr(file, expr));
+                model.iam.policies.push(document);
+                return;
+            }
             None => evaluator.eval(expr, file, &Bindings::default()),
         },
     };

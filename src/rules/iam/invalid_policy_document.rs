@@ -131,32 +131,22 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let principal = principal_presence(statement.principal.as_ref());
     let not_principal = principal_presence(statement.not_principal.as_ref());
     let pairs = [
-        (action, not_action, "`Action` and `NotAction`", true),
-        (
-            resource,
-            not_resource,
-            "`Resource` and `NotResource`",
-            false,
-        ),
-        (
-            principal,
-            not_principal,
-            "`Principal` and `NotPrincipal`",
-            false,
-        ),
+        (action, not_action, "Action", true),
+        (resource, not_resource, "Resource", false),
+        (principal, not_principal, "Principal", false),
     ];
-    for (plain, negated, names, exactly_one) in pairs {
+    for (plain, negated, name, exactly_one) in pairs {
         if plain == Presence::Present && negated == Presence::Present {
             findings.report(
                 on,
                 statement.span,
-                format!("statement has both {names}; use one"),
+                format!("statement has both `{name}` and `Not{name}`; use one"),
             );
         } else if exactly_one && plain == Presence::Absent && negated == Presence::Absent {
             findings.report(
                 on,
                 statement.span,
-                format!("statement has neither {names}; it needs one"),
+                format!("statement has neither `{name}` nor `Not{name}`; it needs one"),
             );
         }
     }
