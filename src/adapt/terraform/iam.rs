@@ -157,22 +157,15 @@ fn file_document(
             "a policy file that is not valid JSON",
         ));
     };
-    let mut value = crate::adapt::val::from_node(&root);
-    if function == "templatefile" {
-        let mut stack = vec![&mut value];
-        while let Some(val) = stack.pop() {
-            let placeholder = matches!(&val.kind, ValKind::String(text) if text.contains("${") || text.contains("%{"));
-            if placeholder {
-                val.kind = ValKind::Unknown(UnknownReason::Function("templatefile".into()));
-                continue;
-            }
-            match &mut val.kind {
-                ValKind::List(items) => stack.extend(items.iter_mut()),
-                ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
-                _ => {}
-            }
+    // A templatefile placeholder is only known when the template is rendered.
+    let templated = function == "templatefile";
+    let value = crate::adapt::val::from_node_with(&root, &|text| {
+        if templated && (text.contains("${") || text.contains("%{")) {
+            ValKind::Unknown(UnknownReason::Function("templatefile".into()))
+        } else {
+            ValKind::String(text.into())
         }
-    }
+    });
     Some(value)
 }
 
