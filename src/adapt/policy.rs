@@ -25,6 +25,29 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         from_data_source: false,
     };
     match &doc.kind {
+        // A document chosen by a condition: the statements of both, each under its branch.
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => {
+            let mut statements = Vec::new();
+            for (branch, outcome) in [(when_true, true), (when_false, false)] {
+                let mut chosen = policy_document(branch, owner, kind);
+                if outcome {
+                    document.version = chosen.version.take();
+                    document.unexpected_keys = std::mem::take(&mut chosen.unexpected_keys);
+                }
+                for mut statement in chosen.statements.iter().cloned() {
+                    statement
+                        .exists_when
+                        .insert(0, (condition.clone(), outcome));
+                    statements.push(statement);
+                }
+            }
+            document.statements = Statements::List(statements);
+        }
+        ValKind::Absent => document.statements = Statements::List(Vec::new()),
         ValKind::Object(fields) => {
             for field in fields {
                 match &*field.key {
