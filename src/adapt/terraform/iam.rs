@@ -43,7 +43,7 @@ pub fn resource(
             if let Some(attribute) = body.get_attribute("assume_role_policy") {
                 add(
                     resource,
-                    &attribute.value,
+                    (&attribute.value, resource.body.get("assume_role_policy")),
                     PolicyKind::Trust,
                     evaluator,
                     documents,
@@ -54,7 +54,7 @@ pub fn resource(
                 if let Some(attribute) = block.body.get_attribute("policy") {
                     add(
                         resource,
-                        &attribute.value,
+                        (&attribute.value, None),
                         PolicyKind::Identity,
                         evaluator,
                         documents,
@@ -71,7 +71,7 @@ pub fn resource(
     {
         add(
             resource,
-            &attribute.value,
+            (&attribute.value, resource.body.get(key)),
             kind,
             evaluator,
             documents,
@@ -80,9 +80,11 @@ pub fn resource(
     }
 }
 
+/// Adds the document an attribute holds; `expr` is the attribute as written, with its value when
+/// the resource body already evaluated it.
 fn add(
     resource: &Resource,
-    expr: &Expression,
+    (expr, evaluated): (&Expression, Option<&Val>),
     kind: PolicyKind,
     evaluator: &Evaluator,
     documents: &mut DataDocuments,
@@ -101,7 +103,10 @@ fn add(
                 model.iam.policies.push(document);
                 return;
             }
-            None => evaluator.eval(expr, file, &Bindings::default()),
+            None => match evaluated {
+                Some(value) => value.clone(),
+                None => evaluator.eval(expr, file, &Bindings::default()),
+            },
         },
     };
     if let ValKind::Link { target, .. } = &value.kind
