@@ -12,7 +12,7 @@ fn run(args: &[&str]) -> Vec<u8> {
     output.stdout
 }
 
-const FORMATS: &[&str] = &["concise", "pretty"];
+const FORMATS: &[&str] = &["concise", "pretty", "json", "sarif", "github"];
 
 #[test]
 fn every_format_is_identical_at_any_thread_count() {

@@ -113,7 +113,7 @@ fn json_summary_counts_files_and_severities() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["summary"]["files_failed"], 3);
-    assert_eq!(doc["summary"]["critical"], 1);
+    assert_eq!(doc["summary"]["critical"], 2);
     assert_eq!(doc["summary"]["high"], 3);
     let parse_errors = doc["findings"]
         .as_array()
