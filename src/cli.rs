@@ -54,6 +54,14 @@ pub struct Cli {
     #[arg(long)]
     pub show_unknown: bool,
 
+    /// Also list findings silenced by `cloudlint:ignore` and other suppressions.
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Do not report suppression directives that silence nothing.
+    #[arg(long)]
+    pub no_unused_suppressions: bool,
+
     /// CloudFormation parameter values overriding defaults: a JSON file `{"Name": "value"}` or the
     /// AWS CLI's `[{"ParameterKey": ..., "ParameterValue": ...}]`.
     #[arg(long, value_name = "FILE")]
@@ -169,6 +177,8 @@ impl Cli {
             exclude: self.exclude.clone(),
             rules: enabled,
             show_unknown: self.show_unknown,
+            show_suppressed: self.show_suppressed,
+            unused_suppressions: !self.no_unused_suppressions,
             cfn_parameters: match &self.cfn_parameters {
                 Some(path) => crate::lint::read_cfn_parameters(path)?,
                 None => Default::default(),

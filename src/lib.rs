@@ -15,6 +15,7 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 pub use lint::{Report, Settings, lint};
 pub use report::OutputFormat;

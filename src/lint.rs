@@ -18,6 +18,7 @@ use crate::model::Model;
 use crate::parse::{self, Node};
 use crate::rules::{self, Finding, Findings, Rule, RuleMeta, builtin};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::suppress;
 
 /// Everything a run needs, resolved once from flags and configuration.
 #[derive(Clone, Debug)]
@@ -30,6 +31,10 @@ pub struct Settings {
     /// Enabled rules, by id.
     pub rules: BTreeSet<&'static str>,
     pub show_unknown: bool,
+    /// Keep suppressed findings in the report (they are always counted).
+    pub show_suppressed: bool,
+    /// Report directives that silence nothing (`unused-suppression`).
+    pub unused_suppressions: bool,
     /// CloudFormation parameter values (`--cfn-parameters`), overriding defaults.
     pub cfn_parameters: std::collections::BTreeMap<String, String>,
 }
@@ -44,6 +49,8 @@ impl Default for Settings {
             exclude: Vec::new(),
             rules: rules::ALL.iter().map(|rule| rule.meta.name).collect(),
             show_unknown: false,
+            show_suppressed: false,
+            unused_suppressions: true,
             cfn_parameters: Default::default(),
         }
     }
@@ -136,6 +143,8 @@ struct UnitOutcome {
     diagnostics: Vec<Diagnostic>,
     /// Findings to settle against the account facts of other units.
     conditional: Vec<(AccountFactKind, Diagnostic)>,
+    suppressed: Vec<SuppressedDiagnostic>,
+    suppressed_count: usize,
     declared: Vec<AccountFactKind>,
     sources: Vec<SourceFile>,
     scanned: usize,
@@ -286,6 +295,7 @@ struct UnitRun<'s> {
     memory: Option<Arc<str>>,
     texts: Vec<(FileId, String, Arc<str>)>,
     settings: &'s Settings,
+    directives: suppress::Directives,
 }
 
 impl UnitRun<'_> {
@@ -361,6 +371,7 @@ fn lint_unit(
         outcome: UnitOutcome::default(),
         texts: Vec::new(),
         settings,
+        directives: suppress::Directives::default(),
     };
     let mut model = Model::default();
     let is_module = unit
@@ -389,6 +400,12 @@ fn lint_unit(
             }
             let unless = finding.unless;
             let diagnostic = stamp(&rule.meta, finding);
+            if let Some(reason) = run.directives.suppress(&diagnostic) {
+                run.outcome
+                    .suppressed
+                    .push(SuppressedDiagnostic { diagnostic, reason });
+                continue;
+            }
             match unless {
                 Some(kind) if !diagnostic.unverifiable => {
                     run.outcome.conditional.push((kind, diagnostic))
@@ -398,8 +415,19 @@ fn lint_unit(
         }
     }
     run.outcome.declared = model.facts.declared.clone();
+    let directives = std::mem::take(&mut run.directives);
+    run.outcome
+        .diagnostics
+        .extend(directives.leftovers(&settings.rules, settings.unused_suppressions));
     if !settings.show_unknown {
         run.outcome.diagnostics.retain(|d| !d.unverifiable);
+        run.outcome
+            .suppressed
+            .retain(|s| !s.diagnostic.unverifiable);
+    }
+    run.outcome.suppressed_count = run.outcome.suppressed.len();
+    if !settings.show_suppressed {
+        run.outcome.suppressed.clear();
     }
     // Keep only the texts diagnostics point into.
     let pointed: BTreeSet<FileId> = run
@@ -407,6 +435,7 @@ fn lint_unit(
         .diagnostics
         .iter()
         .chain(run.outcome.conditional.iter().map(|(_, d)| d))
+        .chain(run.outcome.suppressed.iter().map(|s| &s.diagnostic))
         .flat_map(|d| std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.span.file)))
         .collect();
     let texts = std::mem::take(&mut run.texts);
@@ -444,6 +473,9 @@ fn terraform_unit(
         run.outcome.scanned += 1;
         match parse::hcl::parse_hcl(&text, file.id) {
             Ok(body) => {
+                if file.reported {
+                    run.directives.add_hcl(&body, &text, file.id);
+                }
                 let parsed = TfFile {
                     id: file.id,
                     text: text.clone(),
@@ -583,6 +615,7 @@ fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     }
     let path = display(&file.path);
     if template {
+        run.directives.add_tree(root, &parsed.comments, &text);
         adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
     } else {
         adapt::iam_json::adapt(root, &path, model);
@@ -675,8 +708,11 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             outcome.diagnostics.push(diagnostic);
         }
     }
+    let mut suppressed = Vec::new();
     for outcome in outcomes {
         diagnostics.extend(outcome.diagnostics);
+        suppressed.extend(outcome.suppressed);
+        summary.suppressed += outcome.suppressed_count;
         sources.extend(outcome.sources);
         summary.files_scanned += outcome.scanned;
         summary.files_failed += outcome.failed;
@@ -692,10 +728,14 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             .then_with(|| a.resource.cmp(&b.resource))
     });
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    suppressed.sort_by(|a: &SuppressedDiagnostic, b| {
+        a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key())
+    });
+    suppressed.dedup_by(|a, b| a.diagnostic.sort_key() == b.diagnostic.sort_key());
     Report {
         sources: SourceMap::new(sources),
         diagnostics,
-        suppressed: Vec::new(),
+        suppressed,
         rules: Vec::new(),
         summary,
     }

@@ -19,6 +19,20 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
             diagnostic.rule.name
         )?;
     }
+    for suppressed in &report.suppressed {
+        let diagnostic = &suppressed.diagnostic;
+        let file = diagnostic.primary.file;
+        let at = report.sources.line_col(file, diagnostic.primary.start);
+        writeln!(
+            out,
+            "{}:{}:{}: note: suppressed: {} [{}]",
+            report.sources.path(file),
+            at.line,
+            at.col,
+            one_line(&diagnostic.message),
+            diagnostic.rule.name
+        )?;
+    }
     Ok(())
 }
 
