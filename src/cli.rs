@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config;
 use crate::diagnostic::Severity;
 use crate::lint::Settings;
 use crate::report::OutputFormat;
@@ -31,8 +32,17 @@ pub struct Cli {
     pub format: Option<OutputFormat>,
 
     /// Lowest severity that makes the exit status 1.
-    #[arg(long, value_enum, default_value = "low")]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Configuration file [default: .cloudlint.toml in the current directory, else in the first
+    /// scanned directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any .cloudlint.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 
     /// Run only these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
@@ -153,28 +163,61 @@ pub fn check_rule_id(name: &str) -> Result<&'static str, UnknownRule> {
 
 impl Cli {
     pub fn settings(&self) -> Result<Settings, String> {
-        let mut enabled: BTreeSet<&'static str> = if self.select.is_empty() {
-            rules::ALL.iter().map(|rule| rule.meta.name).collect()
+        let paths = if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
         } else {
+            self.paths.clone()
+        };
+        let file = if self.no_config {
+            None
+        } else {
+            config::locate(self.config.as_deref(), &paths)
+                .map(|path| config::load(&path))
+                .transpose()?
+        };
+        let file = file.unwrap_or_default();
+        // Flags win over the file: `--select`/`--ignore` replace its lists, `--exclude` adds.
+        let mut enabled: BTreeSet<&'static str> = if !self.select.is_empty() {
             self.select
                 .iter()
                 .map(|name| check_rule_id(name.trim()))
                 .collect::<Result<_, _>>()
                 .map_err(|e| e.to_string())?
+        } else if let Some(select) = &file.select {
+            select.clone()
+        } else {
+            rules::ALL.iter().map(|rule| rule.meta.name).collect()
         };
+        if self.ignore.is_empty() {
+            for name in &file.ignore {
+                enabled.remove(name);
+            }
+        }
         for name in &self.ignore {
             enabled.remove(check_rule_id(name.trim()).map_err(|e| e.to_string())?);
         }
+        let mut exclude = file.exclude.clone();
+        exclude.extend(self.exclude.iter().cloned());
+        let mut per_path_ignores = Vec::new();
+        for (glob, rules) in &file.per_path_ignores {
+            let globs = crate::discover::exclude_set(std::slice::from_ref(glob))
+                .map_err(|e| format!("{}: {e}", file.path.display()))?;
+            per_path_ignores.push((globs, rules.clone()));
+        }
+        let fail_on = match (self.fail_on, file.fail_on) {
+            (Some(flag), _) => flag.threshold(),
+            (None, Some(from_file)) => from_file,
+            (None, None) => Some(Severity::Low),
+        };
         Ok(Settings {
-            paths: if self.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                self.paths.clone()
-            },
+            paths,
+            severity: file.severity.clone(),
+            per_path_ignores,
+            fail_on,
             threads: self.threads,
             max_file_size: self.max_file_size,
             no_ignore: self.no_ignore,
-            exclude: self.exclude.clone(),
+            exclude,
             rules: enabled,
             show_unknown: self.show_unknown,
             show_suppressed: self.show_suppressed,

@@ -35,6 +35,12 @@ pub struct Settings {
     pub show_suppressed: bool,
     /// Report directives that silence nothing (`unused-suppression`).
     pub unused_suppressions: bool,
+    /// `[severity]` overrides from the configuration file.
+    pub severity: std::collections::BTreeMap<&'static str, Severity>,
+    /// `[[per-path-ignores]]`: rules dropped in files matching the globs.
+    pub per_path_ignores: Vec<(globset::GlobSet, BTreeSet<&'static str>)>,
+    /// Lowest severity that fails the run (`None`: never).
+    pub fail_on: Option<Severity>,
     /// CloudFormation parameter values (`--cfn-parameters`), overriding defaults.
     pub cfn_parameters: std::collections::BTreeMap<String, String>,
 }
@@ -51,6 +57,9 @@ impl Default for Settings {
             show_unknown: false,
             show_suppressed: false,
             unused_suppressions: true,
+            severity: Default::default(),
+            per_path_ignores: Vec::new(),
+            fail_on: Some(Severity::Low),
             cfn_parameters: Default::default(),
         }
     }
@@ -399,7 +408,13 @@ fn lint_unit(
                 continue;
             }
             let unless = finding.unless;
-            let diagnostic = stamp(&rule.meta, finding);
+            let mut diagnostic = stamp(&rule.meta, finding);
+            if let Some(severity) = settings.severity.get(rule.meta.name) {
+                diagnostic.severity = *severity;
+            }
+            if ignored_here(settings, unit, &diagnostic) {
+                continue;
+            }
             if let Some(reason) = run.directives.suppress(&diagnostic) {
                 run.outcome
                     .suppressed
@@ -445,6 +460,21 @@ fn lint_unit(
         }
     }
     run.outcome
+}
+
+/// Whether a `[[per-path-ignores]]` entry drops this finding in its file.
+fn ignored_here(settings: &Settings, unit: &Unit, diagnostic: &Diagnostic) -> bool {
+    if settings.per_path_ignores.is_empty() {
+        return false;
+    }
+    let Some(file) = unit.files.iter().find(|f| f.id == diagnostic.primary.file) else {
+        return false;
+    };
+    let path = normalize(&file.path);
+    settings
+        .per_path_ignores
+        .iter()
+        .any(|(globs, rules)| rules.contains(diagnostic.rule.name) && globs.is_match(&path))
 }
 
 fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {

@@ -61,11 +61,9 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
             eprintln!("cloudlint: skipped {}", path.display());
         }
     }
-    Ok(
-        if cloudlint::lint::fails(&report, cli.fail_on.threshold()) {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    Ok(if cloudlint::lint::fails(&report, settings.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
