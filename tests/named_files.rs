@@ -30,7 +30,9 @@ fn a_terraform_file_named_alone_reads_its_siblings() {
     // The variable's default was read from the sibling.
     let labels = findings[0]["labels"].as_array().unwrap();
     assert!(
-        labels.iter().any(|l| l["file"] == "variables.tf" && l["start"]["line"] == 2),
+        labels
+            .iter()
+            .any(|l| l["file"] == "variables.tf" && l["start"]["line"] == 2),
         "{doc:#}"
     );
 }

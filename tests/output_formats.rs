@@ -123,3 +123,83 @@ fn json_summary_counts_files_and_severities() {
         .count();
     assert_eq!(parse_errors, 3);
 }
+
+/// The VS Code problem-matcher regexp, read from docs/editors.md.
+fn documented_vscode_regexp() -> regex::Regex {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/editors.md"))
+            .expect("docs/editors.md");
+    let line = doc
+        .lines()
+        .find(|line| line.trim_start().starts_with("\"regexp\":"))
+        .expect("a regexp line in docs/editors.md");
+    let literal = line
+        .trim()
+        .trim_start_matches("\"regexp\":")
+        .trim()
+        .trim_end_matches(',');
+    let pattern: String = serde_json::from_str(literal).expect("the regexp is a JSON string");
+    regex::Regex::new(&pattern).expect("the documented regexp compiles")
+}
+
+#[test]
+fn the_documented_vscode_regexp_matches_every_concise_line() {
+    let matcher = documented_vscode_regexp();
+    let (_, out) = cloudlint(&[
+        "--format",
+        "concise",
+        "--show-unknown",
+        "--show-suppressed",
+        "fixtures",
+    ]);
+    assert!(out.lines().count() > 10, "{out}");
+    for line in out.lines() {
+        let captures = matcher
+            .captures(line)
+            .unwrap_or_else(|| panic!("no match: {line}"));
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(&captures[1])
+                .is_file(),
+            "{line}"
+        );
+        assert!(
+            captures[6]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        );
+    }
+}
+
+/// Columns count characters: tabs and multi-byte text before a finding count one each, the same
+/// in every format.
+#[test]
+fn columns_count_characters_after_tabs_and_multi_byte_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "resource \"aws_iam_policy\" \"p\" {\n\tpolicy = jsonencode({\n\t\tStatement = [{ Sid = \"é😀ü\", Effect = \"Allow\", Action = \"*\", Resource = \"*\" }]\n\t})\n}\n";
+    std::fs::write(dir.path().join("main.tf"), text).unwrap();
+    let at = text.find("Action").unwrap();
+    let line_start = text[..at].rfind('\n').unwrap() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    assert_ne!(
+        column,
+        at - line_start + 1,
+        "the line must hold multi-byte text"
+    );
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+            .current_dir(dir.path())
+            .args(["--format", format, "main.tf"])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(run("concise").starts_with(&format!("main.tf:3:{column}: error: ")));
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["findings"][0]["start"]["column"], column);
+    assert_eq!(json["findings"][0]["start"]["offset"], at);
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startColumn"], column);
+    assert!(run("github").contains(&format!(",line=3,col={column},")));
+}
