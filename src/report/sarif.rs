@@ -42,7 +42,6 @@ struct Tool<'a> {
 struct Driver<'a> {
     name: &'static str,
     version: &'static str,
-    information_uri: &'static str,
     rules: Vec<Descriptor<'a>>,
 }
 
@@ -276,7 +275,6 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
                 driver: Driver {
                     name: "cloudlint",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/cloudlint/cloudlint",
                     rules: metas.into_iter().map(descriptor).collect(),
                 },
             },
