@@ -97,12 +97,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule: id, severity, formats and summary.
-    Rules,
+    Rules {
+        /// `table` (default), `json` (every field) or `markdown` (docs/rules.md).
+        #[arg(long, value_enum, default_value = "table")]
+        format: RulesFormat,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id, e.g. iam-wildcard-admin-policy.
         rule: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

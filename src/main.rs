@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cloudlint::cli::{Cli, ColorChoice, Command, check_rule_id, explain, rules_table};
+use cloudlint::cli::{Cli, ColorChoice, Command, RulesFormat, check_rule_id, explain, rules_table};
 use cloudlint::{OutputFormat, lint, report, rules};
 
 fn main() -> ExitCode {
@@ -23,9 +23,13 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match &cli.command {
-        Some(Command::Rules) => {
-            out.write_all(rules_table().as_bytes())
-                .map_err(|e| e.to_string())?;
+        Some(Command::Rules { format }) => {
+            let text = match format {
+                RulesFormat::Table => rules_table(),
+                RulesFormat::Json => report::rules::json(),
+                RulesFormat::Markdown => report::rules::markdown(),
+            };
+            out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
             return Ok(ExitCode::SUCCESS);
         }

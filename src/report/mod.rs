@@ -4,6 +4,7 @@ mod concise;
 mod github;
 mod json;
 mod pretty;
+pub mod rules;
 mod sarif;
 
 use std::io;
