@@ -1,1 +1,3 @@
 //! ec2 rules.
+
+pub mod ssh_open_to_internet;
