@@ -107,6 +107,17 @@ impl Cidr {
     pub fn is_internet(&self) -> bool {
         matches!(self.parse(), Some((_, 0)))
     }
+
+    /// Whether a CIDR with unknown parts, each written `*`, could be the internet: a written
+    /// prefix length other than 0 (`${var.base}/16`) rules it out.
+    pub fn could_be_internet(pattern: &str) -> bool {
+        match pattern.rsplit_once('/') {
+            Some((_, prefix)) if !prefix.contains('*') => {
+                !prefix.is_empty() && prefix.trim().bytes().all(|b| b == b'0')
+            }
+            Some(_) | None => true,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +159,52 @@ mod tests {
         ] {
             assert!(!cidr(text).is_internet(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_written_prefix_length_decides_a_partly_unknown_cidr() {
+        assert!(!Cidr::could_be_internet("*/16"));
+        assert!(Cidr::could_be_internet("*/0"));
+        assert!(Cidr::could_be_internet("*"));
+        assert!(Cidr::could_be_internet("10.0.0.0/*"));
+    }
+
+    #[test]
+    fn standalone_rules_join_the_group_they_name_or_stay_orphans() {
+        use crate::model::Format;
+        use crate::source::{FileId, Span};
+        let at = Span::new(FileId(0), 0, 1);
+        let group = |address: &str| SecurityGroup {
+            resource: ResourceRef {
+                address: address.into(),
+                format: Format::Terraform,
+                span: at,
+            },
+            ingress: Vec::new(),
+        };
+        let rule = || IngressRule {
+            declared_by: None,
+            conditions: Vec::new(),
+            protocol: Value::explicit(Protocol::Tcp, at),
+            from_port: Value::explicit(22, at),
+            to_port: Value::explicit(22, at),
+            sources: Vec::new(),
+        };
+        let mut groups = SecurityGroups {
+            groups: vec![group("aws_security_group.web")],
+            ..SecurityGroups::default()
+        };
+        groups
+            .unlinked
+            .push((Some("aws_security_group.web".into()), rule()));
+        groups
+            .unlinked
+            .push((Some("aws_security_group.gone".into()), rule()));
+        groups.unlinked.push((None, rule()));
+        groups.link();
+        assert_eq!(groups.groups[0].ingress.len(), 1);
+        assert_eq!(groups.orphan_rules.len(), 2);
+        assert!(groups.unlinked.is_empty());
     }
 
     #[test]

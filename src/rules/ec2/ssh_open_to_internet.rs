@@ -1,6 +1,6 @@
 //! Flags security-group ingress grants letting the whole IPv4 or IPv6 internet reach TCP port 22.
 
-use crate::model::ec2::security_group::{IngressRule, Protocol, SecurityGroup};
+use crate::model::ec2::security_group::{Cidr, IngressRule, Protocol, SecurityGroup};
 use crate::model::{Leaf, Model, Origin, ResourceRef, UnknownReason, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
@@ -119,7 +119,7 @@ fn check_rule(
                     }
                 }
                 Leaf::Unknown { reason, span } => {
-                    if !matches!(reach, Reach::No) {
+                    if !matches!(reach, Reach::No) && reason.could_be(Cidr::could_be_internet) {
                         unknown.get_or_insert((span, reason, "whether the source is the internet"));
                     }
                 }
@@ -245,4 +245,167 @@ fn tcp_ports(rule: &IngressRule) -> Reach<'_> {
         }
     }
     unknown.map_or(Reach::No, |(at, reason)| Reach::Unknown(at, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ec2::security_group::Source;
+    use crate::model::testing::{header, resource, run, span, unknown_var};
+
+    fn rule(protocol: &str, from: i64, to: i64, cidrs: &[(&str, u32)]) -> IngressRule {
+        IngressRule {
+            declared_by: None,
+            conditions: Vec::new(),
+            protocol: Value::explicit(Protocol::parse(protocol), span(10)),
+            from_port: Value::explicit(from, span(11)),
+            to_port: Value::explicit(to, span(12)),
+            sources: cidrs
+                .iter()
+                .map(|(text, at)| source(Value::explicit(Cidr((*text).into()), span(*at))))
+                .collect(),
+        }
+    }
+
+    fn source(cidr: Value<Cidr>) -> Source {
+        Source {
+            conditions: Vec::new(),
+            cidr,
+        }
+    }
+
+    fn group(ingress: Vec<IngressRule>) -> Model {
+        let mut model = Model::default();
+        model.ec2.security_groups.groups.push(SecurityGroup {
+            resource: resource(),
+            ingress,
+        });
+        model
+    }
+
+    #[test]
+    fn tcp_22_from_the_internet_points_at_the_cidr() {
+        let out = run(
+            &RULE,
+            group(vec![rule(
+                "tcp",
+                22,
+                22,
+                &[("10.0.0.0/8", 20), ("0.0.0.0/0", 21)],
+            )]),
+        );
+        assert_eq!(out.spans(), [span(21)]);
+        assert_eq!(
+            out.messages(),
+            ["SSH (TCP 22) is open to the internet from `0.0.0.0/0`"]
+        );
+    }
+
+    #[test]
+    fn port_ranges_decide_tcp() {
+        for (from, to, open) in [
+            (0, 65535, true),
+            (20, 30, true),
+            (0, 0, false),
+            (23, 65535, false),
+            (-1, -1, true),
+        ] {
+            let out = run(&RULE, group(vec![rule("tcp", from, to, &[("::/0", 20)])]));
+            assert_eq!(out.spans().len(), usize::from(open), "{from}-{to}");
+        }
+    }
+
+    #[test]
+    fn all_traffic_ignores_ports_and_other_protocols_never_open_ssh() {
+        let out = run(&RULE, group(vec![rule("-1", 0, 0, &[("::0/0", 20)])]));
+        assert_eq!(
+            out.messages(),
+            ["all traffic, SSH included, is open to the internet from `::0/0`"]
+        );
+        for protocol in ["udp", "icmp", "47"] {
+            let out = run(
+                &RULE,
+                group(vec![rule(protocol, 22, 22, &[("0.0.0.0/0", 20)])]),
+            );
+            assert!(
+                out.spans().is_empty() && out.unverified() == 0,
+                "{protocol}"
+            );
+        }
+    }
+
+    #[test]
+    fn narrower_and_malformed_cidrs_pass() {
+        let cidrs = [
+            ("0.0.0.0/1", 20),
+            ("203.0.113.0/24", 21),
+            ("0.0.0.0/0/0", 22),
+        ];
+        let out = run(&RULE, group(vec![rule("tcp", 22, 22, &cidrs)]));
+        assert!(out.spans().is_empty() && out.unverified() == 0);
+    }
+
+    #[test]
+    fn an_unknown_source_is_unverifiable_unless_the_ports_rule_it_out() {
+        let mut open = rule("tcp", 22, 22, &[]);
+        open.sources.push(source(unknown_var("cidr", 20)));
+        let out = run(&RULE, group(vec![open]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+
+        let mut closed = rule("tcp", 443, 443, &[]);
+        closed.sources.push(source(unknown_var("cidr", 20)));
+        assert_eq!(run(&RULE, group(vec![closed])).unverified(), 0);
+    }
+
+    #[test]
+    fn an_unknown_protocol_or_port_is_unverifiable_where_it_decides() {
+        let mut protocol = rule("tcp", 22, 22, &[("0.0.0.0/0", 20)]);
+        protocol.protocol = unknown_var("protocol", 10);
+        let out = run(&RULE, group(vec![protocol]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.0[0].primary, span(10));
+
+        let mut to = rule("tcp", 30, 40, &[("0.0.0.0/0", 20)]);
+        to.to_port = unknown_var("to", 12);
+        assert_eq!(run(&RULE, group(vec![to])).unverified(), 0);
+    }
+
+    #[test]
+    fn omitted_tcp_ports_are_every_port() {
+        let mut rule = rule("tcp", 0, 0, &[("0.0.0.0/0", 20)]);
+        rule.from_port = Value::aws_default(IngressRule::ALL_PORTS, header());
+        rule.to_port = Value::aws_default(IngressRule::ALL_PORTS, header());
+        assert_eq!(run(&RULE, group(vec![rule])).spans(), [span(20)]);
+    }
+
+    #[test]
+    fn conditions_of_entry_and_protocol_end_the_message() {
+        let mut rule = rule("tcp", 22, 22, &[("0.0.0.0/0", 20)]);
+        rule.conditions.push(("IsDev".into(), true));
+        rule.protocol = Value::Conditional {
+            condition: "Open".into(),
+            when_true: Box::new(Value::explicit(Protocol::All, span(13))),
+            when_false: Box::new(Value::explicit(Protocol::parse("udp"), span(14))),
+        };
+        let out = run(&RULE, group(vec![rule]));
+        assert_eq!(
+            out.messages(),
+            [
+                "all traffic, SSH included, is open to the internet from `0.0.0.0/0` when IsDev is true and Open is true"
+            ]
+        );
+    }
+
+    #[test]
+    fn orphan_rules_are_reported_on_the_rule() {
+        let mut orphan = rule("tcp", 22, 22, &[("0.0.0.0/0", 20)]);
+        let mut by = resource();
+        by.address = "aws_security_group_rule.ssh".into();
+        orphan.declared_by = Some(by);
+        let mut model = Model::default();
+        model.ec2.security_groups.orphan_rules.push(orphan);
+        let out = run(&RULE, model);
+        assert_eq!(&*out.0[0].resource, "aws_security_group_rule.ssh");
+    }
 }
