@@ -1,7 +1,7 @@
 //! EBS storage: volumes, the block devices of instances, launch templates and launch
 //! configurations, and the account-wide "encryption by default" setting.
 
-use crate::model::{Leaf, ResourceRef, Value};
+use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
 
 #[derive(Debug, Default)]
@@ -64,7 +64,7 @@ pub struct BlockDevices {
     pub root: Option<EbsDevice>,
     pub mappings: Vec<BlockDeviceMapping>,
     /// The mapping list itself is not known offline (a parameter, an unresolved expression).
-    pub unresolved: Option<Value<()>>,
+    pub unresolved: Option<(UnknownReason, Span)>,
 }
 
 /// Whether the devices configure the root volume.
@@ -73,7 +73,7 @@ pub enum RootConfigured {
     Yes,
     No,
     /// A device name (or the whole list) is not known: the first such value.
-    Unknown(Value<()>),
+    Unknown { reason: UnknownReason, span: Span },
 }
 
 impl BlockDevices {
@@ -94,14 +94,14 @@ impl BlockDevices {
                     Leaf::Known { .. } => {}
                     Leaf::Unknown { reason, span } => {
                         if unknown.is_none() {
-                            unknown = Some(Value::unknown(reason.clone(), span));
+                            unknown = Some((reason.clone(), span));
                         }
                     }
                 }
             }
         }
         match unknown {
-            Some(value) => RootConfigured::Unknown(value),
+            Some((reason, span)) => RootConfigured::Unknown { reason, span },
             None => RootConfigured::No,
         }
     }

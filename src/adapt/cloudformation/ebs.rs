@@ -56,12 +56,12 @@ fn block_devices(properties: &Val) -> BlockDevices {
         return devices;
     };
     if let Some(reason) = list.unknown_reason() {
-        devices.unresolved = Some(Value::unknown(reason, list.span));
+        devices.unresolved = Some((reason, list.span));
         return devices;
     }
     if let ValKind::Conditional { .. } = &list.kind {
         // Which list applies depends on the condition; its devices are not modelled per branch.
-        devices.unresolved = Some(Value::unknown(
+        devices.unresolved = Some((
             UnknownReason::Unsupported("a block device list chosen by `Fn::If`"),
             list.span,
         ));
