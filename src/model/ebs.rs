@@ -73,7 +73,10 @@ pub enum RootConfigured {
     Yes,
     No,
     /// A device name (or the whole list) is not known: the first such value.
-    Unknown { reason: UnknownReason, span: Span },
+    Unknown {
+        reason: UnknownReason,
+        span: Span,
+    },
 }
 
 impl BlockDevices {
@@ -175,7 +178,10 @@ impl Ebs {
             let LaunchTemplateRef::Name(name) = value else {
                 continue;
             };
-            if let Some(template) = templates.iter().find(|t| t.name.as_deref() == Some(&**name)) {
+            if let Some(template) = templates
+                .iter()
+                .find(|t| t.name.as_deref() == Some(&**name))
+            {
                 *value = LaunchTemplateRef::Address(template.resource.address.clone());
             }
         }

@@ -77,7 +77,9 @@ fn mapping(item: &Val) -> BlockDeviceMapping {
     let suppressed = item
         .get("NoDevice")
         .is_some_and(|flag| !flag.is_absent() && as_bool(flag) != Some(false));
-    let instance_store = item.get("VirtualName").is_some_and(|name| !name.is_absent());
+    let instance_store = item
+        .get("VirtualName")
+        .is_some_and(|name| !name.is_absent());
     let ebs = item.field("Ebs").filter(|field| !field.value.is_absent());
     BlockDeviceMapping {
         span: item.span,
@@ -151,6 +153,7 @@ fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
     }
     let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
     Some(field.value.to_value(span, &absent, &|val| {
-        val.as_str().map(|name| LaunchTemplateRef::Name(name.into()))
+        val.as_str()
+            .map(|name| LaunchTemplateRef::Name(name.into()))
     }))
 }

@@ -115,7 +115,9 @@ fn block_devices(body: &Val) -> BlockDevices {
 
 fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
     let creates_no_volume = block.field("no_device").is_some()
-        || block.field("virtual_name").is_some_and(|f| !f.value.is_absent());
+        || block
+            .field("virtual_name")
+            .is_some_and(|f| !f.value.is_absent());
     let ebs = blocks(block, "ebs").into_iter().next();
     BlockDeviceMapping {
         span: header,
@@ -130,9 +132,11 @@ fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
 fn device_name(block: &Val) -> Option<Value<Box<str>>> {
     let field = block.field("device_name")?;
     let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
-    Some(field.value.to_value(field.span(), &absent, &|val| {
-        val.as_str().map(Into::into)
-    }))
+    Some(
+        field
+            .value
+            .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into)),
+    )
 }
 
 /// The encryption settings of a volume or block; a block that is not known offline (a
@@ -183,7 +187,8 @@ fn template_link(block: &Val) -> Option<Value<LaunchTemplateRef>> {
     }
     let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
     Some(field.value.to_value(span, &absent, &|val| {
-        val.as_str().map(|name| LaunchTemplateRef::Name(name.into()))
+        val.as_str()
+            .map(|name| LaunchTemplateRef::Name(name.into()))
     }))
 }
 
@@ -218,7 +223,11 @@ mod tests {
     fn a_template_mapping_with_no_device_creates_no_volume() {
         let ebs = object(vec![]);
         let mapping = object(vec![
-            ("no_device", Val::new(ValKind::String("".into()), at(50, 52)), false),
+            (
+                "no_device",
+                Val::new(ValKind::String("".into()), at(50, 52)),
+                false,
+            ),
             ("ebs", ebs, true),
         ]);
         assert_eq!(template_mapping(at(0, 3), &mapping).ebs, None);

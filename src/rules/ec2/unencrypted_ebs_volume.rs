@@ -180,7 +180,11 @@ fn device(on: &ResourceRef, device: &EbsDevice, account: &Account, findings: &mu
 
 /// A volume restored from a snapshot is encrypted if the snapshot is, which is not known
 /// offline: records the note and returns true when a snapshot may be named.
-fn snapshot(on: &ResourceRef, snapshot_id: &Value<Option<Box<str>>>, findings: &mut Findings) -> bool {
+fn snapshot(
+    on: &ResourceRef,
+    snapshot_id: &Value<Option<Box<str>>>,
+    findings: &mut Findings,
+) -> bool {
     for branch in snapshot_id.branches() {
         match branch.leaf {
             Leaf::Known { value: None, .. } => {}
@@ -197,7 +201,12 @@ fn snapshot(on: &ResourceRef, snapshot_id: &Value<Option<Box<str>>>, findings: &
                 return true;
             }
             Leaf::Unknown { reason, span } => {
-                findings.unverifiable(on, span, "the snapshot the EBS volume is created from", reason);
+                findings.unverifiable(
+                    on,
+                    span,
+                    "the snapshot the EBS volume is created from",
+                    reason,
+                );
                 return true;
             }
         }
@@ -228,7 +237,14 @@ fn root(
         return;
     }
     let Some(template) = template else {
-        violation(on, on.span, DEFAULTS_UNENCRYPTED.into(), None, account, findings);
+        violation(
+            on,
+            on.span,
+            DEFAULTS_UNENCRYPTED.into(),
+            None,
+            account,
+            findings,
+        );
         return;
     };
     // The template's own mappings are judged on the template; an instance never gets a default.
@@ -251,7 +267,12 @@ fn root(
                 return;
             }
             Leaf::Unknown { reason, span } => {
-                findings.unverifiable(on, span, "the root volume set by the launch template", reason);
+                findings.unverifiable(
+                    on,
+                    span,
+                    "the root volume set by the launch template",
+                    reason,
+                );
                 return;
             }
         }
@@ -277,5 +298,219 @@ fn violation(
                 .defined_at(defined_at)
                 .unless(AccountFactKind::EbsEncryptionByDefault);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UnknownReason;
+    use crate::model::ec2::ebs::{
+        BlockDeviceMapping, EbsVolume, EncryptionByDefault, Instance, LaunchTemplate,
+    };
+    use crate::model::testing::{header, resource, run, span, unknown_var};
+
+    fn ebs_device(encrypted: Value<bool>) -> EbsDevice {
+        EbsDevice {
+            header: span(10),
+            encrypted,
+            snapshot_id: Value::aws_default(None, span(10)),
+        }
+    }
+
+    fn volume(encrypted: Value<bool>) -> Model {
+        let mut model = Model::default();
+        model.ec2.ebs.volumes.push(EbsVolume {
+            resource: resource(),
+            provider: Some("aws".into()),
+            device: ebs_device(encrypted),
+        });
+        model
+    }
+
+    fn instance(devices: BlockDevices, template: Option<Value<LaunchTemplateRef>>) -> Model {
+        let mut model = Model::default();
+        model.ec2.ebs.instances.push(Instance {
+            resource: resource(),
+            provider: Some("aws".into()),
+            devices,
+            launch_template: template,
+        });
+        model
+    }
+
+    fn mapping(name: &str, ebs: Option<EbsDevice>) -> BlockDeviceMapping {
+        BlockDeviceMapping {
+            span: span(20),
+            device_name: Some(Value::explicit(name.into(), span(21))),
+            ebs,
+        }
+    }
+
+    fn account_default(model: &mut Model, provider: &str, enabled: Value<bool>) {
+        model
+            .ec2
+            .ebs
+            .encryption_by_default
+            .push(EncryptionByDefault {
+                resource: resource(),
+                provider: provider.into(),
+                enabled,
+            });
+    }
+
+    #[test]
+    fn explicit_false_points_at_the_attribute() {
+        let out = run(&RULE, volume(Value::explicit(false, span(40))));
+        assert_eq!(out.spans(), [span(40)]);
+        assert_eq!(out.messages(), [NOT_ENCRYPTED]);
+    }
+
+    #[test]
+    fn omitted_points_at_the_header_with_the_default_wording() {
+        let out = run(&RULE, volume(Value::aws_default(false, header())));
+        assert_eq!(out.spans(), [header()]);
+        assert_eq!(out.messages(), [DEFAULTS_UNENCRYPTED]);
+    }
+
+    #[test]
+    fn findings_may_be_removed_by_another_units_account_default() {
+        let out = run(&RULE, volume(Value::explicit(false, span(40))));
+        assert_eq!(
+            out.0[0].unless,
+            Some(AccountFactKind::EbsEncryptionByDefault)
+        );
+    }
+
+    #[test]
+    fn encrypted_passes_and_unknown_is_unverifiable() {
+        assert!(
+            run(&RULE, volume(Value::explicit(true, span(40))))
+                .0
+                .is_empty()
+        );
+        let out = run(&RULE, volume(unknown_var("enc", 40)));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_conditional_reports_the_false_branch_with_its_condition() {
+        let value = Value::Conditional {
+            condition: "IsProd".into(),
+            when_true: Box::new(Value::explicit(true, span(41))),
+            when_false: Box::new(Value::explicit(false, span(42))),
+        };
+        let out = run(&RULE, volume(value));
+        assert_eq!(out.spans(), [span(42)]);
+        assert_eq!(
+            out.messages(),
+            ["EBS volume is not encrypted when IsProd is false"]
+        );
+    }
+
+    #[test]
+    fn a_snapshot_makes_an_unencrypted_volume_unverifiable() {
+        let mut model = volume(Value::aws_default(false, header()));
+        model.ec2.ebs.volumes[0].device.snapshot_id =
+            Value::explicit(Some("snap-1".into()), span(50));
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn account_default_in_the_same_provider_passes() {
+        let mut model = volume(Value::aws_default(false, header()));
+        account_default(&mut model, "aws", Value::aws_default(true, span(60)));
+        assert!(run(&RULE, model).0.is_empty());
+    }
+
+    #[test]
+    fn account_default_turned_off_does_not_help() {
+        let mut model = volume(Value::aws_default(false, header()));
+        account_default(&mut model, "aws", Value::explicit(false, span(60)));
+        assert_eq!(run(&RULE, model).spans(), [header()]);
+    }
+
+    #[test]
+    fn account_default_for_another_provider_is_unverifiable() {
+        let mut model = volume(Value::aws_default(false, header()));
+        account_default(&mut model, "aws.eu", Value::aws_default(true, span(60)));
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_instance_without_root_settings_fails_at_its_header() {
+        let out = run(&RULE, instance(BlockDevices::default(), None));
+        assert_eq!(out.spans(), [header()]);
+    }
+
+    #[test]
+    fn the_root_is_found_by_name_not_position() {
+        let devices = BlockDevices {
+            mappings: vec![
+                mapping("/dev/sdb", None),
+                mapping(
+                    "/dev/xvda",
+                    Some(ebs_device(Value::explicit(true, span(30)))),
+                ),
+            ],
+            ..BlockDevices::default()
+        };
+        assert!(run(&RULE, instance(devices, None)).0.is_empty());
+        let devices = BlockDevices {
+            mappings: vec![mapping(
+                "/dev/sdf",
+                Some(ebs_device(Value::explicit(true, span(30)))),
+            )],
+            ..BlockDevices::default()
+        };
+        assert_eq!(run(&RULE, instance(devices, None)).spans(), [header()]);
+    }
+
+    #[test]
+    fn a_linked_template_settles_the_root_on_the_template() {
+        let linked = Value::explicit(LaunchTemplateRef::Address("t".into()), span(70));
+        let mut model = instance(BlockDevices::default(), Some(linked));
+        model.ec2.ebs.launch_templates.push(LaunchTemplate {
+            resource: resource(),
+            provider: Some("aws".into()),
+            name: None,
+            mappings: vec![mapping(
+                "/dev/xvda",
+                Some(ebs_device(Value::explicit(false, span(31)))),
+            )],
+        });
+        assert_eq!(run(&RULE, model).spans(), [span(31)]);
+    }
+
+    #[test]
+    fn an_unknown_template_makes_the_root_unverifiable() {
+        let unknown = Value::unknown(UnknownReason::Variable("template_id".into()), span(70));
+        let out = run(&RULE, instance(BlockDevices::default(), Some(unknown)));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+        let outside = Value::explicit(LaunchTemplateRef::Name("lt-0abc".into()), span(70));
+        let out = run(&RULE, instance(BlockDevices::default(), Some(outside)));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_unknown_device_name_makes_the_root_unverifiable() {
+        let devices = BlockDevices {
+            mappings: vec![BlockDeviceMapping {
+                span: span(20),
+                device_name: Some(unknown_var("device", 21)),
+                ebs: Some(ebs_device(Value::explicit(true, span(30)))),
+            }],
+            ..BlockDevices::default()
+        };
+        let out = run(&RULE, instance(devices, None));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
     }
 }
