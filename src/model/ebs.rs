@@ -187,3 +187,65 @@ impl Ebs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{resource, span};
+
+    #[test]
+    fn an_instance_naming_a_template_of_the_unit_links_to_it() {
+        let mut ebs = Ebs::default();
+        let mut template = resource();
+        template.address = "aws_launch_template.web".into();
+        ebs.launch_templates.push(LaunchTemplate {
+            resource: template,
+            provider: None,
+            name: Some("web".into()),
+            mappings: Vec::new(),
+        });
+        for name in ["web", "elsewhere"] {
+            ebs.instances.push(Instance {
+                resource: resource(),
+                provider: None,
+                devices: BlockDevices::default(),
+                launch_template: Some(Value::explicit(
+                    LaunchTemplateRef::Name(name.into()),
+                    span(5),
+                )),
+            });
+        }
+        ebs.link_templates_by_name();
+        let links: Vec<_> = ebs
+            .instances
+            .iter()
+            .filter_map(|i| i.launch_template.as_ref().and_then(Value::known))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                &LaunchTemplateRef::Address("aws_launch_template.web".into()),
+                &LaunchTemplateRef::Name("elsewhere".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_root_is_recognized_by_its_device_name() {
+        let named = |name: &str| BlockDeviceMapping {
+            span: span(1),
+            device_name: Some(Value::explicit(name.into(), span(2))),
+            ebs: None,
+        };
+        let devices = BlockDevices {
+            mappings: vec![named("/dev/sdb"), named("/dev/sda1")],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::Yes);
+        let devices = BlockDevices {
+            mappings: vec![named("/dev/sdb")],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::No);
+    }
+}

@@ -72,6 +72,14 @@ fn block_devices(properties: &Val) -> BlockDevices {
 }
 
 fn mapping(item: &Val) -> BlockDeviceMapping {
+    if let Some(reason) = opaque(item) {
+        // Neither its device nor its settings are known: the root and the volume are unverifiable.
+        return BlockDeviceMapping {
+            span: item.span,
+            device_name: Some(Value::unknown(reason, item.span)),
+            ebs: Some(device(item, item.span)),
+        };
+    }
     // `NoDevice: {}` suppresses the device whatever its value; only a launch configuration's
     // boolean `NoDevice: false` leaves it in place.
     let suppressed = item
@@ -101,7 +109,7 @@ fn mapping(item: &Val) -> BlockDeviceMapping {
 
 fn device(properties: &Val, header: Span) -> EbsDevice {
     let no_snapshot = Value::aws_default(None, header);
-    if let Some(reason) = properties.unknown_reason() {
+    if let Some(reason) = opaque(properties) {
         return EbsDevice {
             header,
             encrypted: Value::unknown(reason, properties.span),
@@ -118,6 +126,20 @@ fn device(properties: &Val, header: Span) -> EbsDevice {
             &as_bool,
         ),
         snapshot_id: field_value(properties, "SnapshotId", header, None, &as_snapshot),
+    }
+}
+
+/// Why a block or mapping cannot be read field by field, when it is not a plain object.
+fn opaque(val: &Val) -> Option<UnknownReason> {
+    match &val.kind {
+        ValKind::Object(_) => None,
+        ValKind::Conditional { .. } => {
+            Some(UnknownReason::Unsupported("a block chosen by a condition"))
+        }
+        _ => Some(
+            val.unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
+        ),
     }
 }
 

@@ -140,13 +140,13 @@ fn device_name(block: &Val) -> Option<Value<Box<str>>> {
 }
 
 /// The encryption settings of a volume or block; a block that is not known offline (a
-/// `dynamic` block over an unknown collection) leaves `encrypted` unknown.
+/// `dynamic` block over an unknown collection, a conditional list) leaves `encrypted` unknown.
 fn device(block: &Val, header: Span) -> EbsDevice {
     let no_snapshot = Value::aws_default(None, header);
-    if let ValKind::Unknown(reason) = &block.kind {
+    if let Some(reason) = opaque(block) {
         return EbsDevice {
             header,
-            encrypted: Value::unknown(reason.clone(), block.span),
+            encrypted: Value::unknown(reason, block.span),
             snapshot_id: no_snapshot,
         };
     }
@@ -160,6 +160,20 @@ fn device(block: &Val, header: Span) -> EbsDevice {
             &as_bool,
         ),
         snapshot_id: field_value(block, "snapshot_id", header, None, &as_snapshot),
+    }
+}
+
+/// Why a block or mapping cannot be read field by field, when it is not a plain object.
+fn opaque(val: &Val) -> Option<UnknownReason> {
+    match &val.kind {
+        ValKind::Object(_) => None,
+        ValKind::Conditional { .. } => {
+            Some(UnknownReason::Unsupported("a block chosen by a condition"))
+        }
+        _ => Some(
+            val.unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
+        ),
     }
 }
 
