@@ -55,6 +55,20 @@ pub fn ingress_rule(
     declared_by: Option<ResourceRef>,
     conditions: Conditions,
 ) -> IngressRule {
+    if let Some(reason) = entry.unknown_reason() {
+        // The whole entry is unknown (`ingress = var.rules`): any source may be open.
+        return IngressRule {
+            declared_by,
+            conditions,
+            protocol: Value::unknown(reason.clone(), entry.span),
+            from_port: Value::unknown(reason.clone(), entry.span),
+            to_port: Value::unknown(reason.clone(), entry.span),
+            sources: vec![Source {
+                conditions: Vec::new(),
+                cidr: Value::unknown(reason, entry.span),
+            }],
+        };
+    }
     let protocol = match entry.field(keys.protocol) {
         Some(field) if !matches!(field.value.kind, ValKind::Null) => field_value(
             entry,
