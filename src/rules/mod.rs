@@ -61,6 +61,8 @@ impl Service {
 pub const ALL: &[Rule] = &[
     iam::invalid_policy_document::RULE,
     iam::wildcard_admin_policy::RULE,
+    s3::public_acl::RULE,
+    s3::public_policy::RULE,
 ];
 
 /// A rule or built-in diagnostic by id.
