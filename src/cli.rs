@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long)]
     pub show_unknown: bool,
 
+    /// CloudFormation parameter values overriding defaults: a JSON file `{"Name": "value"}` or the
+    /// AWS CLI's `[{"ParameterKey": ..., "ParameterValue": ...}]`.
+    #[arg(long, value_name = "FILE")]
+    pub cfn_parameters: Option<PathBuf>,
+
     /// Files larger than this many bytes are reported and not parsed.
     #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
     pub max_file_size: u64,
@@ -139,17 +144,18 @@ pub fn check_rule_id(name: &str) -> Result<&'static str, UnknownRule> {
 }
 
 impl Cli {
-    pub fn settings(&self) -> Result<Settings, UnknownRule> {
+    pub fn settings(&self) -> Result<Settings, String> {
         let mut enabled: BTreeSet<&'static str> = if self.select.is_empty() {
             rules::ALL.iter().map(|rule| rule.meta.name).collect()
         } else {
             self.select
                 .iter()
                 .map(|name| check_rule_id(name.trim()))
-                .collect::<Result<_, _>>()?
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?
         };
         for name in &self.ignore {
-            enabled.remove(check_rule_id(name.trim())?);
+            enabled.remove(check_rule_id(name.trim()).map_err(|e| e.to_string())?);
         }
         Ok(Settings {
             paths: if self.paths.is_empty() {
@@ -163,6 +169,10 @@ impl Cli {
             exclude: self.exclude.clone(),
             rules: enabled,
             show_unknown: self.show_unknown,
+            cfn_parameters: match &self.cfn_parameters {
+                Some(path) => crate::lint::read_cfn_parameters(path)?,
+                None => Default::default(),
+            },
         })
     }
 }

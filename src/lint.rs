@@ -30,6 +30,8 @@ pub struct Settings {
     /// Enabled rules, by id.
     pub rules: BTreeSet<&'static str>,
     pub show_unknown: bool,
+    /// CloudFormation parameter values (`--cfn-parameters`), overriding defaults.
+    pub cfn_parameters: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             exclude: Vec::new(),
             rules: rules::ALL.iter().map(|rule| rule.meta.name).collect(),
             show_unknown: false,
+            cfn_parameters: Default::default(),
         }
     }
 }
@@ -89,6 +92,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
+    let ids = FileIds::new(&discovery.units);
     // Largest units first keeps both threads busy to the end.
     discovery.units.sort_by_key(|unit| {
         std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
@@ -101,7 +105,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         discovery
             .units
             .par_iter()
-            .map(|unit| lint_unit_guarded(unit, settings, &enabled))
+            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids))
             .collect()
     });
     Ok(assemble(outcomes, discovery.skipped, settings.show_unknown))
@@ -124,8 +128,62 @@ struct UnitOutcome {
     failed: usize,
 }
 
-fn lint_unit_guarded(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
-    match catch_unwind(AssertUnwindSafe(|| lint_unit(unit, settings, enabled))) {
+/// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
+pub struct FileIds {
+    by_path: std::collections::BTreeMap<PathBuf, FileId>,
+    /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
+    unit_base: std::collections::BTreeMap<PathBuf, u32>,
+}
+
+impl FileIds {
+    const PER_UNIT: u32 = 256;
+
+    fn new(units: &[Unit]) -> FileIds {
+        let by_path: std::collections::BTreeMap<PathBuf, FileId> = units
+            .iter()
+            .flat_map(|u| u.files.iter().map(|f| (f.path.clone(), f.id)))
+            .collect();
+        let first_free = by_path
+            .values()
+            .map(|id| id.0.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        // Units are numbered by their first path, so ids do not depend on scheduling.
+        let mut keys: Vec<PathBuf> = units
+            .iter()
+            .filter_map(|u| u.files.first().map(|f| f.path.clone()))
+            .collect();
+        keys.sort();
+        let unit_base = keys
+            .into_iter()
+            .enumerate()
+            .map(|(n, key)| {
+                let offset = u32::try_from(n)
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(Self::PER_UNIT);
+                (key, first_free.saturating_add(offset))
+            })
+            .collect();
+        FileIds { by_path, unit_base }
+    }
+
+    fn empty() -> FileIds {
+        FileIds {
+            by_path: Default::default(),
+            unit_base: Default::default(),
+        }
+    }
+}
+
+fn lint_unit_guarded(
+    unit: &Unit,
+    settings: &Settings,
+    enabled: &[&'static Rule],
+    ids: &FileIds,
+) -> UnitOutcome {
+    match catch_unwind(AssertUnwindSafe(|| {
+        lint_unit(unit, settings, enabled, None, ids)
+    })) {
         Ok(outcome) => outcome,
         Err(panic) => {
             let what = panic
@@ -209,6 +267,8 @@ fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, 
 /// Per-unit state while linting.
 struct UnitRun<'s> {
     outcome: UnitOutcome,
+    /// Text to lint instead of reading the file (in-memory linting).
+    memory: Option<Arc<str>>,
     texts: Vec<(FileId, String, Arc<str>)>,
     settings: &'s Settings,
 }
@@ -224,7 +284,11 @@ impl UnitRun<'_> {
     }
 
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
-        match read(file, self.settings.max_file_size) {
+        let read = match &self.memory {
+            Some(text) => Ok(text.clone()),
+            None => read(file, self.settings.max_file_size),
+        };
+        match read {
             Ok(text) => {
                 self.texts
                     .push((file.id, display(&file.path), text.clone()));
@@ -243,8 +307,42 @@ impl UnitRun<'_> {
     }
 }
 
-fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> UnitOutcome {
+/// Lints one file's text held in memory (no file system access), with every rule enabled.
+/// Panics are not caught here, so property tests see them.
+pub fn lint_text(name: &str, text: &str) -> Vec<Diagnostic> {
+    let path = PathBuf::from(name);
+    let Some(kind) = FileKind::of(&path) else {
+        return Vec::new();
+    };
+    let unit = Unit {
+        files: vec![FileEntry {
+            id: FileId(0),
+            path,
+            kind,
+            reported: true,
+        }],
+    };
+    let settings = Settings::default();
+    let enabled: Vec<&'static Rule> = rules::ALL.iter().collect();
+    lint_unit(
+        &unit,
+        &settings,
+        &enabled,
+        Some(Arc::from(text)),
+        &FileIds::empty(),
+    )
+    .diagnostics
+}
+
+fn lint_unit(
+    unit: &Unit,
+    settings: &Settings,
+    enabled: &[&'static Rule],
+    memory: Option<Arc<str>>,
+    ids: &FileIds,
+) -> UnitOutcome {
     let mut run = UnitRun {
+        memory,
         outcome: UnitOutcome::default(),
         texts: Vec::new(),
         settings,
@@ -254,17 +352,19 @@ fn lint_unit(unit: &Unit, settings: &Settings, enabled: &[&'static Rule]) -> Uni
         .files
         .iter()
         .any(|f| matches!(f.kind, FileKind::Terraform | FileKind::TerraformVars));
+    let mut loaded = BTreeSet::new();
     if is_module {
-        terraform_unit(unit, &mut run, &mut model);
+        loaded = terraform_unit(unit, &mut run, &mut model, ids);
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
     }
-    let reported: BTreeSet<FileId> = unit
+    let mut reported: BTreeSet<FileId> = unit
         .files
         .iter()
         .filter(|f| f.reported)
         .map(|f| f.id)
         .collect();
+    reported.extend(loaded);
     for rule in enabled {
         let mut findings = Findings::new();
         (rule.check)(&model, &mut findings);
@@ -315,7 +415,13 @@ fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
     }
 }
 
-fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
+/// Lints a module; returns the ids of files read through `file()`.
+fn terraform_unit(
+    unit: &Unit,
+    run: &mut UnitRun,
+    model: &mut Model,
+    ids: &FileIds,
+) -> BTreeSet<FileId> {
     let mut files = Vec::new();
     let mut tfvars = Vec::new();
     for file in &unit.files {
@@ -345,7 +451,65 @@ fn terraform_unit(unit: &Unit, run: &mut UnitRun, model: &mut Model) {
     tfvars
         .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
     let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
-    adapt::terraform::adapt_module(&files, &tfvars, model);
+    let dir = unit
+        .files
+        .first()
+        .and_then(|f| f.path.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let base = unit
+        .files
+        .first()
+        .and_then(|f| ids.unit_base.get(&f.path))
+        .copied();
+    let loaded: std::cell::RefCell<Vec<(FileId, String, Arc<str>)>> = Default::default();
+    let max_size = run.settings.max_file_size;
+    let load = |name: &str| -> Option<(FileId, Arc<str>)> {
+        let path = normalize(&dir.join(name));
+        if let Some((id, _, text)) = loaded
+            .borrow()
+            .iter()
+            .find(|(_, p, _)| Path::new(p) == path)
+        {
+            return Some((*id, text.clone()));
+        }
+        let entry = FileEntry {
+            id: FileId(0),
+            path: path.clone(),
+            kind: FileKind::Json,
+            reported: true,
+        };
+        let text = read(&entry, max_size).ok()?;
+        let count = loaded.borrow().len() as u32;
+        let id = match ids.by_path.get(&path) {
+            Some(id) => *id,
+            None if count < FileIds::PER_UNIT => FileId(base?.checked_add(count)?),
+            None => return None,
+        };
+        loaded.borrow_mut().push((id, display(&path), text.clone()));
+        Some((id, text))
+    };
+    let loader: adapt::terraform::eval::FileLoader = &load;
+    adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
+    let loaded = loaded.into_inner();
+    let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
+    run.texts.extend(loaded);
+    ids
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system, so paths match discovery's.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares
@@ -404,10 +568,55 @@ fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     }
     let path = display(&file.path);
     if template {
-        adapt::cloudformation::adapt(root, file.id, &text, model);
+        adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
     } else {
         adapt::iam_json::adapt(root, &path, model);
     }
+}
+
+/// Reads a `--cfn-parameters` file: `{"Name": "value"}` or the AWS CLI's
+/// `[{"ParameterKey": "Name", "ParameterValue": "value"}]`.
+pub fn read_cfn_parameters(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let scalar = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    };
+    let bad = || {
+        format!(
+            "{}: expected {{\"Name\": \"value\"}} or [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}]",
+            path.display()
+        )
+    };
+    let mut out = std::collections::BTreeMap::new();
+    match &json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                out.insert(key.clone(), scalar(value).ok_or_else(bad)?);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let key = item
+                    .get("ParameterKey")
+                    .and_then(|k| k.as_str())
+                    .ok_or_else(bad)?;
+                let value = item
+                    .get("ParameterValue")
+                    .and_then(scalar)
+                    .ok_or_else(bad)?;
+                out.insert(key.to_string(), value);
+            }
+        }
+        _ => return Err(bad()),
+    }
+    Ok(out)
 }
 
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
@@ -460,7 +669,13 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
     }
     summary.skipped_paths.sort();
     summary.files_skipped = summary.skipped_paths.len();
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Of duplicates (a policy file also read through `file()`), keep the one with most context.
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| b.labels.len().cmp(&a.labels.len()))
+            .then_with(|| a.resource.cmp(&b.resource))
+    });
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     Report {
         sources: SourceMap::new(sources),

@@ -39,7 +39,7 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         }
         None => {}
     }
-    let settings = cli.settings().map_err(|e| e.to_string())?;
+    let settings = cli.settings()?;
     let report = lint(&settings).map_err(|e| e.to_string())?;
     let terminal = std::io::stdout().is_terminal();
     let format = cli.format.unwrap_or(if terminal {

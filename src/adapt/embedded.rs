@@ -45,12 +45,20 @@ impl OffsetMap {
             return OffsetMap::Shift(raw_base);
         }
         let mut table = Vec::with_capacity(decoded.len() + 1);
-        let mut raw_chars = raw.char_indices();
+        let mut raw_chars = raw.char_indices().peekable();
         for wanted in decoded.chars() {
+            let searched_from = raw_chars.peek().map(|&(at, _)| at);
             let found = raw_chars.by_ref().find(|&(_, c)| c == wanted);
-            let Some((at, _)) = found else {
+            let Some((mut at, _)) = found else {
                 return OffsetMap::Whole(literal);
             };
+            // An escaped character (`\"`) starts at its backslash.
+            if let Some(from) = searched_from
+                && at == from + 1
+                && raw.as_bytes().get(from) == Some(&b'\\')
+            {
+                at = from;
+            }
             let host = raw_base + at as u32;
             for offset in 0..wanted.len_utf8() as u32 {
                 table.push(host + offset);

@@ -8,8 +8,8 @@ use crate::model::iam::{
 };
 use crate::model::{ResourceRef, UnknownReason, Value};
 
-/// Top-level keys of a policy document.
-pub const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
+/// Conditions under which a statement exists.
+type ExistsWhen = Vec<(Box<str>, bool)>;
 
 /// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
 pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {
@@ -25,6 +25,29 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         from_data_source: false,
     };
     match &doc.kind {
+        // A document chosen by a condition: the statements of both, each under its branch.
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => {
+            let mut statements = Vec::new();
+            for (branch, outcome) in [(when_true, true), (when_false, false)] {
+                let mut chosen = policy_document(branch, owner, kind);
+                if outcome {
+                    document.version = chosen.version.take();
+                    document.unexpected_keys = std::mem::take(&mut chosen.unexpected_keys);
+                }
+                for mut statement in chosen.statements.iter().cloned() {
+                    statement
+                        .exists_when
+                        .insert(0, (condition.clone(), outcome));
+                    statements.push(statement);
+                }
+            }
+            document.statements = Statements::List(statements);
+        }
+        ValKind::Absent => document.statements = Statements::List(Vec::new()),
         ValKind::Object(fields) => {
             for field in fields {
                 match &*field.key {
@@ -60,7 +83,7 @@ fn statements(value: &Val) -> Statements {
         ValKind::Object(_) => Statements::List(vec![statement(value, Vec::new())]),
         ValKind::List(items) => {
             let mut out = Vec::new();
-            let mut pending: Vec<(&Val, Vec<(Box<str>, bool)>)> =
+            let mut pending: Vec<(&Val, ExistsWhen)> =
                 items.iter().rev().map(|item| (item, Vec::new())).collect();
             while let Some((item, when)) = pending.pop() {
                 match &item.kind {

@@ -140,15 +140,26 @@ impl Val {
             ValKind::Link { target, attribute } => Some(UnknownReason::Reference(
                 format!("{target}.{attribute}").into(),
             )),
-            ValKind::Template(segments) => Some(
-                segments
+            ValKind::Template(segments) => {
+                let reason = segments
                     .iter()
                     .find_map(|segment| match segment {
                         Segment::Unknown(reason) => Some(reason.clone()),
                         Segment::Text(_) => None,
                     })
-                    .unwrap_or(UnknownReason::Unsupported("string template")),
-            ),
+                    .unwrap_or(UnknownReason::Unsupported("string template"));
+                let literal: String = segments
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Text(text) => text,
+                        Segment::Unknown(_) => "*",
+                    })
+                    .collect();
+                Some(UnknownReason::Partial {
+                    literal: literal.into(),
+                    reason: Box::new(reason),
+                })
+            }
             _ => None,
         }
     }
@@ -240,19 +251,29 @@ pub fn as_text(val: &Val) -> Option<Box<str>> {
 
 /// A YAML/JSON node as a value, without intrinsic functions (raw policy files).
 pub fn from_node(node: &Node) -> Val {
+    from_node_with(node, &|text| ValKind::String(text.into()))
+}
+
+/// A YAML/JSON node as a value, strings read through `string` (to find placeholders in them).
+pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
     let kind = match &node.kind {
         NodeKind::Null => ValKind::Null,
         NodeKind::Bool(flag) => ValKind::Bool(*flag),
         NodeKind::Number(text) => ValKind::Number(text.clone()),
-        NodeKind::String(text) => ValKind::String(text.clone()),
-        NodeKind::Seq(items) => ValKind::List(items.iter().map(from_node).collect()),
+        NodeKind::String(text) => string(text),
+        NodeKind::Seq(items) => ValKind::List(
+            items
+                .iter()
+                .map(|item| from_node_with(item, string))
+                .collect(),
+        ),
         NodeKind::Map(entries) => ValKind::Object(
             entries
                 .iter()
                 .map(|entry| Field {
                     key: entry.key.clone(),
                     key_span: entry.key_span,
-                    value: from_node(&entry.value),
+                    value: from_node_with(&entry.value, string),
                     is_block: false,
                 })
                 .collect(),

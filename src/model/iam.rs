@@ -8,6 +8,22 @@ pub struct Iam {
     pub policies: Vec<PolicyDocument>,
 }
 
+/// Top-level keys of a policy document.
+pub const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
+
+/// Keys of a policy statement.
+pub const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
 /// What a policy document is attached to decides which elements it must and must not have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PolicyKind {

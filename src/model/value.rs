@@ -39,9 +39,24 @@ pub enum UnknownReason {
     Function(Box<str>),
     Intrinsic(&'static str),
     Unsupported(&'static str),
+    /// A string with unknown parts: `literal` is the text with each unknown part written `*`,
+    /// the widest value it can take, so a test that fails on it fails on every value.
+    Partial {
+        literal: Box<str>,
+        reason: Box<UnknownReason>,
+    },
 }
 
 impl UnknownReason {
+    /// Whether a value with this reason could pass `test`: `false` when its known parts
+    /// already rule it out (`arn:aws:s3:::${var.b}/*` is never "all resources").
+    pub fn could_be(&self, test: impl Fn(&str) -> bool) -> bool {
+        match self {
+            UnknownReason::Partial { literal, .. } => test(literal),
+            _ => true,
+        }
+    }
+
     /// Why the value is unknown, as a clause for "cannot verify" notes.
     pub fn describe(&self) -> String {
         match self {
@@ -49,11 +64,22 @@ impl UnknownReason {
             UnknownReason::Parameter(name) => format!("parameter `{name}` has no default value"),
             UnknownReason::Reference(what) => format!("`{what}` is only known after apply"),
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
-            UnknownReason::Intrinsic(name) => format!("`{name}` is resolved by CloudFormation"),
+            UnknownReason::Intrinsic(name)
+                if name.starts_with("Fn::") || name.starts_with("Ref") =>
+            {
+                format!("`{name}` is resolved by CloudFormation at deploy time")
+            }
+            UnknownReason::Intrinsic(name) => {
+                format!("{name} is resolved by CloudFormation at deploy time")
+            }
             UnknownReason::Unsupported(what) => format!("{what} is not evaluated"),
+            UnknownReason::Partial { reason, .. } => reason.describe(),
         }
     }
 }
+
+/// Conditions and the outcome each must have.
+type Conditions<'a> = Vec<(&'a str, bool)>;
 
 /// One leaf of a value with the conditions leading to it: what a rule judges.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,7 +143,7 @@ impl<T> Value<T> {
     /// Every leaf with the conditions leading to it, depth first, true branch first.
     pub fn branches(&self) -> Vec<Branch<'_, T>> {
         let mut out = Vec::new();
-        let mut stack: Vec<(&Value<T>, Vec<(&str, bool)>)> = vec![(self, Vec::new())];
+        let mut stack: Vec<(&Value<T>, Conditions)> = vec![(self, Vec::new())];
         while let Some((value, conditions)) = stack.pop() {
             match value {
                 Value::Known {

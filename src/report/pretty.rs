@@ -104,12 +104,20 @@ fn summary(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{} files scanned, {} skipped, {} failed: {} errors, {} warnings, {} notes",
-        report.summary.files_scanned,
+        "{} scanned, {} skipped, {} failed: {}, {}, {}",
+        plural(report.summary.files_scanned, "file"),
         report.summary.files_skipped,
         report.summary.files_failed,
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Note),
+        plural(count(Level::Error), "error"),
+        plural(count(Level::Warning), "warning"),
+        plural(count(Level::Note), "note"),
     )
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
 }

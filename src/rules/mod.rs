@@ -59,6 +59,7 @@ impl Service {
 
 /// Every rule, in id order.
 pub const ALL: &[Rule] = &[
+    ec2::unencrypted_ebs_volume::RULE,
     iam::invalid_policy_document::RULE,
     iam::wildcard_admin_policy::RULE,
     s3::public_acl::RULE,

@@ -116,7 +116,7 @@ mod tests {
         let text = "é😀 = \"x\"\nü";
         let index = LineIndex::new(text);
         let x = text.find('"').unwrap() as u32;
-        assert_eq!(index.line_col(text, x), LineCol { line: 1, col: 5 });
+        assert_eq!(index.line_col(text, x), LineCol { line: 1, col: 6 });
         let u = text.find('ü').unwrap() as u32;
         assert_eq!(index.line_col(text, u), LineCol { line: 2, col: 1 });
     }

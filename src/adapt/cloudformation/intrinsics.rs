@@ -15,6 +15,8 @@ pub struct Template<'a> {
     pub conditions: HashMap<&'a str, &'a Node>,
     pub mappings: Option<&'a Node>,
     pub resources: HashMap<&'a str, &'a str>,
+    /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
+    pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +164,9 @@ impl<'a> Template<'a> {
             return Val::new(ValKind::Absent, span);
         }
         if let Some(parameter) = self.parameters.get(name) {
+            if let Some(value) = self.overrides.and_then(|o| o.get(name)) {
+                return Val::new(ValKind::String(value.as_str().into()), span);
+            }
             return match parameter.default {
                 Some(default) => Val {
                     defined_at: Some(default.span),
@@ -186,6 +191,11 @@ impl<'a> Template<'a> {
             return Val::unknown(UnknownReason::Intrinsic("a pseudo parameter"), span);
         }
         Val::unknown(UnknownReason::Reference(name.into()), span)
+    }
+
+    /// The value of a named condition when it is made of literals only.
+    pub fn condition_is(&self, name: &str) -> Option<bool> {
+        self.condition_value(name, 0)
     }
 
     /// A condition made of literals only; anything referring to a parameter stays undecided,
@@ -412,4 +422,119 @@ pub fn template_val(segments: Vec<Segment>, span: Span) -> Val {
         return Val::new(ValKind::String(text.into()), span);
     }
     Val::new(ValKind::Template(segments), span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::json::parse_json;
+    use crate::source::FileId;
+
+    fn resolve(template: &str, property: &str) -> (String, Val) {
+        let root = parse_json(template, FileId(0), 0).root.expect("valid JSON");
+        let resolved = {
+            let context = Template::read(&root);
+            let node = root
+                .get("Resources")
+                .and_then(|r| r.get("R"))
+                .and_then(|r| r.get("Properties"))
+                .and_then(|p| p.get(property))
+                .expect("property");
+            context.resolve(node)
+        };
+        (template.to_string(), resolved)
+    }
+
+    fn template(parameters: &str, value: &str) -> String {
+        format!(
+            r#"{{"Parameters": {parameters}, "Conditions": {{"IsProd": {{"Fn::Equals": [{{"Ref": "Env"}}, "prod"]}}, "Always": {{"Fn::Equals": ["a", "a"]}}}}, "Mappings": {{"M": {{"k": {{"v": "mapped"}}}}}}, "Resources": {{"R": {{"Type": "AWS::X::Y", "Properties": {{"P": {value}}}}}, "Other": {{"Type": "AWS::S3::Bucket"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn parameter_defaults_resolve_at_the_use_site() {
+        let (text, val) = resolve(
+            &template(r#"{"Enc": {"Default": "false"}}"#, r#"{"Ref": "Enc"}"#),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("false"));
+        assert_eq!(&text[val.span.range()], r#"{"Ref": "Enc"}"#);
+        assert_eq!(&text[val.defined_at.expect("defined").range()], "\"false\"");
+    }
+
+    #[test]
+    fn parameters_without_default_are_unknown() {
+        let (_, val) = resolve(
+            &template(r#"{"Enc": {"Type": "String"}}"#, r#"{"Ref": "Enc"}"#),
+            "P",
+        );
+        assert_eq!(
+            val.kind,
+            ValKind::Unknown(UnknownReason::Parameter("Enc".into()))
+        );
+    }
+
+    #[test]
+    fn no_value_is_absent_and_resources_are_links() {
+        let (_, val) = resolve(&template("{}", r#"{"Ref": "AWS::NoValue"}"#), "P");
+        assert_eq!(val.kind, ValKind::Absent);
+        let (_, val) = resolve(&template("{}", r#"{"Fn::GetAtt": ["Other", "Arn"]}"#), "P");
+        assert!(matches!(val.kind, ValKind::Link { .. }));
+        let (_, val) = resolve(&template("{}", r#"{"Ref": "AWS::Region"}"#), "P");
+        assert!(matches!(val.kind, ValKind::Unknown(_)));
+    }
+
+    #[test]
+    fn conditions_on_parameters_keep_both_branches_literal_ones_pick() {
+        let (_, val) = resolve(
+            &template("{}", r#"{"Fn::If": ["IsProd", true, false]}"#),
+            "P",
+        );
+        assert!(
+            matches!(val.kind, ValKind::Conditional { ref condition, .. } if &**condition == "IsProd")
+        );
+        let (_, val) = resolve(
+            &template("{}", r#"{"Fn::If": ["Always", "yes", "no"]}"#),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("yes"));
+    }
+
+    #[test]
+    fn sub_join_select_split_and_find_in_map() {
+        let params = r#"{"Name": {"Default": "logs"}}"#;
+        let (_, val) = resolve(
+            &template(params, r#"{"Fn::Sub": "arn:aws:s3:::${Name}/${!Literal}"}"#),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("arn:aws:s3:::logs/${Literal}"));
+        let (_, val) = resolve(
+            &template(params, r#"{"Fn::Sub": "arn:${AWS::Partition}:s3:::x"}"#),
+            "P",
+        );
+        assert!(matches!(val.kind, ValKind::Template(_)));
+        let (_, val) = resolve(
+            &template(params, r#"{"Fn::Join": ["-", ["a", {"Ref": "Name"}]]}"#),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("a-logs"));
+        let (_, val) = resolve(
+            &template(
+                params,
+                r#"{"Fn::Select": ["1", {"Fn::Split": [",", "a,b"]}]}"#,
+            ),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("b"));
+        let (_, val) = resolve(
+            &template(params, r#"{"Fn::FindInMap": ["M", "k", "v"]}"#),
+            "P",
+        );
+        assert_eq!(val.as_str(), Some("mapped"));
+        let (_, val) = resolve(&template(params, r#"{"Fn::ImportValue": "x"}"#), "P");
+        assert_eq!(
+            val.kind,
+            ValKind::Unknown(UnknownReason::Intrinsic("Fn::ImportValue"))
+        );
+    }
 }

@@ -20,6 +20,9 @@ pub struct Resource<'a> {
     pub resource_type: &'a str,
     pub reference: ResourceRef,
     pub properties: Val,
+    /// The resource's `Condition`, when it may not be created: lint it as existing, but as a
+    /// neutralizer of other findings it is unknown (RULES.md 2.4).
+    pub exists_when: Option<Box<str>>,
 }
 
 impl Resource<'_> {
@@ -35,8 +38,16 @@ pub struct Context<'a> {
     pub template: &'a Template<'a>,
 }
 
-pub fn adapt(root: &Node, file: FileId, text: &str, model: &mut Model) {
-    let template = Template::read(root);
+/// Adapts one template; `parameters` are deploy-time values overriding parameter defaults.
+pub fn adapt(
+    root: &Node,
+    file: FileId,
+    text: &str,
+    parameters: &std::collections::BTreeMap<String, String>,
+    model: &mut Model,
+) {
+    let mut template = Template::read(root);
+    template.overrides = Some(parameters);
     let context = Context {
         file,
         text,
@@ -50,7 +61,19 @@ pub fn adapt(root: &Node, file: FileId, text: &str, model: &mut Model) {
             Some(node) => template.resolve(node),
             None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
         };
+        let exists_when = entry
+            .value
+            .get("Condition")
+            .and_then(Node::as_str)
+            .filter(|condition| template.condition_is(condition) != Some(true))
+            .map(Into::into);
+        if let Some(condition) = entry.value.get("Condition").and_then(Node::as_str)
+            && template.condition_is(condition) == Some(false)
+        {
+            continue;
+        }
         let resource = Resource {
+            exists_when,
             logical_id: &entry.key,
             resource_type,
             reference: ResourceRef {

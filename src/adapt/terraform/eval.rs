@@ -38,8 +38,12 @@ impl Bindings {
     }
 }
 
+/// Reads a file named by `file()`/`templatefile()`, relative to the module directory.
+pub type FileLoader<'a> = &'a dyn Fn(&str) -> Option<(FileId, std::sync::Arc<str>)>;
+
 pub struct Evaluator<'a> {
     pub module: &'a Module<'a>,
+    pub loader: Option<FileLoader<'a>>,
     locals: RefCell<HashMap<&'a str, Option<Val>>>,
     texts: HashMap<FileId, &'a str>,
 }
@@ -50,9 +54,14 @@ fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(module: &'a Module<'a>, texts: HashMap<FileId, &'a str>) -> Evaluator<'a> {
+    pub fn new(
+        module: &'a Module<'a>,
+        texts: HashMap<FileId, &'a str>,
+        loader: Option<FileLoader<'a>>,
+    ) -> Evaluator<'a> {
         Evaluator {
             module,
+            loader,
             locals: RefCell::new(HashMap::new()),
             texts,
         }

@@ -43,7 +43,7 @@ pub fn resource(
             if let Some(attribute) = body.get_attribute("assume_role_policy") {
                 add(
                     resource,
-                    &attribute.value,
+                    (&attribute.value, resource.body.get("assume_role_policy")),
                     PolicyKind::Trust,
                     evaluator,
                     documents,
@@ -54,7 +54,7 @@ pub fn resource(
                 if let Some(attribute) = block.body.get_attribute("policy") {
                     add(
                         resource,
-                        &attribute.value,
+                        (&attribute.value, None),
                         PolicyKind::Identity,
                         evaluator,
                         documents,
@@ -71,7 +71,7 @@ pub fn resource(
     {
         add(
             resource,
-            &attribute.value,
+            (&attribute.value, resource.body.get(key)),
             kind,
             evaluator,
             documents,
@@ -80,9 +80,11 @@ pub fn resource(
     }
 }
 
+/// Adds the document an attribute holds; `expr` is the attribute as written, with its value when
+/// the resource body already evaluated it.
 fn add(
     resource: &Resource,
-    expr: &Expression,
+    (expr, evaluated): (&Expression, Option<&Val>),
     kind: PolicyKind,
     evaluator: &Evaluator,
     documents: &mut DataDocuments,
@@ -94,7 +96,18 @@ fn add(
     {
         Some(Ok(value)) => value,
         Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
-        None => evaluator.eval(expr, file, &Bindings::default()),
+        None => match file_document(expr, file, evaluator) {
+            Some(value) => {
+                let mut document = policy_document(&value, owner, kind);
+                document.consumers.push(span_of_expr(file, expr));
+                model.iam.policies.push(document);
+                return;
+            }
+            None => match evaluated {
+                Some(value) => value.clone(),
+                None => evaluator.eval(expr, file, &Bindings::default()),
+            },
+        },
     };
     if let ValKind::Link { target, .. } = &value.kind
         && target.starts_with("data.aws_iam_policy_document.")
@@ -114,6 +127,51 @@ fn add(
         .iam
         .policies
         .push(policy_document(&value, owner, kind));
+}
+
+/// `file("${path.module}/policy.json")` or `templatefile(...)`: the JSON of that file, with spans
+/// in it. A `templatefile` placeholder makes its string unknown.
+fn file_document(
+    expr: &Expression,
+    file: crate::source::FileId,
+    evaluator: &Evaluator,
+) -> Option<Val> {
+    let Expression::FuncCall(call) = expr else {
+        return None;
+    };
+    let function = call.name.name.as_str();
+    if function != "file" && function != "templatefile" {
+        return None;
+    }
+    let span = span_of_expr(file, expr);
+    let unknown = |reason| Some(Val::unknown(reason, span));
+    let path = call
+        .args
+        .iter()
+        .next()
+        .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
+    let Some(path) = path.and_then(|p| p.scalar_text()) else {
+        return unknown(UnknownReason::Function(function.into()));
+    };
+    let Some((id, text)) = evaluator.loader.and_then(|load| load(&path)) else {
+        return unknown(UnknownReason::Function(function.into()));
+    };
+    let parsed = crate::parse::json::parse_json(&text, id, 0);
+    let Some(root) = parsed.root.filter(|_| parsed.errors.is_empty()) else {
+        return unknown(UnknownReason::Unsupported(
+            "a policy file that is not valid JSON",
+        ));
+    };
+    // A templatefile placeholder is only known when the template is rendered.
+    let templated = function == "templatefile";
+    let value = crate::adapt::val::from_node_with(&root, &|text| {
+        if templated && (text.contains("${") || text.contains("%{")) {
+            ValKind::Unknown(UnknownReason::Function("templatefile".into()))
+        } else {
+            ValKind::String(text.into())
+        }
+    });
+    Some(value)
 }
 
 /// JSON text that came from a variable or local: parsed, every span at the use site.
@@ -138,6 +196,7 @@ fn parse_relocated(json: &str, use_site: Span, defined_at: Option<Span>) -> Val 
 impl DataDocuments {
     /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
     pub fn finish(self, evaluator: &Evaluator, model: &mut Model) {
+        let embedded = embedded_documents(evaluator);
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
                 continue;
@@ -147,6 +206,10 @@ impl DataDocuments {
                 .consumers
                 .get(target.as_str())
                 .map_or(&[][..], Vec::as_slice);
+            // A document only merged into others is linted there, as it takes effect.
+            if consumers.is_empty() && embedded.contains(target.as_str()) {
+                continue;
+            }
             let mut document = data_document(*data, evaluator, 0);
             document.kind = consumers
                 .iter()
@@ -180,6 +243,35 @@ impl DataDocuments {
 
 const MAX_DOCUMENT_DEPTH: usize = 8;
 
+const IMPORT_KEYS: [&str; 4] = [
+    "source_policy_documents",
+    "source_json",
+    "override_policy_documents",
+    "override_json",
+];
+
+/// Data documents named in another one's source or override documents.
+fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Box<str>> {
+    let mut embedded = std::collections::BTreeSet::new();
+    for data in &evaluator.module.data {
+        if data.resource_type != "aws_iam_policy_document" {
+            continue;
+        }
+        for key in IMPORT_KEYS {
+            let Some(attribute) = data.block.body.get_attribute(key) else {
+                continue;
+            };
+            let value = evaluator.eval(&attribute.value, data.file, &Bindings::default());
+            for item in value.items() {
+                if let ValKind::Link { target, .. } = &item.kind {
+                    embedded.insert(target.clone());
+                }
+            }
+        }
+    }
+    embedded
+}
+
 /// A data source's statements: source documents, then its own statements replacing the same
 /// `sid`, then override documents replacing the same `sid` or appended (RULES.md 2.6).
 fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyDocument {
@@ -191,7 +283,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
     };
     let body = evaluator.body(&data.block.body, data.file, header, &Bindings::default());
     let mut statements: Vec<Statement> = Vec::new();
-    for key in ["source_policy_documents", "source_json"] {
+    for key in IMPORT_KEYS.iter().take(2) {
         for statement in imported(&body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }
@@ -199,7 +291,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
     for block in body.blocks("statement") {
         merge(&mut statements, data_statement(block));
     }
-    for key in ["override_policy_documents", "override_json"] {
+    for key in IMPORT_KEYS.iter().skip(2) {
         for statement in imported(&body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }

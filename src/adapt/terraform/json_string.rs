@@ -8,9 +8,9 @@ use hcl_edit::template::{Element, Template};
 
 use super::eval::{Bindings, Evaluator};
 use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
-use crate::adapt::val::{Field, Segment, Val, ValKind};
+use crate::adapt::val::{Segment, Val, ValKind, from_node_with};
 use crate::model::UnknownReason;
-use crate::parse::{Node, NodeKind};
+use crate::parse::Node;
 use crate::source::{FileId, Span};
 
 /// Stands for an interpolation whose value is not known, inside the JSON text.
@@ -155,40 +155,23 @@ impl JsonStrings {
 
 /// Converts the parsed JSON, turning marked strings into unknowns and templates.
 fn with_unknowns(node: &Node) -> Val {
-    let kind = match &node.kind {
-        NodeKind::Null => ValKind::Null,
-        NodeKind::Bool(flag) => ValKind::Bool(*flag),
-        NodeKind::Number(text) => ValKind::Number(text.clone()),
-        NodeKind::String(text) if text.contains(UNKNOWN_MARK) => {
-            let reason = || UnknownReason::Unsupported("an interpolated value");
-            if text.chars().all(|c| c == UNKNOWN_MARK) {
-                ValKind::Unknown(reason())
-            } else {
-                let mut segments = Vec::new();
-                for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
-                    if at > 0 {
-                        segments.push(Segment::Unknown(reason()));
-                    }
-                    if !part.is_empty() {
-                        segments.push(Segment::Text(part.into()));
-                    }
-                }
-                ValKind::Template(segments)
+    from_node_with(node, &|text| {
+        if !text.contains(UNKNOWN_MARK) {
+            return ValKind::String(text.into());
+        }
+        let reason = || UnknownReason::Unsupported("an interpolated value");
+        if text.chars().all(|c| c == UNKNOWN_MARK) {
+            return ValKind::Unknown(reason());
+        }
+        let mut segments = Vec::new();
+        for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
+            if at > 0 {
+                segments.push(Segment::Unknown(reason()));
+            }
+            if !part.is_empty() {
+                segments.push(Segment::Text(part.into()));
             }
         }
-        NodeKind::String(text) => ValKind::String(text.clone()),
-        NodeKind::Seq(items) => ValKind::List(items.iter().map(with_unknowns).collect()),
-        NodeKind::Map(entries) => ValKind::Object(
-            entries
-                .iter()
-                .map(|entry| Field {
-                    key: entry.key.clone(),
-                    key_span: entry.key_span,
-                    value: with_unknowns(&entry.value),
-                    is_block: false,
-                })
-                .collect(),
-        ),
-    };
-    Val::new(kind, node.span)
+        ValKind::Template(segments)
+    })
 }

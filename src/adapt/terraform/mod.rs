@@ -26,6 +26,9 @@ pub struct Resource<'a> {
     pub body: Val,
     /// The `provider` meta-argument as written (`aws`, `aws.eu`); `aws` when omitted.
     pub provider: Box<str>,
+    /// The `count`/`for_each` expression when it may create no instance: lint the resource as
+    /// existing, but as a neutralizer of other findings it is unknown (RULES.md 2.4).
+    pub exists_when: Option<Box<str>>,
 }
 
 impl Resource<'_> {
@@ -38,15 +41,21 @@ impl Resource<'_> {
     }
 }
 
-/// Adapts one module. `tfvars` come in Terraform's precedence order, lowest first.
-pub fn adapt_module(files: &[TfFile], tfvars: &[TfFile], model: &mut Model) {
+/// Adapts one module. `tfvars` come in Terraform's precedence order, lowest first; `loader`
+/// reads files named by `file()` (none: such values stay unknown).
+pub fn adapt_module(
+    files: &[TfFile],
+    tfvars: &[TfFile],
+    loader: Option<eval::FileLoader>,
+    model: &mut Model,
+) {
     let module = Module::index(files, tfvars);
     let texts: HashMap<_, _> = files
         .iter()
         .chain(tfvars)
         .map(|file| (file.id, &*file.text))
         .collect();
-    let evaluator = Evaluator::new(&module, texts);
+    let evaluator = Evaluator::new(&module, texts, loader);
     let mut policies = iam::DataDocuments::default();
     for block in &module.resources {
         let Some(resource) = evaluate(&evaluator, *block) else {
@@ -68,24 +77,31 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
     let header = block.header();
     let address = format!("{}.{}", block.resource_type, block.name);
     let mut bindings = Bindings::default();
+    let mut exists_when = None;
     let body = &block.block.body;
-    if let Some(count) = body.get_attribute("count") {
-        let count = evaluator.eval(&count.value, block.file, &bindings);
-        if crate::adapt::val::as_integer(&count) == Some(0) {
-            return None;
+    if let Some(attribute) = body.get_attribute("count") {
+        let count = evaluator.eval(&attribute.value, block.file, &bindings);
+        match crate::adapt::val::as_integer(&count) {
+            Some(0) => return None,
+            Some(_) => {}
+            None => {
+                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
+                exists_when = Some(format!("count = {}", text.trim()).into());
+            }
         }
         let index = Val::unknown(UnknownReason::Reference("count.index".into()), header);
         bindings = bindings.with("count", object(&[("index", index)], header));
     }
-    if let Some(for_each) = body.get_attribute("for_each") {
-        let for_each = evaluator.eval(&for_each.value, block.file, &bindings);
-        let empty = match &for_each.kind {
-            ValKind::List(items) => items.is_empty(),
-            ValKind::Object(fields) => fields.is_empty(),
-            _ => false,
-        };
-        if empty {
-            return None;
+    if let Some(attribute) = body.get_attribute("for_each") {
+        let for_each = evaluator.eval(&attribute.value, block.file, &bindings);
+        match &for_each.kind {
+            ValKind::List(items) if items.is_empty() => return None,
+            ValKind::Object(fields) if fields.is_empty() => return None,
+            ValKind::List(_) | ValKind::Object(_) => {}
+            _ => {
+                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
+                exists_when = Some(format!("for_each = {}", text.trim()).into());
+            }
         }
         let key = Val::unknown(UnknownReason::Reference("each.key".into()), header);
         let value = Val::unknown(UnknownReason::Reference("each.value".into()), header);
@@ -115,6 +131,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
         },
         body: evaluated,
         provider,
+        exists_when,
     })
 }
 
@@ -133,4 +150,163 @@ fn object(fields: &[(&str, Val)], span: Span) -> Val {
         ),
         span,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::iam::{PolicyKind, Statement};
+    use crate::source::FileId;
+
+    fn adapt(text: &str) -> Model {
+        let body = crate::parse::hcl::parse_hcl(text, FileId(0)).expect("valid HCL");
+        let files = [TfFile {
+            id: FileId(0),
+            text: Arc::from(text),
+            body,
+        }];
+        let mut model = Model::default();
+        adapt_module(&files, &[], None, &mut model);
+        model
+    }
+
+    fn first_statement(model: &Model) -> &Statement {
+        model.iam.policies[0]
+            .statements
+            .iter()
+            .next()
+            .expect("a statement")
+    }
+
+    fn text_at(text: &str, span: Span) -> &str {
+        &text[span.range()]
+    }
+
+    #[test]
+    fn jsonencode_elements_keep_hcl_spans() {
+        let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({\n    Statement = [{\n      Effect = \"Allow\"\n      Action = [\"s3:GetObject\", \"*\"]\n      Resource = \"*\"\n    }]\n  })\n}\n";
+        let model = adapt(text);
+        let statement = first_statement(&model);
+        let action = statement.action.as_ref().expect("action");
+        assert_eq!(text_at(text, action.items[1].span()), "\"*\"");
+        assert_eq!(model.iam.policies[0].kind, PolicyKind::Identity);
+    }
+
+    #[test]
+    fn heredoc_json_maps_into_the_tf_file() {
+        let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"${var.arn}\"}]}\nEOF\n}\n";
+        let model = adapt(text);
+        let statement = first_statement(&model);
+        let action = statement.action.as_ref().expect("action");
+        assert_eq!(text_at(text, action.span), "\"Action\": \"*\"");
+        let resource = statement.resource.as_ref().expect("resource");
+        assert!(
+            resource.items[0].known().is_none(),
+            "interpolation is unknown"
+        );
+    }
+
+    #[test]
+    fn escaped_string_json_maps_to_the_decoded_characters() {
+        let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = \"{\\\"Statement\\\": {\\\"Effect\\\": \\\"Allow\\\", \\\"Action\\\": \\\"*\\\", \\\"Resource\\\": \\\"*\\\"}}\"\n}\n";
+        let model = adapt(text);
+        let statement = first_statement(&model);
+        let effect = statement.effect.as_ref().expect("effect");
+        assert_eq!(effect.known().map(|e| &**e), Some("Allow"));
+        assert!(text_at(text, effect.span()).starts_with("\\\"Effect\\\": \\\"Allow"));
+    }
+
+    #[test]
+    fn data_source_effect_defaults_to_allow_and_consumers_are_labels() {
+        let text = "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [\"*\"]\n    resources = [\"*\"]\n  }\n}\nresource \"aws_iam_policy\" \"a\" {\n  policy = data.aws_iam_policy_document.d.json\n}\nresource \"aws_iam_role_policy\" \"b\" {\n  policy = data.aws_iam_policy_document.d.json\n}\n";
+        let model = adapt(text);
+        assert_eq!(model.iam.policies.len(), 1);
+        let document = &model.iam.policies[0];
+        assert_eq!(document.consumers.len(), 2);
+        let effect = first_statement(&model).effect.as_ref().expect("effect");
+        assert!(matches!(
+            effect,
+            crate::model::Value::Known {
+                origin: crate::model::Origin::AwsDefault,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn variable_defaults_are_located_at_the_use_site() {
+        let text = "variable \"a\" {\n  default = \"*\"\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [var.a]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let action = first_statement(&model).action.as_ref().expect("action");
+        let crate::model::Value::Known { span, origin, .. } = &action.items[0] else {
+            panic!("known expected");
+        };
+        assert_eq!(text_at(text, *span), "var.a");
+        let crate::model::Origin::Explicit {
+            defined_at: Some(at),
+        } = origin
+        else {
+            panic!("defined_at expected");
+        };
+        assert_eq!(text_at(text, *at), "\"*\"");
+    }
+
+    #[test]
+    fn variables_without_default_are_unknown() {
+        let text = "variable \"a\" {}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [var.a]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let action = first_statement(&model).action.as_ref().expect("action");
+        assert!(matches!(
+            action.items[0],
+            crate::model::Value::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn override_documents_replace_statements_with_the_same_sid() {
+        let text = "data \"aws_iam_policy_document\" \"base\" {\n  statement {\n    sid       = \"All\"\n    actions   = [\"*\"]\n    resources = [\"*\"]\n  }\n}\ndata \"aws_iam_policy_document\" \"narrow\" {\n  statement {\n    sid       = \"All\"\n    actions   = [\"s3:GetObject\"]\n    resources = [\"*\"]\n  }\n}\ndata \"aws_iam_policy_document\" \"final\" {\n  source_policy_documents   = [data.aws_iam_policy_document.base.json]\n  override_policy_documents = [data.aws_iam_policy_document.narrow.json]\n}\n";
+        let model = adapt(text);
+        let last = model.iam.policies.last().expect("documents");
+        let actions: Vec<_> = last
+            .statements
+            .iter()
+            .flat_map(|s| {
+                s.action
+                    .iter()
+                    .flat_map(|a| a.items.iter().filter_map(|v| v.known()))
+            })
+            .collect();
+        assert_eq!(
+            actions.iter().map(|a| &***a).collect::<Vec<_>>(),
+            ["s3:GetObject"]
+        );
+    }
+
+    #[test]
+    fn count_zero_creates_no_resource() {
+        let text = "resource \"aws_iam_policy\" \"p\" {\n  count = 0\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"*\", Resource = \"*\"}]})\n}\n";
+        assert!(adapt(text).iam.policies.is_empty());
+    }
+
+    #[test]
+    fn literal_conditions_pick_their_branch_others_keep_both() {
+        let text = "variable \"env\" {}\nlocals {\n  a = true ? \"*\" : \"s3:GetObject\"\n  b = var.env == \"prod\" ? \"*\" : \"s3:GetObject\"\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [local.a, local.b]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let action = first_statement(&model).action.as_ref().expect("action");
+        assert_eq!(action.items[0].known().map(|a| &**a), Some("*"));
+        let crate::model::Value::Conditional { condition, .. } = &action.items[1] else {
+            panic!("conditional expected");
+        };
+        assert_eq!(&**condition, "var.env == \"prod\"");
+    }
+
+    #[test]
+    fn self_referencing_locals_do_not_loop() {
+        let text = "locals {\n  a = local.b\n  b = local.a\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [local.a]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let action = first_statement(&model).action.as_ref().expect("action");
+        assert!(action.items[0].known().is_none());
+    }
 }

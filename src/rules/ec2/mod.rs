@@ -1,1 +1,3 @@
 //! ec2 rules.
+
+pub mod unencrypted_ebs_volume;

@@ -1,9 +1,9 @@
 //! Flags policy documents that AWS rejects, or reads differently from how they look.
 
 use super::suggest;
-use crate::adapt::policy::DOCUMENT_KEYS;
 use crate::model::iam::{
-    Elements, Key, PolicyDocument, PolicyKind, Principals, Statement, Statements,
+    DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind, Principals, STATEMENT_KEYS,
+    Statement, Statements,
 };
 use crate::model::{Leaf, Model, ResourceRef, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -34,18 +34,6 @@ only as the whole value: `arn:aws:iam::*:root` is rejected.",
     },
     check,
 };
-
-const STATEMENT_KEYS: &[&str] = &[
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-];
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
@@ -136,48 +124,39 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             }
         }
     }
+    let action = presence(statement.action.as_ref().map(|e| &e.items[..]));
+    let not_action = presence(statement.not_action.as_ref().map(|e| &e.items[..]));
+    let resource = presence(statement.resource.as_ref().map(|e| &e.items[..]));
+    let not_resource = presence(statement.not_resource.as_ref().map(|e| &e.items[..]));
+    let principal = principal_presence(statement.principal.as_ref());
+    let not_principal = principal_presence(statement.not_principal.as_ref());
     let pairs = [
-        (
-            statement.action.is_some(),
-            statement.not_action.is_some(),
-            "`Action` and `NotAction`",
-            true,
-        ),
-        (
-            statement.resource.is_some(),
-            statement.not_resource.is_some(),
-            "`Resource` and `NotResource`",
-            false,
-        ),
-        (
-            statement.principal.is_some(),
-            statement.not_principal.is_some(),
-            "`Principal` and `NotPrincipal`",
-            false,
-        ),
+        (action, not_action, "Action", true),
+        (resource, not_resource, "Resource", false),
+        (principal, not_principal, "Principal", false),
     ];
-    for (plain, negated, names, exactly_one) in pairs {
-        if plain && negated {
+    for (plain, negated, name, exactly_one) in pairs {
+        if plain == Presence::Present && negated == Presence::Present {
             findings.report(
                 on,
                 statement.span,
-                format!("statement has both {names}; use one"),
+                format!("statement has both `{name}` and `Not{name}`; use one"),
             );
-        } else if exactly_one && !plain && !negated {
+        } else if exactly_one && plain == Presence::Absent && negated == Presence::Absent {
             findings.report(
                 on,
                 statement.span,
-                format!("statement has neither {names}; it needs one"),
+                format!("statement has neither `{name}` nor `Not{name}`; it needs one"),
             );
         }
     }
-    let has_principal = statement.principal.is_some() || statement.not_principal.is_some();
-    let has_resource = statement.resource.is_some() || statement.not_resource.is_some();
+    let has_principal = principal.max(not_principal);
+    let has_resource = resource.max(not_resource);
     match document.kind {
-        PolicyKind::Identity if has_principal => {
+        PolicyKind::Identity if has_principal == Presence::Present => {
             findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
         }
-        PolicyKind::Bucket | PolicyKind::Trust if !has_principal => {
+        PolicyKind::Bucket | PolicyKind::Trust if has_principal == Presence::Absent => {
             findings.report(
                 on,
                 statement.span,
@@ -186,7 +165,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         }
         _ => {}
     }
-    if document.kind.needs_resource() && !has_resource {
+    if document.kind.needs_resource() && has_resource == Presence::Absent {
         findings.report(
             on,
             statement.span,
@@ -225,6 +204,35 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     {
         partial_wildcard_principals(on, principals, findings);
     }
+}
+
+/// Whether an element is there. An element whose every value is unknown may be absent (a Terraform
+/// argument set to a null variable, a `dynamic` block over an unknown collection), so structural
+/// problems are reported only for elements certainly present or certainly absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Presence {
+    Absent,
+    Maybe,
+    Present,
+}
+
+fn presence(items: Option<&[Value<Box<str>>]>) -> Presence {
+    let known = |item: &Value<Box<str>>| {
+        item.branches()
+            .iter()
+            .any(|b| matches!(b.leaf, Leaf::Known { .. }))
+    };
+    match items {
+        None => Presence::Absent,
+        Some(items) if items.iter().any(known) => Presence::Present,
+        Some(_) => Presence::Maybe,
+    }
+}
+
+fn principal_presence(principals: Option<&Principals>) -> Presence {
+    let values: Option<Vec<Value<Box<str>>>> =
+        principals.map(|p| p.items.iter().map(|item| item.value.clone()).collect());
+    presence(values.as_deref())
 }
 
 fn malformed(

@@ -191,7 +191,11 @@ fn grant(statement: &Statement) -> Grant<'_> {
                         iam = iam.or(Some((span, branch.conditions)));
                     }
                     Leaf::Known { .. } => {}
-                    Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
+                    Leaf::Unknown { reason, span } => {
+                        if reason.could_be(|a| is_all_actions(a) || is_all_iam_actions(a)) {
+                            unknown = unknown.or(Some((span, reason)));
+                        }
+                    }
                 }
             }
         }
@@ -216,7 +220,10 @@ fn not_action_grant(not_action: &Elements) -> Grant<'_> {
             match branch.leaf {
                 Leaf::Known { value, .. } if is_all_actions(value) => return Grant::Limited,
                 Leaf::Known { .. } => {}
-                Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
+                Leaf::Unknown { reason, span } if reason.could_be(is_all_actions) => {
+                    unknown = unknown.or(Some((span, reason)));
+                }
+                Leaf::Unknown { .. } => {}
             }
         }
     }
@@ -247,7 +254,10 @@ fn all_resources(statement: &Statement) -> Resources<'_> {
                     return Resources::All(span);
                 }
                 Leaf::Known { .. } => {}
-                Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
+                Leaf::Unknown { reason, span } if reason.could_be(is_all_resources) => {
+                    unknown = unknown.or(Some((span, reason)));
+                }
+                Leaf::Unknown { .. } => {}
             }
         }
     }
@@ -338,6 +348,37 @@ mod tests {
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    fn partial(literal: &str, at: u32) -> Value<Box<str>> {
+        Value::unknown(
+            UnknownReason::Partial {
+                literal: literal.into(),
+                reason: Box::new(UnknownReason::Variable("v".into())),
+            },
+            span(at),
+        )
+    }
+
+    #[test]
+    fn templates_whose_literal_text_decides_are_not_unknown() {
+        let mut s = admin();
+        s.resource = Some(Elements {
+            key_span: span(19),
+            span: span(19),
+            items: vec![partial("arn:aws:s3:::*/*", 20)],
+        });
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 0);
+        let mut s = admin();
+        s.action = Some(Elements {
+            key_span: span(9),
+            span: span(9),
+            items: vec![partial("*:*", 10)],
+        });
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert_eq!(out.unverified(), 1);
     }
 

@@ -1,0 +1,246 @@
+//! Hostile input: whatever a file holds, cloudlint exits 0 or 1, never crashes, and still reports
+//! the violating file placed beside it. Inputs are generated here, not checked in.
+
+use std::path::Path;
+use std::process::Command;
+
+use proptest::prelude::*;
+
+const ADMIN_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+
+/// Lints `dir` (holding the hostile file and a violating policy) and checks the outcome.
+fn survives(dir: &Path, extra: &[&str]) -> String {
+    std::fs::write(dir.join("admin.iam.json"), ADMIN_POLICY).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+        .args(["--format", "concise"])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .expect("cloudlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "exit {:?}: {stderr}",
+        output.status.code()
+    );
+    assert!(!stdout.contains("internal-error"), "{stdout}");
+    assert!(
+        stdout.contains("admin.iam.json:1:"),
+        "violating file not reported:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+fn with_file(name: &str, bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(name), bytes).expect("write");
+    survives(dir.path(), &[])
+}
+
+#[test]
+fn deeply_nested_json_is_a_located_parse_error() {
+    let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let out = with_file(
+        "deep.json",
+        format!(r#"{{"Statement": {text}}}"#).as_bytes(),
+    );
+    assert!(
+        out.contains("deep.json:1:") && out.contains("[parse-error]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn deeply_nested_yaml_is_a_located_parse_error() {
+    let text = format!(
+        "AWSTemplateFormatVersion: x\nResources: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    with_file("deep.yaml", text.as_bytes());
+    let mut block = String::from("AWSTemplateFormatVersion: x\nResources:\n");
+    for depth in 0..5_000 {
+        block.push_str(&" ".repeat(depth + 1));
+        block.push_str("a:\n");
+    }
+    with_file("deep-block.yaml", block.as_bytes());
+}
+
+#[test]
+fn deeply_nested_hcl_is_a_located_parse_error() {
+    let text = format!(
+        "locals {{\n  x = {}1{}\n}}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let out = with_file("deep.tf", text.as_bytes());
+    assert!(
+        out.contains("deep.tf:") && out.contains("[parse-error]"),
+        "{out}"
+    );
+    let mut blocks = String::new();
+    for _ in 0..10_000 {
+        blocks.push_str("a {\n");
+    }
+    with_file("blocks.tf", blocks.as_bytes());
+}
+
+#[test]
+fn nested_fn_if_does_not_overflow() {
+    let mut value = String::from("\"Allow\"");
+    for _ in 0..100_000 {
+        value = format!("{{\"Fn::If\": [\"C\", {value}, \"Deny\"]}}");
+        if value.len() > 4_000_000 {
+            break;
+        }
+    }
+    let template = format!(
+        r#"{{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {{"P": {{"Type": "AWS::IAM::Policy", "Properties": {{"PolicyDocument": {{"Statement": [{{"Effect": {value}, "Action": "*", "Resource": "*"}}]}}}}}}}}}}"#
+    );
+    with_file("if.json", template.as_bytes());
+}
+
+#[test]
+fn yaml_alias_bombs_are_bounded() {
+    let mut text =
+        String::from("AWSTemplateFormatVersion: x\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        let items = [previous.as_str(); 9].join(", ");
+        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    text.push_str("Resources: *a9\n");
+    with_file("bomb.yaml", text.as_bytes());
+}
+
+#[test]
+fn oversized_files_are_reported_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");
+    big.set_len(200_000_000).expect("sparse file");
+    let out = survives(dir.path(), &[]);
+    assert!(
+        out.contains("big.tf:1:1: error:") && out.contains("--max-file-size"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("line.json"), "x".repeat(2_000_000)).expect("write");
+    let out = survives(dir.path(), &["--max-file-size", "1000000"]);
+    assert!(out.contains("line.json:1:1: error:"), "{out}");
+}
+
+#[test]
+fn bad_bytes_and_odd_files_never_crash() {
+    let cases: &[(&str, &[u8])] = &[
+        ("invalid.tf", b"resource \"a\" \"b\" {\n  x = \"\xff\xfe\"\n}\n"),
+        ("nul.tf", b"resource \"a\" \"b\" {\0}\n"),
+        ("binary.tf", &[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0]),
+        ("empty.tf", b""),
+        ("bom.tf", b"\xEF\xBB\xBF"),
+        ("bom.json", b"\xEF\xBB\xBF"),
+        ("crlf.tf", b"resource \"aws_iam_policy\" \"p\" {\r\n  policy = \"{}\"\r\n}\r\n"),
+        ("heredoc.tf", b"resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{\"Statement\": []}\n"),
+        ("string.tf", b"resource \"aws_iam_policy\" \"p\" {\n  policy = \"{\n"),
+        ("truncated.cfn.json", b"{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"P\": {\"Type\": \"AWS::IAM::Po"),
+        ("truncated.yaml", b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties: {PolicyDocument: [\n"),
+    ];
+    for (name, bytes) in cases {
+        with_file(name, bytes);
+    }
+    let out = with_file("located.tf", b"locals {\n  a = \"ok\"\n}\n\xff\n");
+    assert!(
+        out.contains("located.tf:4:1: error: file is not valid UTF-8"),
+        "{out}"
+    );
+}
+
+#[test]
+fn large_documents_are_linted() {
+    let statements: Vec<String> = (0..100_000)
+        .map(|i| format!(r#"{{"Sid": "S{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b{i}/*"}}"#))
+        .collect();
+    let policy = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+        statements.join(",")
+    );
+    with_file("many.iam.json", policy.as_bytes());
+    let resources: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(
+                r#""R{i}": {{"Type": "AWS::SQS::Queue", "Properties": {{"QueueName": "q{i}"}}}}"#
+            )
+        })
+        .collect();
+    let template = format!(
+        r#"{{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {{{}}}}}"#,
+        resources.join(",")
+    );
+    with_file("many.cfn.json", template.as_bytes());
+}
+
+#[cfg(unix)]
+#[test]
+fn filesystem_oddities_are_survived() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outside.path().join("outside.iam.json"), ADMIN_POLICY).expect("write");
+    let dir = tempfile::tempdir().expect("temp dir");
+    symlink(dir.path(), dir.path().join("loop")).expect("symlink");
+    symlink(outside.path(), dir.path().join("elsewhere")).expect("symlink");
+    symlink(
+        dir.path().join("missing.tf"),
+        dir.path().join("dangling.tf"),
+    )
+    .expect("symlink");
+    let locked = dir.path().join("locked.tf");
+    std::fs::write(&locked, "locals {}\n").expect("write");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let out = survives(dir.path(), &[]);
+    assert!(
+        !out.contains("outside.iam.json"),
+        "followed a symlink out of the root: {out}"
+    );
+}
+
+#[test]
+fn a_vanished_path_named_explicitly_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let gone = dir.path().join("gone.tf");
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+        .arg(&gone)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn parsers_and_adapters_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let text = String::from_utf8_lossy(&bytes);
+        cloudlint::lint::lint_text("fuzz.tf", &text);
+        cloudlint::lint::lint_text("fuzz.json", &text);
+        cloudlint::lint::lint_text("fuzz.yaml", &text);
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(seed in 0usize..10_000, cut in 0usize..4096, insert in "[\\[\\]{}\"':,!*$ \n-]{0,8}") {
+        let fixtures = [
+            include_str!("../fixtures/sample/main.tf"),
+            include_str!("../fixtures/sample/stack.cfn.yaml"),
+            include_str!("../fixtures/sample/network/stack.cfn.json"),
+            include_str!("../fixtures/sample/ci-user.iam.json"),
+        ];
+        let names = ["m.tf", "m.yaml", "m.json", "m.json"];
+        let index = seed % fixtures.len();
+        let source = fixtures[index];
+        let mut at = cut.min(source.len());
+        while !source.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mutated = format!("{}{}{}", &source[..at], insert, &source[at..]);
+        cloudlint::lint::lint_text(names[index], &mutated);
+    }
+}
