@@ -1,7 +1,7 @@
 //! S3 rules and what they share: three-valued settings combined from the bucket, the account and
 //! orphan resources that may or may not configure the bucket (RULES.md 2.1).
 
-// pub mod missing_public_access_block;
+pub mod missing_public_access_block;
 pub mod public_acl;
 pub mod public_policy;
 
