@@ -183,3 +183,119 @@ fn who(reach: Reach) -> Option<&'static str> {
         Reach::AnyAwsAccount => Some("any AWS account"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::model::s3::{AccountBlock, CannedAcl, Ownership};
+    use crate::model::testing::{reference, run, s3_block, s3_bucket, s3_child, span};
+
+    fn public_read(model: &mut Model, bucket: Option<&str>) {
+        let acl = Acl {
+            header: span(10),
+            canned: Some(Value::explicit(
+                CannedAcl {
+                    written: "public-read".into(),
+                    reach: Reach::Everyone,
+                    writable: false,
+                },
+                span(11),
+            )),
+            grants: Vec::new(),
+        };
+        model
+            .s3
+            .acls
+            .push(s3_child("aws_s3_bucket_acl.b", 10, bucket, acl));
+    }
+
+    #[test]
+    fn a_public_acl_without_neutralizer_is_reported_at_the_acl() {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        public_read(&mut model, Some("aws_s3_bucket.b"));
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(11)]);
+        assert_eq!(
+            out.messages(),
+            ["bucket ACL `public-read` lets anyone on the internet read the bucket"]
+        );
+    }
+
+    #[test]
+    fn ignore_public_acls_neutralizes_but_block_public_acls_does_not() {
+        for (flags, expected) in [([false, false, true, false], 0), ([true, false, false, false], 1)] {
+            let mut model = Model::default();
+            s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+            public_read(&mut model, Some("aws_s3_bucket.b"));
+            let block = s3_block(flags, 20);
+            model.s3.access_blocks.push(s3_child(
+                "aws_s3_bucket_public_access_block.b",
+                20,
+                Some("aws_s3_bucket.b"),
+                block,
+            ));
+            model.s3.link();
+            assert_eq!(run(&RULE, model).spans().len(), expected, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn bucket_owner_enforced_disables_acls() {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        public_read(&mut model, Some("aws_s3_bucket.b"));
+        let ownership = Ownership {
+            header: span(30),
+            object_ownership: vec![Value::explicit("BucketOwnerEnforced".into(), span(31))],
+        };
+        model.s3.ownership.push(s3_child(
+            "aws_s3_bucket_ownership_controls.b",
+            30,
+            Some("aws_s3_bucket.b"),
+            ownership,
+        ));
+        model.s3.link();
+        assert!(run(&RULE, model).spans().is_empty());
+    }
+
+    #[test]
+    fn account_block_of_another_provider_makes_it_unverifiable() {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        public_read(&mut model, Some("aws_s3_bucket.b"));
+        model.s3.account_blocks.push(AccountBlock {
+            resource: reference("aws_s3_account_public_access_block.a", 40),
+            provider: "aws.other".into(),
+            block: s3_block([false, false, true, false], 40),
+        });
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_orphan_acl_is_reported_and_an_orphan_block_makes_it_unverifiable() {
+        let mut model = Model::default();
+        public_read(&mut model, None);
+        model.s3.link();
+        assert_eq!(run(&RULE, model).spans(), [span(11)]);
+
+        let mut model = Model::default();
+        public_read(&mut model, None);
+        let block = s3_block([false, false, true, false], 20);
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.x",
+            20,
+            None,
+            block,
+        ));
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+}
