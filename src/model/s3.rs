@@ -224,22 +224,22 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
             .map(|at| Link::Bucket(first + at))
     };
     match target {
-        Target::Reference(address) => find(&|b| b.resource.address == *address).unwrap_or_else(|| {
-            Link::Unknown {
+        Target::Reference(address) => {
+            find(&|b| b.resource.address == *address).unwrap_or_else(|| Link::Unknown {
                 reason: UnknownReason::Reference(address.clone()),
                 span: child.span,
-            }
-        }),
-        Target::Name(name) => find(&|b| b.name == Some(BucketName::Literal(name.clone())))
-            .unwrap_or(Link::Outside),
-        Target::Expression { text, reason, span } => {
-            find(&|b| b.name == Some(BucketName::Expression(text.clone()))).unwrap_or_else(|| {
-                Link::Unknown {
-                    reason: reason.clone(),
-                    span: *span,
-                }
             })
         }
+        Target::Name(name) => {
+            find(&|b| b.name == Some(BucketName::Literal(name.clone()))).unwrap_or(Link::Outside)
+        }
+        Target::Expression { text, reason, span } => find(&|b| {
+            b.name == Some(BucketName::Expression(text.clone()))
+        })
+        .unwrap_or_else(|| Link::Unknown {
+            reason: reason.clone(),
+            span: *span,
+        }),
         Target::Unknown { reason, span } => Link::Unknown {
             reason: reason.clone(),
             span: *span,

@@ -104,9 +104,9 @@ fn target(value: &Val) -> Target {
         ValKind::Link { target, .. } => Target::Reference(target.clone()),
         ValKind::String(name) => Target::Name(name.clone()),
         _ => {
-            let reason = value
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported("a bucket name of an unexpected type"));
+            let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "a bucket name of an unexpected type",
+            ));
             match parameter_text(value) {
                 Some(text) => Target::Expression {
                     text,

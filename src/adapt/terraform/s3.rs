@@ -83,7 +83,10 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             let block = access_block(body, header);
             let not_off = |flag: &Flag| flag.value.known() != Some(&false);
             if not_off(&block.ignore_public_acls) {
-                model.facts.declared.push(AccountFactKind::S3IgnorePublicAcls);
+                model
+                    .facts
+                    .declared
+                    .push(AccountFactKind::S3IgnorePublicAcls);
             }
             if not_off(&block.restrict_public_buckets) {
                 model
@@ -150,9 +153,9 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
         }
         ValKind::String(name) => Target::Name(name.clone()),
         _ => {
-            let reason = value
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported("a bucket name of an unexpected type"));
+            let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "a bucket name of an unexpected type",
+            ));
             match expression_text(resource, evaluator, "bucket") {
                 Some(text) => Target::Expression {
                     text,

@@ -181,3 +181,102 @@ fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Op
     out.sort_by_key(|(span, _)| span.start);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::model::s3::AccountBlock;
+    use crate::model::testing::{reference, run, s3_block, s3_bucket, s3_child, span};
+
+    fn with_block(flags: [bool; 4]) -> Model {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.b",
+            10,
+            Some("aws_s3_bucket.b"),
+            s3_block(flags, 10),
+        ));
+        model.s3.link();
+        model
+    }
+
+    #[test]
+    fn a_bucket_alone_is_one_finding_at_its_header() {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(1)]);
+        assert_eq!(
+            out.messages(),
+            ["bucket has no public access block; all four settings default to off"]
+        );
+    }
+
+    #[test]
+    fn the_first_false_flag_is_primary_and_every_off_flag_is_named() {
+        let out = run(&RULE, with_block([true, false, true, false]));
+        assert_eq!(out.spans(), [span(12)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "public access is not fully blocked: `block_public_policy`, `restrict_public_buckets` are off"
+            ]
+        );
+        assert!(run(&RULE, with_block([true; 4])).spans().is_empty());
+    }
+
+    #[test]
+    fn bucket_and_account_flags_combine() {
+        let mut model = with_block([true, false, true, false]);
+        model.s3.account_blocks.push(AccountBlock {
+            resource: reference("aws_s3_account_public_access_block.a", 20),
+            provider: "aws".into(),
+            block: s3_block([false, true, false, true], 20),
+        });
+        assert!(run(&RULE, model).spans().is_empty());
+    }
+
+    #[test]
+    fn an_unknown_flag_or_an_orphan_block_is_unverifiable() {
+        let mut model = with_block([true; 4]);
+        model.s3.access_blocks[0].item.block_public_policy.value =
+            crate::model::testing::unknown_var("flag", 12);
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.x",
+            10,
+            None,
+            s3_block([true; 4], 10),
+        ));
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_conditional_false_branch_is_reported_with_its_condition() {
+        let mut model = with_block([true; 4]);
+        model.s3.access_blocks[0].item.restrict_public_buckets.value = Value::Conditional {
+            condition: "Strict".into(),
+            when_true: Box::new(Value::explicit(true, span(14))),
+            when_false: Box::new(Value::explicit(false, span(15))),
+        };
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(15)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "public access is not fully blocked: `restrict_public_buckets` is off when Strict is false"
+            ]
+        );
+    }
+}

@@ -199,7 +199,12 @@ pub fn owner_enforced(ownership: &Child<Ownership>) -> Vec<Outcome<'_>> {
     let mut all = off();
     for rule in &ownership.item.object_ownership {
         let rule = outcomes(rule, |text| &**text == Ownership::BUCKET_OWNER_ENFORCED);
-        all = combine(&all, &rule, &either, &Why::Maybe(String::new(), rule_span(&ownership.item)));
+        all = combine(
+            &all,
+            &rule,
+            &either,
+            &Why::Maybe(String::new(), rule_span(&ownership.item)),
+        );
     }
     all
 }
@@ -267,14 +272,17 @@ pub fn judge<'a>(neutralizers: &[Outcome<'a>], when: &[(&'a str, bool)]) -> Verd
 
 /// Where a variable or parameter value was written, for a known leaf at `span`.
 pub fn defined_at<T>(value: &Value<T>, span: Span) -> Option<Span> {
-    value.branches().into_iter().find_map(|branch| match branch.leaf {
-        Leaf::Known {
-            origin: crate::model::Origin::Explicit { defined_at },
-            span: at,
-            ..
-        } if at == span => defined_at,
-        Leaf::Known { .. } | Leaf::Unknown { .. } => None,
-    })
+    value
+        .branches()
+        .into_iter()
+        .find_map(|branch| match branch.leaf {
+            Leaf::Known {
+                origin: crate::model::Origin::Explicit { defined_at },
+                span: at,
+                ..
+            } if at == span => defined_at,
+            Leaf::Known { .. } | Leaf::Unknown { .. } => None,
+        })
 }
 
 #[cfg(test)]

@@ -66,24 +66,14 @@ fn check(model: &Model, findings: &mut Findings) {
             continue;
         }
         let settle = |bucket: Option<usize>, provider: &str| {
-            setting(
-                s3,
-                bucket,
-                provider,
-                ignore_public_acls,
-                true,
-            )
+            setting(s3, bucket, provider, ignore_public_acls, true)
         };
         let ignored = for_link(s3, &acl.link, &acl.provider, &settle);
         for leaf in public {
             match judge(&ignored, &leaf.when) {
                 Verdict::Pass => {}
                 Verdict::Unverifiable(why) => {
-                    why.report(
-                        &acl.resource,
-                        "whether S3 ignores the public ACL",
-                        findings,
-                    );
+                    why.report(&acl.resource, "whether S3 ignores the public ACL", findings);
                 }
                 Verdict::Violation(when) => {
                     let message = format!("{}{}", leaf.message, when_clause(when));
@@ -114,10 +104,13 @@ fn check(model: &Model, findings: &mut Findings) {
     }
 }
 
-fn blocks_of<'a, T>(children: &'a [Child<T>], link: &'a Link) -> impl Iterator<Item = &'a Child<T>> {
-    children
-        .iter()
-        .filter(move |child| matches!((link, &child.link), (Link::Bucket(a), Link::Bucket(b)) if a == b))
+fn blocks_of<'a, T>(
+    children: &'a [Child<T>],
+    link: &'a Link,
+) -> impl Iterator<Item = &'a Child<T>> {
+    children.iter().filter(
+        move |child| matches!((link, &child.link), (Link::Bucket(a), Link::Bucket(b)) if a == b),
+    )
 }
 
 fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public<'a>> {
@@ -168,7 +161,12 @@ fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public
                     });
                 }
                 Leaf::Unknown { reason, span } => {
-                    findings.unverifiable(&acl.resource, span, "the grantee of the bucket ACL", reason);
+                    findings.unverifiable(
+                        &acl.resource,
+                        span,
+                        "the grantee of the bucket ACL",
+                        reason,
+                    );
                 }
             }
         }
@@ -226,7 +224,10 @@ mod tests {
 
     #[test]
     fn ignore_public_acls_neutralizes_but_block_public_acls_does_not() {
-        for (flags, expected) in [([false, false, true, false], 0), ([true, false, false, false], 1)] {
+        for (flags, expected) in [
+            ([false, false, true, false], 0),
+            ([true, false, false, false], 1),
+        ] {
             let mut model = Model::default();
             s3_bucket(&mut model, "aws_s3_bucket.b", 1);
             public_read(&mut model, Some("aws_s3_bucket.b"));

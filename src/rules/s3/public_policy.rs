@@ -87,7 +87,9 @@ impl Limiting {
             }
             _ => operator,
         };
-        self.operators.iter().any(|o| o.eq_ignore_ascii_case(operator))
+        self.operators
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(operator))
             && self.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 }
@@ -349,4 +351,148 @@ fn restricting_blocks<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec
         .map(|block| &block.item.block_public_policy)
         .filter(|flag| flag.value.known() == Some(&true))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::model::iam::{ConditionEntry, PrincipalItem, Principals};
+    use crate::model::testing::{
+        document, run, s3_block, s3_bucket, s3_child, span, statement, strings,
+    };
+
+    fn public(principal_type: Option<&str>) -> Statement {
+        let mut s = statement("Allow");
+        s.principal = Some(Principals {
+            key_span: span(10),
+            span: span(10),
+            items: vec![PrincipalItem {
+                principal_type: principal_type.map(Into::into),
+                value: Value::explicit("*".into(), span(11)),
+            }],
+        });
+        s.action = Some(strings(&[("s3:GetObject", 21)]));
+        s.resource = Some(strings(&[("arn:aws:s3:::b/*", 31)]));
+        s
+    }
+
+    fn condition(operator: &str, key: &str, value: &str) -> Conditions {
+        Conditions {
+            key_span: span(40),
+            span: span(40),
+            entries: Some(vec![ConditionEntry {
+                operator: operator.into(),
+                key: key.into(),
+                span: span(41),
+                values: vec![Value::explicit(value.into(), span(42))],
+            }]),
+        }
+    }
+
+    #[test]
+    fn every_statement_is_checked_and_the_message_names_the_action() {
+        let mut limited = public(None);
+        limited.condition = Some(condition("StringEquals", "aws:SourceVpce", "vpce-1"));
+        let mut open = public(Some("AWS"));
+        open.principal = open.principal.map(|mut p| {
+            p.items[0].value = Value::explicit("*".into(), span(12));
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![limited, open]));
+        assert_eq!(out.spans(), [span(12)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "bucket policy lets any principal (`*`) use `s3:GetObject` with no condition limiting the caller"
+            ]
+        );
+    }
+
+    #[test]
+    fn limiting_conditions_are_case_insensitive_and_need_fixed_values() {
+        let cases = [
+            ("StringEquals", "aws:sourcevpce", "vpce-1", true),
+            (
+                "ForAnyValue:StringEquals",
+                "aws:PrincipalOrgID",
+                "o-1",
+                true,
+            ),
+            ("IpAddress", "aws:SourceIp", "203.0.113.0/24", true),
+            ("IpAddress", "aws:SourceIp", "0.0.0.0/0", false),
+            ("StringLike", "aws:SourceVpce", "vpce-*", false),
+            ("StringNotEquals", "aws:SourceVpce", "vpce-1", false),
+            ("StringEqualsIfExists", "aws:SourceVpce", "vpce-1", false),
+            (
+                "StringEquals",
+                "aws:PrincipalOrgID",
+                "${aws:PrincipalOrgID}",
+                false,
+            ),
+            ("Bool", "aws:SecureTransport", "true", false),
+        ];
+        for (operator, key, value, limits) in cases {
+            let mut s = public(None);
+            s.condition = Some(condition(operator, key, value));
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert_eq!(out.spans().is_empty(), limits, "{operator} {key} {value}");
+        }
+    }
+
+    #[test]
+    fn deny_and_named_principals_pass_not_principal_fails_at_the_key() {
+        let mut deny = public(None);
+        deny.effect = Some(Value::explicit("Deny".into(), span(6)));
+        let mut named = public(None);
+        named.principal = named.principal.map(|mut p| {
+            p.items[0].value = Value::explicit("arn:aws:iam::111122223333:root".into(), span(11));
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![deny, named]));
+        assert!(out.spans().is_empty());
+
+        let mut not_principal = public(None);
+        not_principal.not_principal = not_principal.principal.take();
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![not_principal]));
+        assert_eq!(out.spans(), [span(10)]);
+    }
+
+    #[test]
+    fn restrict_public_buckets_on_the_linked_bucket_neutralizes() {
+        for (flags, expected) in [
+            ([false, false, false, true], 0),
+            ([false, true, false, false], 1),
+        ] {
+            let mut model = document(PolicyKind::Bucket, vec![public(None)]);
+            s3_bucket(&mut model, "aws_s3_bucket.b", 50);
+            let owner = model.iam.policies[0].owner.clone();
+            model.s3.policies.push(crate::model::s3::Child::new(
+                owner,
+                "aws".into(),
+                crate::model::s3::Target::Reference("aws_s3_bucket.b".into()),
+                (),
+            ));
+            model.s3.access_blocks.push(s3_child(
+                "aws_s3_bucket_public_access_block.b",
+                60,
+                Some("aws_s3_bucket.b"),
+                s3_block(flags, 60),
+            ));
+            model.s3.link();
+            assert_eq!(run(&RULE, model).spans().len(), expected, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_principal_is_unverifiable() {
+        let mut s = public(None);
+        s.principal = s.principal.map(|mut p| {
+            p.items[0].value = crate::model::testing::unknown_var("principal", 11);
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
 }
