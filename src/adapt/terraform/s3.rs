@@ -22,7 +22,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 provider: resource.provider.clone(),
             });
             let own = || Target::Reference(resource.reference.address.clone());
-            let grants: Vec<_> = body.blocks("grant").filter_map(|g| grantee(g)).collect();
+            let grants: Vec<_> = body.blocks("grant").filter_map(grantee).collect();
             if body.field("acl").is_some() || !grants.is_empty() {
                 let acl = Acl {
                     header,

@@ -196,21 +196,18 @@ pub fn setting<'a>(
 
 /// Ownership `BucketOwnerEnforced` in any rule turns ACLs off.
 pub fn owner_enforced(ownership: &Child<Ownership>) -> Vec<Outcome<'_>> {
-    let mut all = off();
-    for rule in &ownership.item.object_ownership {
-        let rule = outcomes(rule, |text| &**text == Ownership::BUCKET_OWNER_ENFORCED);
-        all = combine(
-            &all,
-            &rule,
-            &either,
-            &Why::Maybe(String::new(), rule_span(&ownership.item)),
-        );
-    }
-    all
-}
-
-fn rule_span(ownership: &Ownership) -> Span {
-    ownership.header
+    let too_many = Why::Maybe(
+        "too many conditional settings".into(),
+        ownership.item.header,
+    );
+    ownership
+        .item
+        .object_ownership
+        .iter()
+        .fold(off(), |all, rule| {
+            let rule = outcomes(rule, |text| &**text == Ownership::BUCKET_OWNER_ENFORCED);
+            combine(&all, &rule, &either, &too_many)
+        })
 }
 
 /// The setting for a child resource: its bucket's, a bucket outside the scan's, or, for an
