@@ -151,6 +151,21 @@ impl PublicAccessBlock {
     /// An omitted flag is off, at bucket and at account level.
     pub const FLAG_DEFAULT: bool = false;
 
+    /// A block whose resource may not be created neutralizes nothing for sure: every flag not
+    /// known to be off becomes unknown.
+    pub fn may_not_exist(&mut self, reason: &UnknownReason) {
+        for flag in [
+            &mut self.block_public_acls,
+            &mut self.block_public_policy,
+            &mut self.ignore_public_acls,
+            &mut self.restrict_public_buckets,
+        ] {
+            if flag.value.known() != Some(&false) {
+                flag.value = Value::unknown(reason.clone(), flag.value.span());
+            }
+        }
+    }
+
     pub fn flags(&self) -> [&Flag; 4] {
         [
             &self.block_public_acls,
@@ -169,6 +184,13 @@ pub struct Ownership {
 }
 
 impl Ownership {
+    /// Like `PublicAccessBlock::may_not_exist`.
+    pub fn may_not_exist(&mut self, reason: &UnknownReason) {
+        for rule in &mut self.object_ownership {
+            *rule = Value::unknown(reason.clone(), rule.span());
+        }
+    }
+
     /// The setting that disables ACLs altogether.
     pub const BUCKET_OWNER_ENFORCED: &'static str = "BucketOwnerEnforced";
 }

@@ -14,6 +14,10 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
     let body = &resource.body;
     let header = resource.header();
     let s3 = &mut model.s3;
+    let may_not_exist = resource
+        .exists_when
+        .as_ref()
+        .map(|expression| UnknownReason::Reference(expression.clone()));
     match resource.resource_type() {
         "aws_s3_bucket" => {
             s3.buckets.push(Bucket {
@@ -55,7 +59,10 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 .push(child(resource, target(resource, evaluator), ()));
         }
         "aws_s3_bucket_public_access_block" => {
-            let block = access_block(body, header);
+            let mut block = access_block(body, header);
+            if let Some(reason) = &may_not_exist {
+                block.may_not_exist(reason);
+            }
             s3.access_blocks
                 .push(child(resource, target(resource, evaluator), block));
         }
@@ -72,15 +79,21 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                     )
                 })
                 .collect();
-            let ownership = Ownership {
+            let mut ownership = Ownership {
                 header,
                 object_ownership,
             };
+            if let Some(reason) = &may_not_exist {
+                ownership.may_not_exist(reason);
+            }
             s3.ownership
                 .push(child(resource, target(resource, evaluator), ownership));
         }
         "aws_s3_account_public_access_block" => {
-            let block = access_block(body, header);
+            let mut block = access_block(body, header);
+            if let Some(reason) = &may_not_exist {
+                block.may_not_exist(reason);
+            }
             let not_off = |flag: &Flag| flag.value.known() != Some(&false);
             if not_off(&block.ignore_public_acls) {
                 model

@@ -1,9 +1,9 @@
 //! Flags a bucket whose four block-public-access settings, bucket and account level combined,
 //! are not all on.
 
-use super::{State, Why, setting};
+use super::{Outcome, State, Why, combine, either, outcomes, setting};
 use crate::model::s3::{Flag, Link, PublicAccessBlock, S3};
-use crate::model::{AccountFactKind, Leaf, Model, Origin, when_clause};
+use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
 
@@ -51,7 +51,7 @@ restrict_public_buckets = true\n}\n```\n\nor once for the whole account with \
     check,
 };
 
-const PICKS: [fn(&PublicAccessBlock) -> &Flag; 4] = [
+const PICKS: [Pick; 4] = [
     |b| &b.block_public_acls,
     |b| &b.block_public_policy,
     |b| &b.ignore_public_acls,
@@ -69,77 +69,123 @@ const DEFAULT_NAMES: [&str; 4] = [
 fn check(model: &Model, findings: &mut Findings) {
     let s3 = &model.s3;
     for (at, bucket) in s3.buckets.iter().enumerate() {
-        let on = &bucket.resource;
         let linked: Vec<&PublicAccessBlock> = s3
             .access_blocks
             .iter()
             .filter(|block| block.link == Link::Bucket(at))
             .map(|block| &block.item)
             .collect();
-        let account: Vec<&PublicAccessBlock> = s3
-            .account_blocks
-            .iter()
-            .filter(|account| account.provider == bucket.provider)
-            .map(|account| &account.block)
-            .collect();
-        let mut off: Vec<usize> = Vec::new();
-        let mut when: Option<Vec<(&str, bool)>> = None;
-        let mut unknown: Option<Why> = None;
-        for (index, pick) in PICKS.iter().enumerate() {
-            let outcomes = setting(s3, Some(at), &bucket.provider, *pick, false);
-            if let Some(outcome) = outcomes.iter().find(|o| o.state == State::Off) {
-                off.push(index);
-                when.get_or_insert_with(|| outcome.when.clone());
-            }
-            unknown = unknown.or_else(|| {
-                outcomes.iter().find_map(|o| match &o.state {
-                    State::Unknown(why) => Some(why.clone()),
-                    State::On | State::Off => None,
-                })
-            });
-        }
-        if off.is_empty() {
-            if let Some(why) = unknown {
-                why.report(on, "whether public access is fully blocked", findings);
-            }
+        let settle = |pick| setting(s3, Some(at), &bucket.provider, pick, false);
+        let subject = Subject {
+            on: &bucket.resource,
+            provider: &bucket.provider,
+            linked,
+            is_bucket: true,
+        };
+        judge_one(s3, &subject, &settle, findings);
+    }
+    // A block whose bucket is outside the scan or not known is linted on its own (RULES.md 2.1).
+    for block in &s3.access_blocks {
+        if matches!(block.link, Link::Bucket(_) | Link::Pending) {
             continue;
         }
-        let names = names(s3, &linked);
-        let explicit = explicit_false(&linked, &off);
-        let primary = explicit
-            .first()
-            .map(|(span, _)| *span)
-            .or_else(|| linked.first().map(|block| block.header))
-            .unwrap_or(on.span);
-        let when = when_clause(when.unwrap_or_default());
-        let message = if linked.is_empty() && account.is_empty() && off.len() == PICKS.len() {
-            format!("bucket has no public access block; all four settings default to off{when}")
-        } else {
-            let listed: Vec<String> = off
-                .iter()
-                .filter_map(|i| names.get(*i))
-                .map(|name| format!("`{name}`"))
-                .collect();
-            let verb = if listed.len() == 1 { "is" } else { "are" };
-            format!(
-                "public access is not fully blocked: {} {verb} off{when}",
-                listed.join(", ")
-            )
+        let settle = |pick: Pick| {
+            let own = outcomes(&pick(&block.item).value, |on| *on);
+            let elsewhere = setting(s3, None, &block.provider, pick, false);
+            let too_many = Why::Maybe("too many conditional settings".into(), block.item.header);
+            combine(&own, &elsewhere, &either, &too_many)
         };
-        let finding = findings.report(on, primary, message);
-        finding.unless(AccountFactKind::S3AllPublicAccessBlocked);
-        for (span, defined_at) in &explicit {
-            if *span != primary {
-                finding.label(*span, "also off");
-            }
-            finding.defined_at(*defined_at);
+        let subject = Subject {
+            on: &block.resource,
+            provider: &block.provider,
+            linked: vec![&block.item],
+            is_bucket: false,
+        };
+        judge_one(s3, &subject, &settle, findings);
+    }
+}
+
+type Pick = fn(&PublicAccessBlock) -> &Flag;
+
+/// What a finding is about: a bucket, or a block linted on its own.
+struct Subject<'a> {
+    on: &'a ResourceRef,
+    provider: &'a str,
+    linked: Vec<&'a PublicAccessBlock>,
+    is_bucket: bool,
+}
+
+fn judge_one<'a>(
+    s3: &'a S3,
+    subject: &Subject<'a>,
+    settle: &dyn Fn(Pick) -> Vec<Outcome<'a>>,
+    findings: &mut Findings,
+) {
+    let on = subject.on;
+    let linked = &subject.linked;
+    let account: Vec<&PublicAccessBlock> = s3
+        .account_blocks
+        .iter()
+        .filter(|account| &*account.provider == subject.provider)
+        .map(|account| &account.block)
+        .collect();
+    let mut off: Vec<usize> = Vec::new();
+    let mut when: Option<Vec<(&str, bool)>> = None;
+    let mut unknown: Option<Why> = None;
+    for (index, pick) in PICKS.iter().enumerate() {
+        let outcomes = settle(*pick);
+        if let Some(outcome) = outcomes.iter().find(|o| o.state == State::Off) {
+            off.push(index);
+            when.get_or_insert_with(|| outcome.when.clone());
         }
-        if primary != on.span {
-            finding.label(on.span, "bucket declared here");
+        unknown = unknown.or_else(|| {
+            outcomes.iter().find_map(|o| match &o.state {
+                State::Unknown(why) => Some(why.clone()),
+                State::On | State::Off => None,
+            })
+        });
+    }
+    if off.is_empty() {
+        if let Some(why) = unknown {
+            why.report(on, "whether public access is fully blocked", findings);
         }
-        for block in account {
-            finding.label(block.header, "account-level block");
+        return;
+    }
+    let names = names(s3, linked);
+    let explicit = explicit_false(linked, &off);
+    let primary = explicit
+        .first()
+        .map(|(span, _)| *span)
+        .or_else(|| linked.first().map(|block| block.header))
+        .unwrap_or(on.span);
+    let when = when_clause(when.unwrap_or_default());
+    let message = if linked.is_empty() && account.is_empty() && off.len() == PICKS.len() {
+        format!("bucket has no public access block; all four settings default to off{when}")
+    } else {
+        let listed: Vec<String> = off
+            .iter()
+            .filter_map(|i| names.get(*i))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        let verb = if listed.len() == 1 { "is" } else { "are" };
+        format!(
+            "public access is not fully blocked: {} {verb} off{when}",
+            listed.join(", ")
+        )
+    };
+    let finding = findings.report(on, primary, message);
+    finding.unless(AccountFactKind::S3AllPublicAccessBlocked);
+    for (span, defined_at) in &explicit {
+        if *span != primary {
+            finding.label(*span, "also off");
         }
+        finding.defined_at(*defined_at);
+    }
+    if subject.is_bucket && primary != on.span {
+        finding.label(on.span, "bucket declared here");
+    }
+    for block in account {
+        finding.label(block.header, "account-level block");
     }
 }
 
