@@ -130,11 +130,15 @@ fn restricted<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<Outcome
         setting(s3, bucket, provider, restrict_public_buckets, false)
     };
     let mut all = Vec::new();
+    // A data source owns its document but attaches it to nothing: only its consumers count.
     for owner in std::iter::once(&document.owner).chain(&document.attached_to) {
-        match s3.policies.iter().find(|p| p.resource == *owner) {
-            Some(policy) => all.extend(for_link(s3, &policy.link, &policy.provider, &settle)),
-            None => all.extend(settle(None, "aws")),
+        if let Some(policy) = s3.policies.iter().find(|p| p.resource == *owner) {
+            all.extend(for_link(s3, &policy.link, &policy.provider, &settle));
         }
+    }
+    if all.is_empty() {
+        // A raw policy file: no bucket, nothing restricts it but an account-level block.
+        all.extend(settle(None, "aws"));
     }
     all
 }
