@@ -2,8 +2,11 @@
 
 #[path = "ebs.rs"]
 pub mod ebs;
+#[path = "security_group.rs"]
+pub mod security_group;
 
 #[derive(Debug, Default)]
 pub struct Ec2 {
     pub ebs: ebs::Ebs,
+    pub security_groups: security_group::SecurityGroups,
 }
