@@ -185,10 +185,13 @@ pub fn setting<'a>(
             }
         }
     }
-    let too_many = Why::Maybe(
-        "too many conditional settings".into(),
-        crate::source::Span::default(),
-    );
+    let at = bucket
+        .and_then(|at| s3.buckets.get(at))
+        .map(|b| b.resource.span)
+        .or_else(|| s3.account_blocks.first().map(|a| a.block.header))
+        .or_else(|| s3.access_blocks.first().map(|b| b.item.header))
+        .unwrap_or_default();
+    let too_many = Why::Maybe("too many conditional settings".into(), at);
     sources.iter().fold(off(), |acc, source| {
         combine(&acc, source, &either, &too_many)
     })
