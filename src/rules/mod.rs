@@ -64,6 +64,9 @@ pub const ALL: &[Rule] = &[
     ec2::unencrypted_ebs_volume::RULE,
     iam::invalid_policy_document::RULE,
     iam::wildcard_admin_policy::RULE,
+    s3::missing_public_access_block::RULE,
+    s3::public_acl::RULE,
+    s3::public_policy::RULE,
 ];
 
 /// A rule or built-in diagnostic by id.
