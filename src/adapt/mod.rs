@@ -5,5 +5,6 @@ pub mod cloudformation;
 pub mod embedded;
 pub mod iam_json;
 pub mod policy;
+pub mod security_group;
 pub mod terraform;
 pub mod val;

@@ -1,4 +1,348 @@
-//! S3 buckets and their access controls.
+//! S3 buckets and the resources that decide who can reach them: ACLs, bucket policies, ownership
+//! controls and public access blocks, at bucket and account level (RULES.md 2.1, 6-8).
+//!
+//! Resources that configure a bucket are kept as `Child` records with the target they name; the
+//! adapters call `S3::link` once per module or template to resolve those targets.
+
+use super::{ResourceRef, UnknownReason, Value};
+use crate::source::Span;
 
 #[derive(Debug, Default)]
-pub struct S3 {}
+pub struct S3 {
+    pub buckets: Vec<Bucket>,
+    pub acls: Vec<Child<Acl>>,
+    pub access_blocks: Vec<Child<PublicAccessBlock>>,
+    pub ownership: Vec<Child<Ownership>>,
+    /// The resource owning a bucket policy document (`model.iam.policies[].owner`) and its bucket.
+    pub policies: Vec<Child<()>>,
+    pub account_blocks: Vec<AccountBlock>,
+    linked: Linked,
+}
+
+/// How far `link` got: every module or template links only what it added itself.
+#[derive(Debug, Default)]
+struct Linked {
+    buckets: usize,
+    acls: usize,
+    access_blocks: usize,
+    ownership: usize,
+    policies: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bucket {
+    pub resource: ResourceRef,
+    pub name: Option<BucketName>,
+    /// Terraform provider configuration (`aws`, `aws.eu`); empty in CloudFormation.
+    pub provider: Box<str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BucketName {
+    Literal(Box<str>),
+    /// Not resolvable offline: the expression as written, matched against children's targets.
+    Expression(Box<str>),
+}
+
+/// The bucket a child resource names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// A reference to a resource of the unit (Terraform address or logical id).
+    Reference(Box<str>),
+    /// A literal bucket name.
+    Name(Box<str>),
+    /// An unresolved expression: links to a bucket named by the very same expression.
+    Expression {
+        text: Box<str>,
+        reason: UnknownReason,
+        span: Span,
+    },
+    Unknown {
+        reason: UnknownReason,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Link {
+    /// Not yet resolved by `S3::link`.
+    Pending,
+    /// Index into `S3::buckets`.
+    Bucket(usize),
+    /// A literal name matching no bucket of the unit: a bucket outside the scan.
+    Outside,
+    /// Any bucket of the unit, or one outside it (an orphan).
+    Unknown { reason: UnknownReason, span: Span },
+}
+
+/// A resource (or part of one) configuring a bucket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Child<T> {
+    pub resource: ResourceRef,
+    pub provider: Box<str>,
+    pub target: Target,
+    pub link: Link,
+    pub item: T,
+}
+
+impl<T> Child<T> {
+    pub fn new(resource: ResourceRef, provider: Box<str>, target: Target, item: T) -> Child<T> {
+        Child {
+            resource,
+            provider,
+            target,
+            link: Link::Pending,
+            item,
+        }
+    }
+}
+
+/// Who a canned ACL or a grantee opens the bucket to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Private,
+    /// Anyone on the internet (`AllUsers`).
+    Everyone,
+    /// Any authenticated AWS account (`AuthenticatedUsers`).
+    AnyAwsAccount,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CannedAcl {
+    /// As written, for messages.
+    pub written: Box<str>,
+    pub reach: Reach,
+    pub writable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grantee {
+    /// The grantee URI as written.
+    pub written: Box<str>,
+    pub reach: Reach,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Acl {
+    /// The block or resource header.
+    pub header: Span,
+    pub canned: Option<Value<CannedAcl>>,
+    pub grants: Vec<Value<Grantee>>,
+}
+
+/// A flag of a public access block, with its name as the format spells it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flag {
+    pub name: &'static str,
+    pub value: Value<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicAccessBlock {
+    /// The resource header, or the `PublicAccessBlockConfiguration` key.
+    pub header: Span,
+    pub block_public_acls: Flag,
+    pub block_public_policy: Flag,
+    pub ignore_public_acls: Flag,
+    pub restrict_public_buckets: Flag,
+}
+
+impl PublicAccessBlock {
+    /// An omitted flag is off, at bucket and at account level.
+    pub const FLAG_DEFAULT: bool = false;
+
+    /// A block whose resource may not be created neutralizes nothing for sure: every flag not
+    /// known to be off becomes unknown.
+    pub fn may_not_exist(&mut self, reason: &UnknownReason) {
+        for flag in [
+            &mut self.block_public_acls,
+            &mut self.block_public_policy,
+            &mut self.ignore_public_acls,
+            &mut self.restrict_public_buckets,
+        ] {
+            if flag.value.known() != Some(&false) {
+                flag.value = Value::unknown(reason.clone(), flag.value.span());
+            }
+        }
+    }
+
+    pub fn flags(&self) -> [&Flag; 4] {
+        [
+            &self.block_public_acls,
+            &self.block_public_policy,
+            &self.ignore_public_acls,
+            &self.restrict_public_buckets,
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ownership {
+    pub header: Span,
+    /// `ObjectOwnership` of each rule.
+    pub object_ownership: Vec<Value<Box<str>>>,
+}
+
+impl Ownership {
+    /// Like `PublicAccessBlock::may_not_exist`.
+    pub fn may_not_exist(&mut self, reason: &UnknownReason) {
+        for rule in &mut self.object_ownership {
+            *rule = Value::unknown(reason.clone(), rule.span());
+        }
+    }
+
+    /// The setting that disables ACLs altogether.
+    pub const BUCKET_OWNER_ENFORCED: &'static str = "BucketOwnerEnforced";
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountBlock {
+    pub resource: ResourceRef,
+    pub provider: Box<str>,
+    pub block: PublicAccessBlock,
+}
+
+impl S3 {
+    /// Resolves the targets of the children added since the last call against the buckets added
+    /// since the last call (RULES.md 2.1).
+    pub fn link(&mut self) {
+        let buckets = self.buckets.get(self.linked.buckets..).unwrap_or(&[]);
+        let first = self.linked.buckets;
+        resolve(&mut self.acls, &mut self.linked.acls, buckets, first);
+        resolve(
+            &mut self.access_blocks,
+            &mut self.linked.access_blocks,
+            buckets,
+            first,
+        );
+        resolve(
+            &mut self.ownership,
+            &mut self.linked.ownership,
+            buckets,
+            first,
+        );
+        resolve(
+            &mut self.policies,
+            &mut self.linked.policies,
+            buckets,
+            first,
+        );
+        self.linked.buckets = self.buckets.len();
+    }
+}
+
+fn resolve<T>(children: &mut [Child<T>], done: &mut usize, buckets: &[Bucket], first: usize) {
+    for child in children.iter_mut().skip(*done) {
+        child.link = link_one(&child.resource, &child.target, buckets, first);
+    }
+    *done = children.len();
+}
+
+fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usize) -> Link {
+    let find = |test: &dyn Fn(&Bucket) -> bool| {
+        buckets
+            .iter()
+            .position(|bucket| bucket.resource.format == child.format && test(bucket))
+            .map(|at| Link::Bucket(first + at))
+    };
+    match target {
+        Target::Reference(address) => {
+            find(&|b| b.resource.address == *address).unwrap_or_else(|| Link::Unknown {
+                reason: UnknownReason::Reference(address.clone()),
+                span: child.span,
+            })
+        }
+        Target::Name(name) => {
+            find(&|b| b.name == Some(BucketName::Literal(name.clone()))).unwrap_or(Link::Outside)
+        }
+        Target::Expression { text, reason, span } => find(&|b| {
+            b.name == Some(BucketName::Expression(text.clone()))
+        })
+        .unwrap_or_else(|| Link::Unknown {
+            reason: reason.clone(),
+            span: *span,
+        }),
+        Target::Unknown { reason, span } => Link::Unknown {
+            reason: reason.clone(),
+            span: *span,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Format;
+    use crate::model::testing::{header, span};
+
+    fn reference(address: &str) -> ResourceRef {
+        ResourceRef {
+            address: address.into(),
+            format: Format::Terraform,
+            span: header(),
+        }
+    }
+
+    fn bucket(address: &str, name: Option<BucketName>) -> Bucket {
+        Bucket {
+            resource: reference(address),
+            name,
+            provider: "aws".into(),
+        }
+    }
+
+    #[test]
+    fn children_link_by_reference_name_and_same_expression() {
+        let mut s3 = S3::default();
+        s3.buckets.push(bucket(
+            "aws_s3_bucket.a",
+            Some(BucketName::Literal("acme-logs".into())),
+        ));
+        s3.buckets.push(bucket(
+            "aws_s3_bucket.b",
+            Some(BucketName::Expression("local.name".into())),
+        ));
+        let unknown = UnknownReason::Variable("x".into());
+        for target in [
+            Target::Reference("aws_s3_bucket.b".into()),
+            Target::Name("acme-logs".into()),
+            Target::Name("elsewhere".into()),
+            Target::Expression {
+                text: "local.name".into(),
+                reason: unknown.clone(),
+                span: span(3),
+            },
+            Target::Expression {
+                text: "var.x".into(),
+                reason: unknown.clone(),
+                span: span(3),
+            },
+        ] {
+            s3.policies
+                .push(Child::new(reference("p"), "aws".into(), target, ()));
+        }
+        s3.link();
+        let links: Vec<&Link> = s3.policies.iter().map(|c| &c.link).collect();
+        assert_eq!(links[0], &Link::Bucket(1));
+        assert_eq!(links[1], &Link::Bucket(0));
+        assert_eq!(links[2], &Link::Outside);
+        assert_eq!(links[3], &Link::Bucket(1));
+        assert!(matches!(links[4], Link::Unknown { .. }));
+    }
+
+    #[test]
+    fn a_second_module_links_only_to_its_own_buckets() {
+        let mut s3 = S3::default();
+        s3.buckets.push(bucket("aws_s3_bucket.a", None));
+        s3.link();
+        s3.buckets.push(bucket("aws_s3_bucket.a", None));
+        s3.policies.push(Child::new(
+            reference("p"),
+            "aws".into(),
+            Target::Reference("aws_s3_bucket.a".into()),
+            (),
+        ));
+        s3.link();
+        assert_eq!(s3.policies[0].link, Link::Bucket(1));
+    }
+}

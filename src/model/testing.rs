@@ -101,3 +101,49 @@ pub fn run(rule: &Rule, model: Model) -> Outcome {
     (rule.check)(&model, &mut findings);
     Outcome(findings.into_vec())
 }
+
+/// A Terraform resource reference at a given header.
+pub fn reference(address: &str, at: u32) -> ResourceRef {
+    ResourceRef {
+        address: address.into(),
+        format: Format::Terraform,
+        span: span(at),
+    }
+}
+
+/// Adds a bucket named by its address; returns its index.
+pub fn s3_bucket(model: &mut Model, address: &str, at: u32) -> usize {
+    model.s3.buckets.push(super::s3::Bucket {
+        resource: reference(address, at),
+        name: None,
+        provider: "aws".into(),
+    });
+    model.s3.buckets.len() - 1
+}
+
+/// A public access block with the four flags written, starting at byte `at`.
+pub fn s3_block(flags: [bool; 4], at: u32) -> super::s3::PublicAccessBlock {
+    let flag = |name: &'static str, index: u32| super::s3::Flag {
+        name,
+        value: Value::explicit(flags[index as usize], span(at + 1 + index)),
+    };
+    super::s3::PublicAccessBlock {
+        header: span(at),
+        block_public_acls: flag("block_public_acls", 0),
+        block_public_policy: flag("block_public_policy", 1),
+        ignore_public_acls: flag("ignore_public_acls", 2),
+        restrict_public_buckets: flag("restrict_public_buckets", 3),
+    }
+}
+
+/// A child resource of `bucket` (by reference) or an orphan when `bucket` is `None`.
+pub fn s3_child<T>(address: &str, at: u32, bucket: Option<&str>, item: T) -> super::s3::Child<T> {
+    let target = match bucket {
+        Some(address) => super::s3::Target::Reference(address.into()),
+        None => super::s3::Target::Unknown {
+            reason: UnknownReason::Variable("bucket".into()),
+            span: span(at),
+        },
+    };
+    super::s3::Child::new(reference(address, at), "aws".into(), target, item)
+}

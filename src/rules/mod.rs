@@ -59,8 +59,14 @@ impl Service {
 
 /// Every rule, in id order.
 pub const ALL: &[Rule] = &[
+    cloudtrail::log_validation_disabled::RULE,
+    ec2::ssh_open_to_internet::RULE,
+    ec2::unencrypted_ebs_volume::RULE,
     iam::invalid_policy_document::RULE,
     iam::wildcard_admin_policy::RULE,
+    s3::missing_public_access_block::RULE,
+    s3::public_acl::RULE,
+    s3::public_policy::RULE,
 ];
 
 /// A rule or built-in diagnostic by id.

@@ -1,13 +1,177 @@
-//! s3 resources declared in CloudFormation.
+//! S3 buckets and bucket policies declared in CloudFormation.
 
 use super::{Context, Resource};
-use crate::model::Model;
+use crate::adapt::val::{Val, ValKind, as_bool, as_text, field_value};
+use crate::model::iam::PolicyKind;
+use crate::model::s3::{
+    Acl, Bucket, BucketName, CannedAcl, Child, Flag, Ownership, PublicAccessBlock, Reach, Target,
+};
+use crate::model::{Model, UnknownReason, Value};
+use crate::source::Span;
 
 pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
-    let _ = (resource, context, model);
+    let properties = &resource.properties;
+    let header = resource.header();
+    match resource.resource_type {
+        "AWS::S3::Bucket" => {
+            model.s3.buckets.push(Bucket {
+                resource: resource.reference.clone(),
+                name: properties.get("BucketName").and_then(bucket_name),
+                provider: "".into(),
+            });
+            let own = || Target::Reference(resource.reference.address.clone());
+            if properties.field("AccessControl").is_some() {
+                let acl = Acl {
+                    header,
+                    canned: Some(canned_acl(properties, header)),
+                    grants: Vec::new(),
+                };
+                model.s3.acls.push(child(resource, own(), acl));
+            }
+            if let Some(field) = properties.field("PublicAccessBlockConfiguration")
+                && !field.value.is_absent()
+            {
+                let block = access_block(&field.value, field.key_span);
+                model.s3.access_blocks.push(child(resource, own(), block));
+            }
+            if let Some(field) = properties.field("OwnershipControls") {
+                let object_ownership = field
+                    .value
+                    .get("Rules")
+                    .map(Val::items)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|rule| {
+                        field_value(
+                            rule,
+                            "ObjectOwnership",
+                            rule.span,
+                            Box::<str>::from(""),
+                            &as_text,
+                        )
+                    })
+                    .collect();
+                let ownership = Ownership {
+                    header: field.key_span,
+                    object_ownership,
+                };
+                model.s3.ownership.push(child(resource, own(), ownership));
+            }
+        }
+        "AWS::S3::BucketPolicy" => {
+            let target = match properties.get("Bucket") {
+                Some(bucket) => target(bucket),
+                None => Target::Unknown {
+                    reason: UnknownReason::Unsupported("a missing `Bucket`"),
+                    span: header,
+                },
+            };
+            model.s3.policies.push(child(resource, target, ()));
+            if let Some(document) = properties.get("PolicyDocument") {
+                super::iam::add(document, PolicyKind::Bucket, resource, context, model);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Runs after every resource of the template was adapted: links resources to each other.
 pub fn finish(model: &mut Model) {
-    let _ = model;
+    model.s3.link();
+}
+
+fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
+    Child::new(resource.reference.clone(), "".into(), target, item)
+}
+
+/// A parameter without default names the bucket the same way wherever it is used.
+fn parameter_text(value: &Val) -> Option<Box<str>> {
+    match &value.kind {
+        ValKind::Unknown(UnknownReason::Parameter(name)) => Some(format!("!Ref {name}").into()),
+        _ => None,
+    }
+}
+
+fn bucket_name(value: &Val) -> Option<BucketName> {
+    match &value.kind {
+        ValKind::String(name) => Some(BucketName::Literal(name.clone())),
+        _ => parameter_text(value).map(BucketName::Expression),
+    }
+}
+
+fn target(value: &Val) -> Target {
+    match &value.kind {
+        ValKind::Link { target, .. } => Target::Reference(target.clone()),
+        ValKind::String(name) => Target::Name(name.clone()),
+        _ => {
+            let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "a bucket name of an unexpected type",
+            ));
+            match parameter_text(value) {
+                Some(text) => Target::Expression {
+                    text,
+                    reason,
+                    span: value.span,
+                },
+                None => Target::Unknown {
+                    reason,
+                    span: value.span,
+                },
+            }
+        }
+    }
+}
+
+fn canned_acl(properties: &Val, header: Span) -> Value<CannedAcl> {
+    let private = CannedAcl {
+        written: "Private".into(),
+        reach: Reach::Private,
+        writable: false,
+    };
+    field_value(properties, "AccessControl", header, private, &|val| {
+        let written = as_text(val)?;
+        let (reach, writable) = match written.to_ascii_lowercase().as_str() {
+            "publicread" => (Reach::Everyone, false),
+            "publicreadwrite" => (Reach::Everyone, true),
+            "authenticatedread" => (Reach::AnyAwsAccount, false),
+            _ => (Reach::Private, false),
+        };
+        Some(CannedAcl {
+            written,
+            reach,
+            writable,
+        })
+    })
+}
+
+/// `PublicAccessBlockConfiguration`; a value not known offline leaves every flag unknown.
+fn access_block(value: &Val, header: Span) -> PublicAccessBlock {
+    let unknown = match &value.kind {
+        ValKind::Object(_) => None,
+        _ => Some(
+            value
+                .unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a conditional access block")),
+        ),
+    };
+    let flag = |name: &'static str| Flag {
+        name,
+        value: match &unknown {
+            Some(reason) => Value::unknown(reason.clone(), value.span),
+            None => field_value(
+                value,
+                name,
+                header,
+                PublicAccessBlock::FLAG_DEFAULT,
+                &as_bool,
+            ),
+        },
+    };
+    PublicAccessBlock {
+        header,
+        block_public_acls: flag("BlockPublicAcls"),
+        block_public_policy: flag("BlockPublicPolicy"),
+        ignore_public_acls: flag("IgnorePublicAcls"),
+        restrict_public_buckets: flag("RestrictPublicBuckets"),
+    }
 }

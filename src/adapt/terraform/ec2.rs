@@ -1,14 +1,22 @@
 //! ec2 resources declared in Terraform.
 
+#[path = "ebs.rs"]
+mod ebs;
+#[path = "security_group.rs"]
+mod security_group;
+
 use super::Resource;
 use super::eval::Evaluator;
 use crate::model::Model;
 
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
-    let _ = (resource, evaluator, model);
+    let _ = evaluator;
+    ebs::resource(resource, model);
+    security_group::resource(resource, model);
 }
 
 /// Runs after every resource of the module was adapted: links resources to each other.
 pub fn finish(model: &mut Model) {
-    let _ = model;
+    model.ec2.ebs.link_templates_by_name();
+    security_group::finish(model);
 }

@@ -400,6 +400,14 @@ impl<'a> Evaluator<'a> {
                 self.walk(value, rest, file, bindings, span, depth)
             }
             "path" => Val::new(ValKind::String(".".into()), span),
+            // A `dynamic` block's iterator (`ingress.value.port`) shadows resource types.
+            name if bindings.get(name).is_some() => match bindings.get(name) {
+                Some(value) => {
+                    let value = relocate(value.clone(), span);
+                    self.walk(value, &traversal.operators, file, bindings, span, depth)
+                }
+                None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
+            },
             "count" | "each" | "self" | "module" | "terraform" => match bindings.get(root) {
                 Some(value) => {
                     let value = relocate(value.clone(), span);

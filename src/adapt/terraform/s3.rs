@@ -1,14 +1,262 @@
-//! s3 resources declared in Terraform.
+//! S3 buckets and the resources configuring them, declared in Terraform.
 
 use super::Resource;
-use super::eval::Evaluator;
-use crate::model::Model;
+use super::eval::{Evaluator, span_of_expr};
+use crate::adapt::val::{Val, ValKind, as_bool, as_text, field_value};
+use crate::model::s3::{
+    AccountBlock, Acl, Bucket, BucketName, CannedAcl, Child, Flag, Grantee, Ownership,
+    PublicAccessBlock, Reach, Target,
+};
+use crate::model::{AccountFactKind, Model, UnknownReason, Value};
+use crate::source::Span;
 
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
-    let _ = (resource, evaluator, model);
+    let body = &resource.body;
+    let header = resource.header();
+    let s3 = &mut model.s3;
+    let may_not_exist = resource
+        .exists_when
+        .as_ref()
+        .map(|expression| UnknownReason::Reference(expression.clone()));
+    match resource.resource_type() {
+        "aws_s3_bucket" => {
+            s3.buckets.push(Bucket {
+                resource: resource.reference.clone(),
+                name: bucket_name(resource, evaluator),
+                provider: resource.provider.clone(),
+            });
+            let own = || Target::Reference(resource.reference.address.clone());
+            let grants: Vec<_> = body.blocks("grant").filter_map(grantee).collect();
+            if body.field("acl").is_some() || !grants.is_empty() {
+                let acl = Acl {
+                    header,
+                    canned: body.field("acl").map(|_| canned_acl(body, header)),
+                    grants,
+                };
+                s3.acls.push(child(resource, own(), acl));
+            }
+            if body.field("policy").is_some() {
+                s3.policies.push(child(resource, own(), ()));
+            }
+        }
+        "aws_s3_bucket_acl" => {
+            let grants = body
+                .blocks("access_control_policy")
+                .flat_map(|policy| policy.blocks("grant"))
+                .flat_map(|grant| grant.blocks("grantee"))
+                .filter_map(grantee)
+                .collect();
+            let acl = Acl {
+                header,
+                canned: body.field("acl").map(|_| canned_acl(body, header)),
+                grants,
+            };
+            s3.acls
+                .push(child(resource, target(resource, evaluator), acl));
+        }
+        "aws_s3_bucket_policy" => {
+            s3.policies
+                .push(child(resource, target(resource, evaluator), ()));
+        }
+        "aws_s3_bucket_public_access_block" => {
+            let mut block = access_block(body, header);
+            if let Some(reason) = &may_not_exist {
+                block.may_not_exist(reason);
+            }
+            s3.access_blocks
+                .push(child(resource, target(resource, evaluator), block));
+        }
+        "aws_s3_bucket_ownership_controls" => {
+            let object_ownership = body
+                .blocks("rule")
+                .map(|rule| {
+                    field_value(
+                        rule,
+                        "object_ownership",
+                        rule.span,
+                        Box::<str>::from(""),
+                        &as_text,
+                    )
+                })
+                .collect();
+            let mut ownership = Ownership {
+                header,
+                object_ownership,
+            };
+            if let Some(reason) = &may_not_exist {
+                ownership.may_not_exist(reason);
+            }
+            s3.ownership
+                .push(child(resource, target(resource, evaluator), ownership));
+        }
+        "aws_s3_account_public_access_block" => {
+            let mut block = access_block(body, header);
+            if let Some(reason) = &may_not_exist {
+                block.may_not_exist(reason);
+            }
+            let not_off = |flag: &Flag| flag.value.known() != Some(&false);
+            if not_off(&block.ignore_public_acls) {
+                model
+                    .facts
+                    .declared
+                    .push(AccountFactKind::S3IgnorePublicAcls);
+            }
+            if not_off(&block.restrict_public_buckets) {
+                model
+                    .facts
+                    .declared
+                    .push(AccountFactKind::S3RestrictPublicBuckets);
+            }
+            if block.flags().into_iter().all(not_off) {
+                model
+                    .facts
+                    .declared
+                    .push(AccountFactKind::S3AllPublicAccessBlocked);
+            }
+            model.s3.account_blocks.push(AccountBlock {
+                resource: resource.reference.clone(),
+                provider: resource.provider.clone(),
+                block,
+            });
+        }
+        _ => {}
+    }
 }
 
 /// Runs after every resource of the module was adapted: links resources to each other.
 pub fn finish(model: &mut Model) {
-    let _ = model;
+    model.s3.link();
+}
+
+fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
+    Child::new(
+        resource.reference.clone(),
+        resource.provider.clone(),
+        target,
+        item,
+    )
+}
+
+/// The source text of an attribute's expression, to match the same unresolved expression.
+fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Box<str>> {
+    let attribute = resource.block.block.body.get_attribute(key)?;
+    let span = span_of_expr(resource.block.file, &attribute.value);
+    Some(evaluator.source(span).trim().into())
+}
+
+fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName> {
+    let value = resource.body.get("bucket")?;
+    match &value.kind {
+        ValKind::String(name) => Some(BucketName::Literal(name.clone())),
+        _ => expression_text(resource, evaluator, "bucket").map(BucketName::Expression),
+    }
+}
+
+/// The bucket a child resource names in `bucket` (RULES.md 2.1).
+fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
+    let Some(value) = resource.body.get("bucket") else {
+        return Target::Unknown {
+            reason: UnknownReason::Unsupported("a missing `bucket`"),
+            span: resource.header(),
+        };
+    };
+    match &value.kind {
+        ValKind::Link { target, .. } if target.starts_with("aws_s3_bucket.") => {
+            Target::Reference(target.clone())
+        }
+        ValKind::String(name) => Target::Name(name.clone()),
+        _ => {
+            let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "a bucket name of an unexpected type",
+            ));
+            match expression_text(resource, evaluator, "bucket") {
+                Some(text) => Target::Expression {
+                    text,
+                    reason,
+                    span: value.span,
+                },
+                None => Target::Unknown {
+                    reason,
+                    span: value.span,
+                },
+            }
+        }
+    }
+}
+
+fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {
+    let private = CannedAcl {
+        written: "private".into(),
+        reach: Reach::Private,
+        writable: false,
+    };
+    field_value(body, "acl", header, private, &|val| {
+        let written = as_text(val)?;
+        let (reach, writable) = match written.to_ascii_lowercase().as_str() {
+            "public-read" => (Reach::Everyone, false),
+            "public-read-write" => (Reach::Everyone, true),
+            "authenticated-read" => (Reach::AnyAwsAccount, false),
+            _ => (Reach::Private, false),
+        };
+        Some(CannedAcl {
+            written,
+            reach,
+            writable,
+        })
+    })
+}
+
+/// The `uri` of a grant or grantee block; grants to a user id or e-mail are never public.
+fn grantee(block: &Val) -> Option<Value<Grantee>> {
+    let field = block.field("uri")?;
+    let absent = |at: Span| {
+        Value::aws_default(
+            Grantee {
+                written: "".into(),
+                reach: Reach::Private,
+            },
+            at,
+        )
+    };
+    Some(field.value.to_value(field.span(), &absent, &|val| {
+        let written = as_text(val)?;
+        Some(Grantee {
+            reach: grantee_reach(&written),
+            written,
+        })
+    }))
+}
+
+fn access_block(body: &Val, header: Span) -> PublicAccessBlock {
+    let flag = |name: &'static str| Flag {
+        name,
+        value: field_value(
+            body,
+            name,
+            header,
+            PublicAccessBlock::FLAG_DEFAULT,
+            &as_bool,
+        ),
+    };
+    PublicAccessBlock {
+        header,
+        block_public_acls: flag("block_public_acls"),
+        block_public_policy: flag("block_public_policy"),
+        ignore_public_acls: flag("ignore_public_acls"),
+        restrict_public_buckets: flag("restrict_public_buckets"),
+    }
+}
+
+/// The two predefined groups that make a grant public.
+fn grantee_reach(uri: &str) -> Reach {
+    const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
+    const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+    let uri = uri.trim();
+    if uri.eq_ignore_ascii_case(ALL_USERS) {
+        Reach::Everyone
+    } else if uri.eq_ignore_ascii_case(AUTHENTICATED_USERS) {
+        Reach::AnyAwsAccount
+    } else {
+        Reach::Private
+    }
 }

@@ -1,1 +1,3 @@
 //! cloudtrail rules.
+
+pub mod log_validation_disabled;

@@ -1,1 +1,321 @@
-//! s3 rules.
+//! S3 rules and what they share: three-valued settings combined from the bucket, the account and
+//! orphan resources that may or may not configure the bucket (RULES.md 2.1).
+
+pub mod missing_public_access_block;
+pub mod public_acl;
+pub mod public_policy;
+
+use crate::model::s3::{Child, Flag, Link, Ownership, PublicAccessBlock, S3};
+use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
+use crate::rules::Findings;
+use crate::source::Span;
+
+/// Beyond this many combinations of conditional settings, the answer is unverifiable.
+const MAX_OUTCOMES: usize = 64;
+
+/// A setting's state under some conditions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome<'a> {
+    pub when: Vec<(&'a str, bool)>,
+    pub state: State<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum State<'a> {
+    On,
+    Off,
+    Unknown(Why<'a>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why<'a> {
+    Value(&'a UnknownReason, Span),
+    /// A setting that may or may not apply to the bucket.
+    Maybe(String, Span),
+}
+
+impl Why<'_> {
+    pub fn report(&self, on: &ResourceRef, what: &str, findings: &mut Findings) {
+        match self {
+            Why::Value(reason, span) => {
+                findings.unverifiable(on, *span, what, reason);
+            }
+            Why::Maybe(message, span) => {
+                findings.unverifiable_because(on, *span, format!("{what} ({message})"));
+            }
+        }
+    }
+}
+
+/// The outcomes of a value, `on` deciding each known leaf.
+pub fn outcomes<'a, T>(value: &'a Value<T>, on: impl Fn(&T) -> bool) -> Vec<Outcome<'a>> {
+    value
+        .branches()
+        .into_iter()
+        .map(|branch| Outcome {
+            state: match branch.leaf {
+                Leaf::Known { value, .. } if on(value) => State::On,
+                Leaf::Known { .. } => State::Off,
+                Leaf::Unknown { reason, span } => State::Unknown(Why::Value(reason, span)),
+            },
+            when: branch.conditions,
+        })
+        .collect()
+}
+
+fn off<'a>() -> Vec<Outcome<'a>> {
+    vec![Outcome {
+        when: Vec::new(),
+        state: State::Off,
+    }]
+}
+
+/// Conditions of both sides, `None` when they contradict each other.
+fn merge_when<'a>(a: &[(&'a str, bool)], b: &[(&'a str, bool)]) -> Option<Vec<(&'a str, bool)>> {
+    let mut out = a.to_vec();
+    for &(condition, outcome) in b {
+        match out.iter().find(|(c, _)| *c == condition) {
+            Some((_, seen)) if *seen != outcome => return None,
+            Some(_) => {}
+            None => out.push((condition, outcome)),
+        }
+    }
+    Some(out)
+}
+
+fn combine<'a>(
+    a: &[Outcome<'a>],
+    b: &[Outcome<'a>],
+    state: &dyn Fn(&State<'a>, &State<'a>) -> State<'a>,
+    too_many: &Why<'a>,
+) -> Vec<Outcome<'a>> {
+    let mut out = Vec::new();
+    for x in a {
+        for y in b {
+            if let Some(when) = merge_when(&x.when, &y.when) {
+                out.push(Outcome {
+                    when,
+                    state: state(&x.state, &y.state),
+                });
+            }
+        }
+    }
+    if out.len() > MAX_OUTCOMES {
+        return vec![Outcome {
+            when: Vec::new(),
+            state: State::Unknown(too_many.clone()),
+        }];
+    }
+    out
+}
+
+/// Three-valued OR: on wins, then unknown.
+fn either<'a>(a: &State<'a>, b: &State<'a>) -> State<'a> {
+    match (a, b) {
+        (State::On, _) | (_, State::On) => State::On,
+        (State::Unknown(why), _) | (_, State::Unknown(why)) => State::Unknown(why.clone()),
+        (State::Off, State::Off) => State::Off,
+    }
+}
+
+/// A source that may not apply: where it would turn the setting on, the answer is unknown.
+fn maybe<'a>(outcomes: Vec<Outcome<'a>>, message: &str, span: Span) -> Vec<Outcome<'a>> {
+    outcomes
+        .into_iter()
+        .map(|outcome| Outcome {
+            state: match outcome.state {
+                State::Off => State::Off,
+                State::On | State::Unknown(_) => {
+                    State::Unknown(Why::Maybe(message.to_string(), span))
+                }
+            },
+            when: outcome.when,
+        })
+        .collect()
+}
+
+/// A flag of `bucket` (`None`: a bucket outside the scan): the bucket's access blocks OR the
+/// account's, with orphan blocks and other providers' account blocks as may-apply; with
+/// `ownership`, also `BucketOwnerEnforced` (ACLs off).
+pub fn setting<'a>(
+    s3: &'a S3,
+    bucket: Option<usize>,
+    provider: &str,
+    pick: fn(&PublicAccessBlock) -> &Flag,
+    ownership: bool,
+) -> Vec<Outcome<'a>> {
+    let mut sources: Vec<Vec<Outcome<'a>>> = Vec::new();
+    for block in &s3.access_blocks {
+        let flag = &pick(&block.item).value;
+        match &block.link {
+            Link::Bucket(at) if Some(*at) == bucket => sources.push(outcomes(flag, |on| *on)),
+            Link::Unknown { .. } => sources.push(maybe(
+                outcomes(flag, |on| *on),
+                &format!("`{}` may configure this bucket", block.resource.address),
+                block.item.header,
+            )),
+            Link::Bucket(_) | Link::Outside | Link::Pending => {}
+        }
+    }
+    for account in &s3.account_blocks {
+        let flag = &pick(&account.block).value;
+        if &*account.provider == provider {
+            sources.push(outcomes(flag, |on| *on));
+        } else {
+            sources.push(maybe(
+                outcomes(flag, |on| *on),
+                &format!(
+                    "the account-level block for provider `{}` may apply",
+                    account.provider
+                ),
+                account.block.header,
+            ));
+        }
+    }
+    if ownership {
+        for ownership in &s3.ownership {
+            match &ownership.link {
+                Link::Bucket(at) if Some(*at) == bucket => sources.push(owner_enforced(ownership)),
+                Link::Unknown { .. } => sources.push(maybe(
+                    owner_enforced(ownership),
+                    &format!("`{}` may configure this bucket", ownership.resource.address),
+                    ownership.item.header,
+                )),
+                Link::Bucket(_) | Link::Outside | Link::Pending => {}
+            }
+        }
+    }
+    let at = bucket
+        .and_then(|at| s3.buckets.get(at))
+        .map(|b| b.resource.span)
+        .or_else(|| s3.account_blocks.first().map(|a| a.block.header))
+        .or_else(|| s3.access_blocks.first().map(|b| b.item.header))
+        .unwrap_or_default();
+    let too_many = Why::Maybe("too many conditional settings".into(), at);
+    sources.iter().fold(off(), |acc, source| {
+        combine(&acc, source, &either, &too_many)
+    })
+}
+
+/// Ownership `BucketOwnerEnforced` in any rule turns ACLs off.
+pub fn owner_enforced(ownership: &Child<Ownership>) -> Vec<Outcome<'_>> {
+    let too_many = Why::Maybe(
+        "too many conditional settings".into(),
+        ownership.item.header,
+    );
+    ownership
+        .item
+        .object_ownership
+        .iter()
+        .fold(off(), |all, rule| {
+            let rule = outcomes(rule, |text| &**text == Ownership::BUCKET_OWNER_ENFORCED);
+            combine(&all, &rule, &either, &too_many)
+        })
+}
+
+/// The setting for a child resource: its bucket's, a bucket outside the scan's, or, for an
+/// orphan, the same over every candidate (each bucket of the unit and one outside).
+pub fn for_link<'a>(
+    s3: &'a S3,
+    link: &'a Link,
+    provider: &str,
+    settle: &dyn Fn(Option<usize>, &str) -> Vec<Outcome<'a>>,
+) -> Vec<Outcome<'a>> {
+    match link {
+        Link::Bucket(at) => {
+            let provider = s3.buckets.get(*at).map_or(provider, |b| &*b.provider);
+            settle(Some(*at), provider)
+        }
+        Link::Outside | Link::Pending => settle(None, provider),
+        Link::Unknown { reason, span } => {
+            let why = Why::Value(reason, *span);
+            let agree = |a: &State<'a>, b: &State<'a>| match (a, b) {
+                (State::On, State::On) => State::On,
+                (State::Off, State::Off) => State::Off,
+                (State::Unknown(why), _) | (_, State::Unknown(why)) => State::Unknown(why.clone()),
+                (State::On, State::Off) | (State::Off, State::On) => State::Unknown(why.clone()),
+            };
+            let mut all = settle(None, provider);
+            for (at, bucket) in s3.buckets.iter().enumerate() {
+                let candidate = settle(Some(at), &bucket.provider);
+                all = combine(&all, &candidate, &agree, &why);
+            }
+            all
+        }
+    }
+}
+
+/// How the settings judge a violation found under `when`.
+pub enum Verdict<'a> {
+    /// Not neutralized, under these extra conditions.
+    Violation(Vec<(&'a str, bool)>),
+    Unverifiable(Why<'a>),
+    Pass,
+}
+
+pub fn judge<'a>(neutralizers: &[Outcome<'a>], when: &[(&'a str, bool)]) -> Verdict<'a> {
+    let compatible: Vec<(&Outcome<'a>, Vec<(&'a str, bool)>)> = neutralizers
+        .iter()
+        .filter_map(|o| merge_when(when, &o.when).map(|merged| (o, merged)))
+        .collect();
+    if let Some((_, merged)) = compatible.iter().find(|(o, _)| o.state == State::Off) {
+        return Verdict::Violation(merged.clone());
+    }
+    match compatible.iter().find_map(|(o, _)| match &o.state {
+        State::Unknown(why) => Some(why.clone()),
+        State::On | State::Off => None,
+    }) {
+        Some(why) => Verdict::Unverifiable(why),
+        None => Verdict::Pass,
+    }
+}
+
+/// Where a variable or parameter value was written, for a known leaf at `span`.
+pub fn defined_at<T>(value: &Value<T>, span: Span) -> Option<Span> {
+    value
+        .branches()
+        .into_iter()
+        .find_map(|branch| match branch.leaf {
+            Leaf::Known {
+                origin: crate::model::Origin::Explicit { defined_at },
+                span: at,
+                ..
+            } if at == span => defined_at,
+            Leaf::Known { .. } | Leaf::Unknown { .. } => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::span;
+
+    #[test]
+    fn or_keeps_branches_and_unknown_loses_to_on() {
+        let conditional = Value::Conditional {
+            condition: "Strict".into(),
+            when_true: Box::new(Value::explicit(true, span(1))),
+            when_false: Box::new(Value::explicit(false, span(2))),
+        };
+        let a = outcomes(&conditional, |on| *on);
+        let unknown = Value::unknown(UnknownReason::Variable("v".into()), span(3));
+        let b = outcomes(&unknown, |on: &bool| *on);
+        let both = combine(&a, &b, &either, &Why::Maybe(String::new(), span(0)));
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0].state, State::On);
+        assert!(matches!(both[1].state, State::Unknown(_)));
+        let Verdict::Violation(when) = judge(&a, &[]) else {
+            panic!("violation expected");
+        };
+        assert_eq!(when, [("Strict", false)]);
+    }
+
+    #[test]
+    fn contradicting_conditions_are_skipped() {
+        assert_eq!(merge_when(&[("A", true)], &[("A", false)]), None);
+        assert_eq!(
+            merge_when(&[("A", true)], &[("B", false)]),
+            Some(vec![("A", true), ("B", false)])
+        );
+    }
+}

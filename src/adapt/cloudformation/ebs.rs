@@ -1,0 +1,181 @@
+//! EBS storage declared in CloudFormation: volumes, instance and launch-configuration block
+//! device mappings, and launch templates.
+
+use super::Resource;
+use crate::adapt::val::{Val, ValKind, as_bool, field_value};
+use crate::model::ec2::ebs::{
+    BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
+    LaunchTemplate, LaunchTemplateRef,
+};
+use crate::model::{Model, Origin, UnknownReason, Value};
+use crate::source::Span;
+
+pub fn resource(resource: &Resource, model: &mut Model) {
+    let properties = &resource.properties;
+    let header = resource.header();
+    let ebs = &mut model.ec2.ebs;
+    match resource.resource_type {
+        "AWS::EC2::Volume" => ebs.volumes.push(EbsVolume {
+            resource: resource.reference.clone(),
+            provider: None,
+            device: device(properties, header),
+        }),
+        "AWS::EC2::Instance" => ebs.instances.push(Instance {
+            resource: resource.reference.clone(),
+            provider: None,
+            devices: block_devices(properties),
+            launch_template: properties.get("LaunchTemplate").and_then(template_link),
+        }),
+        "AWS::AutoScaling::LaunchConfiguration" => {
+            ebs.launch_configurations.push(LaunchConfiguration {
+                resource: resource.reference.clone(),
+                provider: None,
+                devices: block_devices(properties),
+            })
+        }
+        "AWS::EC2::LaunchTemplate" => {
+            let data = properties.get("LaunchTemplateData");
+            let devices = data.map(block_devices).unwrap_or_default();
+            ebs.launch_templates.push(LaunchTemplate {
+                resource: resource.reference.clone(),
+                provider: None,
+                name: properties
+                    .get("LaunchTemplateName")
+                    .and_then(Val::as_str)
+                    .map(Into::into),
+                mappings: devices.mappings,
+            });
+        }
+        _ => {}
+    }
+}
+
+fn block_devices(properties: &Val) -> BlockDevices {
+    let mut devices = BlockDevices::default();
+    let Some(list) = properties.get("BlockDeviceMappings") else {
+        return devices;
+    };
+    if let Some(reason) = list.unknown_reason() {
+        devices.unresolved = Some((reason, list.span));
+        return devices;
+    }
+    if let ValKind::Conditional { .. } = &list.kind {
+        // Which list applies depends on the condition; its devices are not modelled per branch.
+        devices.unresolved = Some((
+            UnknownReason::Unsupported("a block device list chosen by `Fn::If`"),
+            list.span,
+        ));
+        return devices;
+    }
+    devices.mappings = list.items().into_iter().map(mapping).collect();
+    devices
+}
+
+fn mapping(item: &Val) -> BlockDeviceMapping {
+    if let Some(reason) = opaque(item) {
+        // Neither its device nor its settings are known: the root and the volume are unverifiable.
+        return BlockDeviceMapping {
+            span: item.span,
+            device_name: Some(Value::unknown(reason, item.span)),
+            ebs: Some(device(item, item.span)),
+        };
+    }
+    // `NoDevice: {}` suppresses the device whatever its value; only a launch configuration's
+    // boolean `NoDevice: false` leaves it in place.
+    let suppressed = item
+        .get("NoDevice")
+        .is_some_and(|flag| !flag.is_absent() && as_bool(flag) != Some(false));
+    let instance_store = item
+        .get("VirtualName")
+        .is_some_and(|name| !name.is_absent());
+    let ebs = item.field("Ebs").filter(|field| !field.value.is_absent());
+    BlockDeviceMapping {
+        span: item.span,
+        device_name: item.field("DeviceName").map(|field| {
+            let absent =
+                |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
+            field
+                .value
+                .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into))
+        }),
+        ebs: match ebs {
+            Some(field) if !suppressed && !instance_store => {
+                Some(device(&field.value, field.key_span))
+            }
+            Some(_) | None => None,
+        },
+    }
+}
+
+fn device(properties: &Val, header: Span) -> EbsDevice {
+    let no_snapshot = Value::aws_default(None, header);
+    if let Some(reason) = opaque(properties) {
+        return EbsDevice {
+            header,
+            encrypted: Value::unknown(reason, properties.span),
+            snapshot_id: no_snapshot,
+        };
+    }
+    EbsDevice {
+        header,
+        encrypted: field_value(
+            properties,
+            "Encrypted",
+            header,
+            EbsDevice::DEFAULT_ENCRYPTED,
+            &as_bool,
+        ),
+        snapshot_id: field_value(properties, "SnapshotId", header, None, &as_snapshot),
+    }
+}
+
+/// Why a block or mapping cannot be read field by field, when it is not a plain object.
+fn opaque(val: &Val) -> Option<UnknownReason> {
+    match &val.kind {
+        ValKind::Object(_) => None,
+        ValKind::Conditional { .. } => {
+            Some(UnknownReason::Unsupported("a block chosen by a condition"))
+        }
+        _ => Some(
+            val.unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
+        ),
+    }
+}
+
+fn as_snapshot(val: &Val) -> Option<Option<Box<str>>> {
+    match &val.kind {
+        ValKind::Null => Some(None),
+        ValKind::String(id) if id.is_empty() => Some(None),
+        ValKind::String(id) => Some(Some(id.clone())),
+        _ => None,
+    }
+}
+
+/// `LaunchTemplate: {LaunchTemplateId: !Ref T}` or `{LaunchTemplateName: web}`.
+fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
+    if spec.is_absent() {
+        return None;
+    }
+    if let Some(reason) = spec.unknown_reason() {
+        return Some(Value::unknown(reason, spec.span));
+    }
+    let field = spec
+        .field("LaunchTemplateId")
+        .or_else(|| spec.field("LaunchTemplateName"))?;
+    let span = field.span();
+    if let ValKind::Link { target, .. } = &field.value.kind {
+        return Some(Value::Known {
+            value: LaunchTemplateRef::Address(target.clone()),
+            origin: Origin::Explicit {
+                defined_at: field.value.defined_at,
+            },
+            span,
+        });
+    }
+    let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
+    Some(field.value.to_value(span, &absent, &|val| {
+        val.as_str()
+            .map(|name| LaunchTemplateRef::Name(name.into()))
+    }))
+}

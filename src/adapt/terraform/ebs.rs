@@ -1,0 +1,276 @@
+//! EBS storage declared in Terraform: volumes, instance and launch-configuration block devices,
+//! launch templates, and account-wide encryption by default.
+
+use super::Resource;
+use crate::adapt::val::{Field, Val, ValKind, as_bool, field_value};
+use crate::model::ec2::ebs::{
+    BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
+    LaunchConfiguration, LaunchTemplate, LaunchTemplateRef,
+};
+use crate::model::{AccountFactKind, Model, Origin, UnknownReason, Value};
+use crate::source::Span;
+
+pub fn resource(resource: &Resource, model: &mut Model) {
+    let body = &resource.body;
+    let header = resource.header();
+    let provider = Some(resource.provider.clone());
+    let ebs = &mut model.ec2.ebs;
+    match resource.resource_type() {
+        "aws_ebs_volume" => ebs.volumes.push(EbsVolume {
+            resource: resource.reference.clone(),
+            provider,
+            device: device(body, header),
+        }),
+        "aws_instance" | "aws_spot_instance_request" => ebs.instances.push(Instance {
+            resource: resource.reference.clone(),
+            provider,
+            devices: block_devices(body),
+            launch_template: blocks(body, "launch_template")
+                .into_iter()
+                .next()
+                .and_then(|(_, block)| template_link(block)),
+        }),
+        "aws_launch_configuration" => ebs.launch_configurations.push(LaunchConfiguration {
+            resource: resource.reference.clone(),
+            provider,
+            devices: block_devices(body),
+        }),
+        "aws_launch_template" => ebs.launch_templates.push(LaunchTemplate {
+            resource: resource.reference.clone(),
+            provider,
+            name: body.get("name").and_then(Val::as_str).map(Into::into),
+            mappings: blocks(body, "block_device_mappings")
+                .into_iter()
+                .map(|(span, block)| template_mapping(span, block))
+                .collect(),
+        }),
+        "aws_ebs_encryption_by_default" => {
+            let enabled = field_value(
+                body,
+                "enabled",
+                header,
+                EncryptionByDefault::DEFAULT_ENABLED,
+                &as_bool,
+            );
+            let kind = AccountFactKind::EbsEncryptionByDefault;
+            if enabled.known() != Some(&false) && !model.facts.declared.contains(&kind) {
+                model.facts.declared.push(kind);
+            }
+            model
+                .ec2
+                .ebs
+                .encryption_by_default
+                .push(EncryptionByDefault {
+                    resource: resource.reference.clone(),
+                    provider: resource.provider.clone(),
+                    enabled,
+                });
+        }
+        _ => {}
+    }
+}
+
+/// Nested blocks named `key` with their headers; `key = [{...}]` elements count as blocks.
+fn blocks<'a>(body: &'a Val, key: &str) -> Vec<(Span, &'a Val)> {
+    body.fields()
+        .iter()
+        .filter(|field| &*field.key == key)
+        .flat_map(|field: &'a Field| match &field.value.kind {
+            ValKind::List(items) if !field.is_block => {
+                items.iter().map(|item| (item.span, item)).collect()
+            }
+            _ => vec![(field.key_span, &field.value)],
+        })
+        .collect()
+}
+
+fn block_devices(body: &Val) -> BlockDevices {
+    let mut devices = BlockDevices {
+        root: blocks(body, "root_block_device")
+            .into_iter()
+            .next()
+            .map(|(header, block)| device(block, header)),
+        ..BlockDevices::default()
+    };
+    for (header, block) in blocks(body, "ebs_block_device") {
+        let suppressed = block
+            .get("no_device")
+            .is_some_and(|flag| as_bool(flag) != Some(false));
+        devices.mappings.push(BlockDeviceMapping {
+            span: header,
+            device_name: device_name(block),
+            ebs: (!suppressed).then(|| device(block, header)),
+        });
+    }
+    // Instance store: no EBS volume, but it names a device.
+    for (header, block) in blocks(body, "ephemeral_block_device") {
+        devices.mappings.push(BlockDeviceMapping {
+            span: header,
+            device_name: device_name(block),
+            ebs: None,
+        });
+    }
+    devices
+}
+
+fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
+    let creates_no_volume = block.field("no_device").is_some()
+        || block
+            .field("virtual_name")
+            .is_some_and(|f| !f.value.is_absent());
+    let ebs = blocks(block, "ebs").into_iter().next();
+    BlockDeviceMapping {
+        span: header,
+        device_name: device_name(block),
+        ebs: match ebs {
+            Some((ebs_header, ebs)) if !creates_no_volume => Some(device(ebs, ebs_header)),
+            Some(_) | None => None,
+        },
+    }
+}
+
+fn device_name(block: &Val) -> Option<Value<Box<str>>> {
+    let field = block.field("device_name")?;
+    let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
+    Some(
+        field
+            .value
+            .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into)),
+    )
+}
+
+/// The encryption settings of a volume or block; a block that is not known offline (a
+/// `dynamic` block over an unknown collection, a conditional list) leaves `encrypted` unknown.
+fn device(block: &Val, header: Span) -> EbsDevice {
+    let no_snapshot = Value::aws_default(None, header);
+    if let Some(reason) = opaque(block) {
+        return EbsDevice {
+            header,
+            encrypted: Value::unknown(reason, block.span),
+            snapshot_id: no_snapshot,
+        };
+    }
+    EbsDevice {
+        header,
+        encrypted: field_value(
+            block,
+            "encrypted",
+            header,
+            EbsDevice::DEFAULT_ENCRYPTED,
+            &as_bool,
+        ),
+        snapshot_id: field_value(block, "snapshot_id", header, None, &as_snapshot),
+    }
+}
+
+/// Why a block or mapping cannot be read field by field, when it is not a plain object.
+fn opaque(val: &Val) -> Option<UnknownReason> {
+    match &val.kind {
+        ValKind::Object(_) => None,
+        ValKind::Conditional { .. } => {
+            Some(UnknownReason::Unsupported("a block chosen by a condition"))
+        }
+        _ => Some(
+            val.unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
+        ),
+    }
+}
+
+fn as_snapshot(val: &Val) -> Option<Option<Box<str>>> {
+    match &val.kind {
+        ValKind::Null => Some(None),
+        ValKind::String(id) if id.is_empty() => Some(None),
+        ValKind::String(id) => Some(Some(id.clone())),
+        _ => None,
+    }
+}
+
+/// `launch_template { id = aws_launch_template.t.id }` or `{ name = "web" }`.
+fn template_link(block: &Val) -> Option<Value<LaunchTemplateRef>> {
+    let field = block.field("id").or_else(|| block.field("name"))?;
+    let span = field.span();
+    if let ValKind::Link { target, .. } = &field.value.kind {
+        return Some(Value::Known {
+            value: LaunchTemplateRef::Address(target.clone()),
+            origin: Origin::Explicit {
+                defined_at: field.value.defined_at,
+            },
+            span,
+        });
+    }
+    let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
+    Some(field.value.to_value(span, &absent, &|val| {
+        val.as_str()
+            .map(|name| LaunchTemplateRef::Name(name.into()))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn at(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    fn object(fields: Vec<(&str, Val, bool)>) -> Val {
+        Val::new(
+            ValKind::Object(
+                fields
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (key, value, is_block))| Field {
+                        key: key.into(),
+                        key_span: at(i * 10, i * 10 + 3),
+                        value,
+                        is_block,
+                    })
+                    .collect(),
+            ),
+            at(0, 100),
+        )
+    }
+
+    #[test]
+    fn a_template_mapping_with_no_device_creates_no_volume() {
+        let ebs = object(vec![]);
+        let mapping = object(vec![
+            (
+                "no_device",
+                Val::new(ValKind::String("".into()), at(50, 52)),
+                false,
+            ),
+            ("ebs", ebs, true),
+        ]);
+        assert_eq!(template_mapping(at(0, 3), &mapping).ebs, None);
+    }
+
+    #[test]
+    fn an_empty_ebs_block_defaults_to_unencrypted_at_its_header() {
+        let mapping = object(vec![("ebs", object(vec![]), true)]);
+        let ebs = template_mapping(at(0, 3), &mapping).ebs;
+        assert_eq!(
+            ebs.map(|device| device.encrypted),
+            Some(Value::aws_default(false, at(0, 3)))
+        );
+    }
+
+    #[test]
+    fn a_template_reference_links_by_address() {
+        let link = Val::new(
+            ValKind::Link {
+                target: "aws_launch_template.t".into(),
+                attribute: "id".into(),
+            },
+            at(50, 70),
+        );
+        let block = object(vec![("id", link, false)]);
+        assert!(matches!(
+            template_link(&block),
+            Some(Value::Known { value: LaunchTemplateRef::Address(address), .. })
+                if &*address == "aws_launch_template.t"
+        ));
+    }
+}

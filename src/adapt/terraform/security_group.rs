@@ -1,0 +1,89 @@
+//! Security groups and ingress rules declared in Terraform.
+
+use crate::adapt::security_group::{Keys, conditional_items, group_target, ingress_rule};
+use crate::adapt::terraform::Resource;
+use crate::adapt::val::as_text;
+use crate::model::Model;
+use crate::model::ec2::security_group::SecurityGroup;
+
+/// `ingress` blocks of a group and `aws_security_group_rule`.
+const CLASSIC: Keys = Keys {
+    protocol: "protocol",
+    from_port: "from_port",
+    to_port: "to_port",
+    cidrs: &["cidr_blocks", "ipv6_cidr_blocks"],
+};
+
+const VPC_RULE: Keys = Keys {
+    protocol: "ip_protocol",
+    from_port: "from_port",
+    to_port: "to_port",
+    cidrs: &["cidr_ipv4", "cidr_ipv6"],
+};
+
+pub fn resource(resource: &Resource, model: &mut Model) {
+    let body = &resource.body;
+    let groups = &mut model.ec2.security_groups;
+    match resource.resource_type() {
+        "aws_security_group" | "aws_default_security_group" => {
+            let mut ingress = Vec::new();
+            for field in body
+                .fields()
+                .iter()
+                .filter(|field| &*field.key == "ingress")
+            {
+                if field.is_block {
+                    ingress.push(ingress_rule(
+                        &field.value,
+                        field.key_span,
+                        &CLASSIC,
+                        None,
+                        Vec::new(),
+                    ));
+                    continue;
+                }
+                // `ingress = [{...}]`, possibly chosen by a conditional.
+                for (conditions, entry) in conditional_items(&field.value) {
+                    ingress.push(ingress_rule(entry, entry.span, &CLASSIC, None, conditions));
+                }
+            }
+            groups.groups.push(SecurityGroup {
+                resource: resource.reference.clone(),
+                ingress,
+            });
+        }
+        "aws_security_group_rule" => {
+            let is_ingress = body
+                .get("type")
+                .and_then(as_text)
+                .is_some_and(|kind| kind.eq_ignore_ascii_case("ingress"));
+            if is_ingress {
+                let rule = ingress_rule(
+                    body,
+                    resource.header(),
+                    &CLASSIC,
+                    Some(resource.reference.clone()),
+                    Vec::new(),
+                );
+                let target = group_target(body.get("security_group_id"));
+                groups.unlinked.push((target, rule));
+            }
+        }
+        "aws_vpc_security_group_ingress_rule" => {
+            let rule = ingress_rule(
+                body,
+                resource.header(),
+                &VPC_RULE,
+                Some(resource.reference.clone()),
+                Vec::new(),
+            );
+            let target = group_target(body.get("security_group_id"));
+            groups.unlinked.push((target, rule));
+        }
+        _ => {}
+    }
+}
+
+pub fn finish(model: &mut Model) {
+    model.ec2.security_groups.link();
+}

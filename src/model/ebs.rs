@@ -1,0 +1,251 @@
+//! EBS storage: volumes, the block devices of instances, launch templates and launch
+//! configurations, and the account-wide "encryption by default" setting.
+
+use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
+use crate::source::Span;
+
+#[derive(Debug, Default)]
+pub struct Ebs {
+    pub volumes: Vec<EbsVolume>,
+    pub instances: Vec<Instance>,
+    pub launch_templates: Vec<LaunchTemplate>,
+    pub launch_configurations: Vec<LaunchConfiguration>,
+    pub encryption_by_default: Vec<EncryptionByDefault>,
+}
+
+/// Device names AWS AMIs use for the root volume. A mapping with one of these names configures
+/// the root; list position never does.
+pub const ROOT_DEVICE_NAMES: &[&str] = &["/dev/xvda", "/dev/sda1"];
+
+/// Whether `name` is a root device name.
+pub fn is_root_device_name(name: &str) -> bool {
+    ROOT_DEVICE_NAMES.contains(&name)
+}
+
+/// A standalone volume (`aws_ebs_volume`, `AWS::EC2::Volume`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EbsVolume {
+    pub resource: ResourceRef,
+    /// Terraform provider configuration (`aws`, `aws.eu`); `None` outside Terraform.
+    pub provider: Option<Box<str>>,
+    pub device: EbsDevice,
+}
+
+/// The encryption settings of one EBS volume, standalone or created by a block-device mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EbsDevice {
+    /// The header of the block holding the settings (resource, `root_block_device`, `ebs`, `Ebs`).
+    pub header: Span,
+    pub encrypted: Value<bool>,
+    /// `None` when no snapshot is named: the volume starts empty.
+    pub snapshot_id: Value<Option<Box<str>>>,
+}
+
+impl EbsDevice {
+    /// EBS creates unencrypted volumes unless told otherwise (or encryption by default is on).
+    pub const DEFAULT_ENCRYPTED: bool = false;
+}
+
+/// One entry of a block-device list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockDeviceMapping {
+    pub span: Span,
+    /// `None` when the format does not name the device (Terraform `root_block_device`).
+    pub device_name: Option<Value<Box<str>>>,
+    /// `None` for mappings that create no EBS volume: instance store (`virtual_name`,
+    /// `ephemeral_block_device`), suppressed (`no_device`), or without an `ebs` part.
+    pub ebs: Option<EbsDevice>,
+}
+
+/// The block devices of an instance or launch configuration.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockDevices {
+    /// Terraform `root_block_device`: the root whatever its name.
+    pub root: Option<EbsDevice>,
+    pub mappings: Vec<BlockDeviceMapping>,
+    /// The mapping list itself is not known offline (a parameter, an unresolved expression).
+    pub unresolved: Option<(UnknownReason, Span)>,
+}
+
+/// Whether the devices configure the root volume.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RootConfigured {
+    Yes,
+    No,
+    /// A device name (or the whole list) is not known: the first such value.
+    Unknown {
+        reason: UnknownReason,
+        span: Span,
+    },
+}
+
+impl BlockDevices {
+    pub fn root_configured(&self) -> RootConfigured {
+        if self.root.is_some() {
+            return RootConfigured::Yes;
+        }
+        let mut unknown = self.unresolved.clone();
+        for mapping in &self.mappings {
+            let Some(name) = &mapping.device_name else {
+                continue;
+            };
+            for branch in name.branches() {
+                match branch.leaf {
+                    Leaf::Known { value, .. } if is_root_device_name(value) => {
+                        return RootConfigured::Yes;
+                    }
+                    Leaf::Known { .. } => {}
+                    Leaf::Unknown { reason, span } => {
+                        if unknown.is_none() {
+                            unknown = Some((reason.clone(), span));
+                        }
+                    }
+                }
+            }
+        }
+        match unknown {
+            Some((reason, span)) => RootConfigured::Unknown { reason, span },
+            None => RootConfigured::No,
+        }
+    }
+
+    /// Every EBS volume the devices create, root first.
+    pub fn ebs_devices(&self) -> impl Iterator<Item = &EbsDevice> {
+        self.root
+            .iter()
+            .chain(self.mappings.iter().filter_map(|m| m.ebs.as_ref()))
+    }
+}
+
+/// How an instance names its launch template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LaunchTemplateRef {
+    /// A template of the same unit, by address or logical id.
+    Address(Box<str>),
+    /// A literal name no template of the unit carries: a template outside the scan.
+    Name(Box<str>),
+}
+
+/// `aws_instance`, `aws_spot_instance_request`, `AWS::EC2::Instance`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instance {
+    pub resource: ResourceRef,
+    pub provider: Option<Box<str>>,
+    pub devices: BlockDevices,
+    pub launch_template: Option<Value<LaunchTemplateRef>>,
+}
+
+/// `aws_launch_template`, `AWS::EC2::LaunchTemplate`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaunchTemplate {
+    pub resource: ResourceRef,
+    pub provider: Option<Box<str>>,
+    /// The literal template name, which instances may link by.
+    pub name: Option<Box<str>>,
+    pub mappings: Vec<BlockDeviceMapping>,
+}
+
+/// `aws_launch_configuration`, `AWS::AutoScaling::LaunchConfiguration`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaunchConfiguration {
+    pub resource: ResourceRef,
+    pub provider: Option<Box<str>>,
+    pub devices: BlockDevices,
+}
+
+/// `aws_ebs_encryption_by_default`: every new volume of the account and region is encrypted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncryptionByDefault {
+    pub resource: ResourceRef,
+    pub provider: Box<str>,
+    pub enabled: Value<bool>,
+}
+
+impl EncryptionByDefault {
+    /// The resource turns the setting on unless `enabled = false`.
+    pub const DEFAULT_ENABLED: bool = true;
+}
+
+impl Ebs {
+    /// Resolves instances naming their template by a literal name to a template of the unit
+    /// carrying that name; other names stay as they are (a template outside the scan).
+    pub fn link_templates_by_name(&mut self) {
+        let templates = &self.launch_templates;
+        for instance in &mut self.instances {
+            let Some(Value::Known { value, .. }) = &mut instance.launch_template else {
+                continue;
+            };
+            let LaunchTemplateRef::Name(name) = value else {
+                continue;
+            };
+            if let Some(template) = templates
+                .iter()
+                .find(|t| t.name.as_deref() == Some(&**name))
+            {
+                *value = LaunchTemplateRef::Address(template.resource.address.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{resource, span};
+
+    #[test]
+    fn an_instance_naming_a_template_of_the_unit_links_to_it() {
+        let mut ebs = Ebs::default();
+        let mut template = resource();
+        template.address = "aws_launch_template.web".into();
+        ebs.launch_templates.push(LaunchTemplate {
+            resource: template,
+            provider: None,
+            name: Some("web".into()),
+            mappings: Vec::new(),
+        });
+        for name in ["web", "elsewhere"] {
+            ebs.instances.push(Instance {
+                resource: resource(),
+                provider: None,
+                devices: BlockDevices::default(),
+                launch_template: Some(Value::explicit(
+                    LaunchTemplateRef::Name(name.into()),
+                    span(5),
+                )),
+            });
+        }
+        ebs.link_templates_by_name();
+        let links: Vec<_> = ebs
+            .instances
+            .iter()
+            .filter_map(|i| i.launch_template.as_ref().and_then(Value::known))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                &LaunchTemplateRef::Address("aws_launch_template.web".into()),
+                &LaunchTemplateRef::Name("elsewhere".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_root_is_recognized_by_its_device_name() {
+        let named = |name: &str| BlockDeviceMapping {
+            span: span(1),
+            device_name: Some(Value::explicit(name.into(), span(2))),
+            ebs: None,
+        };
+        let devices = BlockDevices {
+            mappings: vec![named("/dev/sdb"), named("/dev/sda1")],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::Yes);
+        let devices = BlockDevices {
+            mappings: vec![named("/dev/sdb")],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::No);
+    }
+}

@@ -1,0 +1,328 @@
+//! Flags a bucket whose four block-public-access settings, bucket and account level combined,
+//! are not all on.
+
+use super::{Outcome, State, Why, combine, either, outcomes, setting};
+use crate::model::s3::{Flag, Link, PublicAccessBlock, S3};
+use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, when_clause};
+use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
+use crate::source::Span;
+
+pub const RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "s3-missing-public-access-block",
+        module: module_path!(),
+        service: Service::S3,
+        severity: Severity::Medium,
+        formats: &[Format::Terraform, Format::CloudFormation],
+        summary: "Bucket does not have all four block-public-access settings on",
+        rationale: "Block Public Access is the guard rail that keeps a later public ACL or bucket \
+policy from exposing the bucket: `block_public_acls` and `block_public_policy` reject new public \
+grants, `ignore_public_acls` and `restrict_public_buckets` neutralize existing ones. Each setting \
+counts when it is on for the bucket or for the account (`aws_s3_account_public_access_block`, same \
+provider configuration). An omitted setting is off, and no block means all four are off: S3's \
+April 2023 default for new buckets is not assumed, because creation time is not in the source and \
+Terraform does not restore a setting changed outside it. This is hardening; actual exposure is \
+reported by `s3-public-acl` and `s3-public-policy`. A bucket meant to be public (a website) should \
+carry an inline suppression with the reason.",
+        remediation: "Turn all four settings on for the bucket:\n\n```hcl\nresource \
+\"aws_s3_bucket_public_access_block\" \"b\" {\n  bucket                  = aws_s3_bucket.b.id\n  \
+block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  \
+restrict_public_buckets = true\n}\n```\n\nor once for the whole account with \
+`aws_s3_account_public_access_block`. In CloudFormation set the four \
+`PublicAccessBlockConfiguration` properties to `true`.",
+        references: &[
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+            "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-8",
+        ],
+        aliases: &[
+            "AWS-0086",
+            "AWS-0087",
+            "AWS-0091",
+            "AWS-0093",
+            "AWS-0094",
+            "CKV_AWS_53",
+            "CKV_AWS_54",
+            "CKV_AWS_55",
+            "CKV_AWS_56",
+            "CKV2_AWS_6",
+            "1a4bc881-9f69-4d44-8c9a-d37d08f54c50",
+        ],
+    },
+    check,
+};
+
+const PICKS: [Pick; 4] = [
+    |b| &b.block_public_acls,
+    |b| &b.block_public_policy,
+    |b| &b.ignore_public_acls,
+    |b| &b.restrict_public_buckets,
+];
+
+/// Flag names when no block of the unit spells them (Terraform's).
+const DEFAULT_NAMES: [&str; 4] = [
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+];
+
+fn check(model: &Model, findings: &mut Findings) {
+    let s3 = &model.s3;
+    for (at, bucket) in s3.buckets.iter().enumerate() {
+        let linked: Vec<&PublicAccessBlock> = s3
+            .access_blocks
+            .iter()
+            .filter(|block| block.link == Link::Bucket(at))
+            .map(|block| &block.item)
+            .collect();
+        let settle = |pick| setting(s3, Some(at), &bucket.provider, pick, false);
+        let subject = Subject {
+            on: &bucket.resource,
+            provider: &bucket.provider,
+            linked,
+            is_bucket: true,
+        };
+        judge_one(s3, &subject, &settle, findings);
+    }
+    // A block whose bucket is outside the scan or not known is linted on its own (RULES.md 2.1).
+    for block in &s3.access_blocks {
+        if matches!(block.link, Link::Bucket(_) | Link::Pending) {
+            continue;
+        }
+        let settle = |pick: Pick| {
+            let own = outcomes(&pick(&block.item).value, |on| *on);
+            let elsewhere = setting(s3, None, &block.provider, pick, false);
+            let too_many = Why::Maybe("too many conditional settings".into(), block.item.header);
+            combine(&own, &elsewhere, &either, &too_many)
+        };
+        let subject = Subject {
+            on: &block.resource,
+            provider: &block.provider,
+            linked: vec![&block.item],
+            is_bucket: false,
+        };
+        judge_one(s3, &subject, &settle, findings);
+    }
+}
+
+type Pick = fn(&PublicAccessBlock) -> &Flag;
+
+/// What a finding is about: a bucket, or a block linted on its own.
+struct Subject<'a> {
+    on: &'a ResourceRef,
+    provider: &'a str,
+    linked: Vec<&'a PublicAccessBlock>,
+    is_bucket: bool,
+}
+
+fn judge_one<'a>(
+    s3: &'a S3,
+    subject: &Subject<'a>,
+    settle: &dyn Fn(Pick) -> Vec<Outcome<'a>>,
+    findings: &mut Findings,
+) {
+    let on = subject.on;
+    let linked = &subject.linked;
+    let account: Vec<&PublicAccessBlock> = s3
+        .account_blocks
+        .iter()
+        .filter(|account| &*account.provider == subject.provider)
+        .map(|account| &account.block)
+        .collect();
+    let mut off: Vec<usize> = Vec::new();
+    let mut when: Option<Vec<(&str, bool)>> = None;
+    let mut unknown: Option<Why> = None;
+    for (index, pick) in PICKS.iter().enumerate() {
+        let outcomes = settle(*pick);
+        if let Some(outcome) = outcomes.iter().find(|o| o.state == State::Off) {
+            off.push(index);
+            when.get_or_insert_with(|| outcome.when.clone());
+        }
+        unknown = unknown.or_else(|| {
+            outcomes.iter().find_map(|o| match &o.state {
+                State::Unknown(why) => Some(why.clone()),
+                State::On | State::Off => None,
+            })
+        });
+    }
+    if off.is_empty() {
+        if let Some(why) = unknown {
+            why.report(on, "whether public access is fully blocked", findings);
+        }
+        return;
+    }
+    let names = names(s3, linked);
+    let explicit = explicit_false(linked, &off);
+    let primary = explicit
+        .first()
+        .map(|(span, _)| *span)
+        .or_else(|| linked.first().map(|block| block.header))
+        .unwrap_or(on.span);
+    let when = when_clause(when.unwrap_or_default());
+    let message = if linked.is_empty() && account.is_empty() && off.len() == PICKS.len() {
+        format!("bucket has no public access block; all four settings default to off{when}")
+    } else {
+        let listed: Vec<String> = off
+            .iter()
+            .filter_map(|i| names.get(*i))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        let verb = if listed.len() == 1 { "is" } else { "are" };
+        format!(
+            "public access is not fully blocked: {} {verb} off{when}",
+            listed.join(", ")
+        )
+    };
+    let finding = findings.report(on, primary, message);
+    finding.unless(AccountFactKind::S3AllPublicAccessBlocked);
+    for (span, defined_at) in &explicit {
+        if *span != primary {
+            finding.label(*span, "also off");
+        }
+        finding.defined_at(*defined_at);
+    }
+    if subject.is_bucket && primary != on.span {
+        finding.label(on.span, "bucket declared here");
+    }
+    for block in account {
+        finding.label(block.header, "account-level block");
+    }
+}
+
+/// Flag names as the unit's blocks spell them.
+fn names<'a>(s3: &'a S3, linked: &[&'a PublicAccessBlock]) -> [&'a str; 4] {
+    let block = linked
+        .first()
+        .copied()
+        .or_else(|| s3.account_blocks.first().map(|account| &account.block))
+        .or_else(|| s3.access_blocks.first().map(|block| &block.item));
+    match block {
+        Some(block) => block.flags().map(|flag| flag.name),
+        None => DEFAULT_NAMES,
+    }
+}
+
+/// Written `false` leaves of the off flags in the bucket's own blocks, with where a variable
+/// value was set.
+fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Option<Span>)> {
+    let mut out = Vec::new();
+    for block in linked {
+        let flags = block.flags();
+        for index in off {
+            let Some(flag) = flags.get(*index) else {
+                continue;
+            };
+            for branch in flag.value.branches() {
+                if let Leaf::Known {
+                    value: false,
+                    origin: Origin::Explicit { defined_at },
+                    span,
+                } = branch.leaf
+                {
+                    out.push((span, defined_at));
+                }
+            }
+        }
+    }
+    out.sort_by_key(|(span, _)| span.start);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::model::s3::AccountBlock;
+    use crate::model::testing::{reference, run, s3_block, s3_bucket, s3_child, span};
+
+    fn with_block(flags: [bool; 4]) -> Model {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.b",
+            10,
+            Some("aws_s3_bucket.b"),
+            s3_block(flags, 10),
+        ));
+        model.s3.link();
+        model
+    }
+
+    #[test]
+    fn a_bucket_alone_is_one_finding_at_its_header() {
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(1)]);
+        assert_eq!(
+            out.messages(),
+            ["bucket has no public access block; all four settings default to off"]
+        );
+    }
+
+    #[test]
+    fn the_first_false_flag_is_primary_and_every_off_flag_is_named() {
+        let out = run(&RULE, with_block([true, false, true, false]));
+        assert_eq!(out.spans(), [span(12)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "public access is not fully blocked: `block_public_policy`, `restrict_public_buckets` are off"
+            ]
+        );
+        assert!(run(&RULE, with_block([true; 4])).spans().is_empty());
+    }
+
+    #[test]
+    fn bucket_and_account_flags_combine() {
+        let mut model = with_block([true, false, true, false]);
+        model.s3.account_blocks.push(AccountBlock {
+            resource: reference("aws_s3_account_public_access_block.a", 20),
+            provider: "aws".into(),
+            block: s3_block([false, true, false, true], 20),
+        });
+        assert!(run(&RULE, model).spans().is_empty());
+    }
+
+    #[test]
+    fn an_unknown_flag_or_an_orphan_block_is_unverifiable() {
+        let mut model = with_block([true; 4]);
+        model.s3.access_blocks[0].item.block_public_policy.value =
+            crate::model::testing::unknown_var("flag", 12);
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+
+        let mut model = Model::default();
+        s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.x",
+            10,
+            None,
+            s3_block([true; 4], 10),
+        ));
+        model.s3.link();
+        let out = run(&RULE, model);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_conditional_false_branch_is_reported_with_its_condition() {
+        let mut model = with_block([true; 4]);
+        model.s3.access_blocks[0].item.restrict_public_buckets.value = Value::Conditional {
+            condition: "Strict".into(),
+            when_true: Box::new(Value::explicit(true, span(14))),
+            when_false: Box::new(Value::explicit(false, span(15))),
+        };
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(15)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "public access is not fully blocked: `restrict_public_buckets` is off when Strict is false"
+            ]
+        );
+    }
+}

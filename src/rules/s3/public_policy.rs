@@ -1,0 +1,502 @@
+//! Flags a bucket-policy statement allowing any principal without a condition AWS accepts as
+//! limiting, while S3 is not told to restrict public policies.
+
+use super::{Outcome, Verdict, for_link, judge, setting};
+use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
+use crate::model::s3::{Flag, Link, PublicAccessBlock};
+use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
+use crate::rules::iam::{EffectIs, effect};
+use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
+use crate::source::Span;
+
+pub const RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "s3-public-policy",
+        module: module_path!(),
+        service: Service::S3,
+        severity: Severity::Critical,
+        formats: &[Format::Terraform, Format::CloudFormation, Format::IamJson],
+        summary: "Bucket policy allows any principal without a limiting condition",
+        rationale: "A bucket-policy statement that allows `Principal: \"*\"` (or `{\"AWS\": \"*\"}`, \
+or any principal outside a `NotPrincipal`) lets anyone on the internet use the allowed actions, \
+unless a condition pins the caller to fixed values AWS accepts as limiting: a source IP range, VPC \
+or VPC endpoint, source ARN or account, organization, principal account or ARN. Negated operators, \
+`...IfExists`, `ForAllValues:` and `Null` do not limit (they hold when the key is absent), and \
+neither do values with wildcards or a `/0` range. Every statement counts, not only the first; a \
+`Deny` never grants. S3 ignores such a statement only when `restrict_public_buckets` is on for the \
+bucket or the account; `block_public_policy` alone keeps a policy already in place.",
+        remediation: "Name the principals that need access, or limit the statement with a \
+condition on fixed values:\n\n```json\n{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \
+\"s3:GetObject\", \"Resource\": \"arn:aws:s3:::site/*\",\n \"Condition\": {\"StringEquals\": \
+{\"aws:SourceVpce\": \"vpce-1a2b3c4d\"}}}\n```\n\nServe public websites through CloudFront with an \
+origin access control instead of a public bucket policy, or set `restrict_public_buckets = true` \
+(`RestrictPublicBuckets: true`).",
+        references: &[
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status",
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+        ],
+        aliases: &[
+            "CKV_AWS_70",
+            "7af43613-6bb9-4a0e-8c4d-1314b799425e",
+            "7772bb8c-c0f3-42d4-8e4e-f1b8939ad085",
+            "F16",
+            "F9",
+        ],
+    },
+    check,
+};
+
+/// Condition operators and keys AWS accepts as limiting a public statement ("The meaning of
+/// public"), compared case-insensitively; `ForAnyValue:` may prefix an operator.
+pub struct Limiting {
+    pub operators: &'static [&'static str],
+    pub keys: &'static [&'static str],
+}
+
+pub const LIMITING: Limiting = Limiting {
+    operators: &[
+        "StringEquals",
+        "StringEqualsIgnoreCase",
+        "StringLike",
+        "ArnEquals",
+        "ArnLike",
+        "IpAddress",
+    ],
+    keys: &[
+        "aws:SourceIp",
+        "aws:SourceArn",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceOwner",
+        "aws:SourceAccount",
+        "aws:userid",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:DataAccessPointArn",
+        "s3:DataAccessPointAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+    ],
+};
+
+impl Limiting {
+    pub fn limits(&self, operator: &str, key: &str) -> bool {
+        let operator = match operator.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("ForAnyValue:") => {
+                operator.get(12..).unwrap_or("")
+            }
+            _ => operator,
+        };
+        self.operators
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(operator))
+            && self.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+}
+
+/// A value pinning the caller: no wildcard, no policy variable, no `/0` range.
+fn fixed(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty()
+        && !value.contains(['*', '?'])
+        && !value.contains("${")
+        && !value.ends_with("/0")
+}
+
+fn restrict_public_buckets(block: &PublicAccessBlock) -> &Flag {
+    &block.restrict_public_buckets
+}
+
+fn check(model: &Model, findings: &mut Findings) {
+    for document in &model.iam.policies {
+        if document.kind != PolicyKind::Bucket {
+            continue;
+        }
+        if let Statements::Unknown { reason, span } = &document.statements {
+            findings.unverifiable(&document.owner, *span, "the bucket policy", reason);
+            continue;
+        }
+        let restricted = restricted(model, document);
+        for statement in document.statements.iter() {
+            check_statement(model, document, statement, &restricted, findings);
+        }
+    }
+}
+
+/// `restrict_public_buckets` for every bucket the document is attached to.
+fn restricted<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<Outcome<'a>> {
+    let s3 = &model.s3;
+    let settle = |bucket: Option<usize>, provider: &str| {
+        setting(s3, bucket, provider, restrict_public_buckets, false)
+    };
+    let mut all = Vec::new();
+    // A data source owns its document but attaches it to nothing: only its consumers count.
+    for owner in std::iter::once(&document.owner).chain(&document.attached_to) {
+        if let Some(policy) = s3.policies.iter().find(|p| p.resource == *owner) {
+            all.extend(for_link(s3, &policy.link, &policy.provider, &settle));
+        }
+    }
+    if all.is_empty() {
+        // A raw policy file: no bucket, nothing restricts it but an account-level block.
+        all.extend(settle(None, "aws"));
+    }
+    all
+}
+
+/// The buckets a document is attached to, for labels.
+fn bucket_headers(model: &Model, document: &PolicyDocument) -> Vec<Span> {
+    std::iter::once(&document.owner)
+        .chain(&document.attached_to)
+        .filter_map(|owner| model.s3.policies.iter().find(|p| p.resource == *owner))
+        .filter_map(|policy| match policy.link {
+            Link::Bucket(at) => model.s3.buckets.get(at).map(|b| b.resource.span),
+            Link::Outside | Link::Pending | Link::Unknown { .. } => None,
+        })
+        .collect()
+}
+
+enum Principal<'a> {
+    /// `*`: where, under which conditions, how the message names it.
+    Public(Span, Vec<(&'a str, bool)>, &'static str),
+    Unknown(Span, &'a UnknownReason),
+    Named,
+}
+
+fn principal(statement: &Statement) -> Principal<'_> {
+    if let Some(not_principal) = &statement.not_principal {
+        return Principal::Public(
+            not_principal.key_span,
+            Vec::new(),
+            "every principal outside `NotPrincipal`",
+        );
+    }
+    let Some(principal) = &statement.principal else {
+        return Principal::Named;
+    };
+    let mut unknown = None;
+    for item in &principal.items {
+        for branch in item.value.branches() {
+            match branch.leaf {
+                Leaf::Known { value, span, .. } if value.trim() == "*" => {
+                    return Principal::Public(span, branch.conditions, "any principal (`*`)");
+                }
+                Leaf::Known { .. } => {}
+                Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
+            }
+        }
+    }
+    match unknown {
+        Some((span, reason)) => Principal::Unknown(span, reason),
+        None => Principal::Named,
+    }
+}
+
+enum Limit<'a> {
+    Limited,
+    Open,
+    Unknown(Span, &'a UnknownReason),
+}
+
+const UNREADABLE: UnknownReason = UnknownReason::Unsupported("a condition block");
+
+fn limit(condition: Option<&Conditions>) -> Limit<'_> {
+    let Some(condition) = condition else {
+        return Limit::Open;
+    };
+    let Some(entries) = &condition.entries else {
+        return Limit::Unknown(condition.span, &UNREADABLE);
+    };
+    let mut unknown = None;
+    for entry in entries {
+        if !LIMITING.limits(&entry.operator, &entry.key) || entry.values.is_empty() {
+            continue;
+        }
+        let mut all_fixed = true;
+        let mut entry_unknown = None;
+        for value in &entry.values {
+            for branch in value.branches() {
+                match branch.leaf {
+                    Leaf::Known { value, .. } => all_fixed &= fixed(value),
+                    Leaf::Unknown { reason, span } => {
+                        entry_unknown = entry_unknown.or(Some((span, reason)))
+                    }
+                }
+            }
+        }
+        match (all_fixed, entry_unknown) {
+            (true, None) => return Limit::Limited,
+            (true, Some(found)) => unknown = unknown.or(Some(found)),
+            (false, _) => {}
+        }
+    }
+    match unknown {
+        Some((span, reason)) => Limit::Unknown(span, reason),
+        None => Limit::Open,
+    }
+}
+
+/// The allowed actions as the message names them.
+fn actions(statement: &Statement) -> String {
+    if statement.not_action.is_some() {
+        return "every action outside `NotAction`".into();
+    }
+    let known: Vec<String> = statement
+        .action
+        .iter()
+        .flat_map(|action| &action.items)
+        .filter_map(|item| item.known())
+        .map(|text| format!("`{text}`"))
+        .collect();
+    if known.is_empty() {
+        "its actions".into()
+    } else {
+        known.join(", ")
+    }
+}
+
+fn check_statement(
+    model: &Model,
+    document: &PolicyDocument,
+    statement: &Statement,
+    restricted: &[Outcome<'_>],
+    findings: &mut Findings,
+) {
+    let on = &document.owner;
+    let allow = match effect(statement) {
+        EffectIs::NotAllow => return,
+        EffectIs::Allow(branches) => Some(branches.into_iter().next().unwrap_or_default()),
+        EffectIs::Unknown(_) => None,
+    };
+    let (span, mut when, who) = match principal(statement) {
+        Principal::Named => return,
+        Principal::Unknown(span, reason) => {
+            findings.unverifiable(on, span, "the principal of the statement", reason);
+            return;
+        }
+        Principal::Public(span, when, who) => (span, when, who),
+    };
+    match limit(statement.condition.as_ref()) {
+        Limit::Limited => return,
+        Limit::Unknown(span, reason) => {
+            findings.unverifiable(on, span, "whether the condition limits the caller", reason);
+            return;
+        }
+        Limit::Open => {}
+    }
+    let Some(allow) = allow else {
+        if let Some(effect) = &statement.effect {
+            let reason = effect.branches().into_iter().find_map(|b| match b.leaf {
+                Leaf::Unknown { reason, .. } => Some(reason),
+                Leaf::Known { .. } => None,
+            });
+            if let Some(reason) = reason {
+                findings.unverifiable(on, effect.span(), "whether the statement allows", reason);
+            }
+        }
+        return;
+    };
+    let mut exists: Vec<(&str, bool)> = statement
+        .exists_when
+        .iter()
+        .map(|(c, b)| (&**c, *b))
+        .collect();
+    exists.append(&mut when);
+    exists.extend(allow);
+    match judge(restricted, &exists) {
+        Verdict::Pass => {}
+        Verdict::Unverifiable(why) => {
+            why.report(on, "whether S3 restricts the public policy", findings);
+        }
+        Verdict::Violation(when) => {
+            let message = format!(
+                "bucket policy lets {who} use {} with no condition limiting the caller{}",
+                actions(statement),
+                when_clause(when)
+            );
+            let finding = findings.report(on, span, message);
+            finding.unless(AccountFactKind::S3RestrictPublicBuckets);
+            if let Some(action) = statement.action.as_ref().or(statement.not_action.as_ref()) {
+                finding.label(action.span, "allowed actions");
+            }
+            for header in bucket_headers(model, document) {
+                finding.label(header, "bucket declared here");
+            }
+            for block in restricting_blocks(model, document) {
+                finding.label(
+                    block.value.span(),
+                    format!(
+                        "`{}` rejects new public policies but keeps this one",
+                        block.name
+                    ),
+                );
+            }
+            for consumer in &document.consumers {
+                finding.label(*consumer, "policy used here");
+            }
+        }
+    }
+}
+
+/// `block_public_policy` flags that are on but do not neutralize.
+fn restricting_blocks<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<&'a Flag> {
+    let s3 = &model.s3;
+    let links: Vec<&Link> = std::iter::once(&document.owner)
+        .chain(&document.attached_to)
+        .filter_map(|owner| s3.policies.iter().find(|p| p.resource == *owner))
+        .map(|policy| &policy.link)
+        .collect();
+    s3.access_blocks
+        .iter()
+        .filter(|block| {
+            links.iter().any(
+                |link| matches!((link, &block.link), (Link::Bucket(a), Link::Bucket(b)) if a == b),
+            )
+        })
+        .map(|block| &block.item.block_public_policy)
+        .filter(|flag| flag.value.known() == Some(&true))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use crate::model::iam::{ConditionEntry, PrincipalItem, Principals};
+    use crate::model::testing::{
+        document, run, s3_block, s3_bucket, s3_child, span, statement, strings,
+    };
+
+    fn public(principal_type: Option<&str>) -> Statement {
+        let mut s = statement("Allow");
+        s.principal = Some(Principals {
+            key_span: span(10),
+            span: span(10),
+            items: vec![PrincipalItem {
+                principal_type: principal_type.map(Into::into),
+                value: Value::explicit("*".into(), span(11)),
+            }],
+        });
+        s.action = Some(strings(&[("s3:GetObject", 21)]));
+        s.resource = Some(strings(&[("arn:aws:s3:::b/*", 31)]));
+        s
+    }
+
+    fn condition(operator: &str, key: &str, value: &str) -> Conditions {
+        Conditions {
+            key_span: span(40),
+            span: span(40),
+            entries: Some(vec![ConditionEntry {
+                operator: operator.into(),
+                key: key.into(),
+                span: span(41),
+                values: vec![Value::explicit(value.into(), span(42))],
+            }]),
+        }
+    }
+
+    #[test]
+    fn every_statement_is_checked_and_the_message_names_the_action() {
+        let mut limited = public(None);
+        limited.condition = Some(condition("StringEquals", "aws:SourceVpce", "vpce-1"));
+        let mut open = public(Some("AWS"));
+        open.principal = open.principal.map(|mut p| {
+            p.items[0].value = Value::explicit("*".into(), span(12));
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![limited, open]));
+        assert_eq!(out.spans(), [span(12)]);
+        assert_eq!(
+            out.messages(),
+            [
+                "bucket policy lets any principal (`*`) use `s3:GetObject` with no condition limiting the caller"
+            ]
+        );
+    }
+
+    #[test]
+    fn limiting_conditions_are_case_insensitive_and_need_fixed_values() {
+        let cases = [
+            ("StringEquals", "aws:sourcevpce", "vpce-1", true),
+            (
+                "ForAnyValue:StringEquals",
+                "aws:PrincipalOrgID",
+                "o-1",
+                true,
+            ),
+            ("IpAddress", "aws:SourceIp", "203.0.113.0/24", true),
+            ("IpAddress", "aws:SourceIp", "0.0.0.0/0", false),
+            ("StringLike", "aws:SourceVpce", "vpce-*", false),
+            ("StringNotEquals", "aws:SourceVpce", "vpce-1", false),
+            ("StringEqualsIfExists", "aws:SourceVpce", "vpce-1", false),
+            (
+                "StringEquals",
+                "aws:PrincipalOrgID",
+                "${aws:PrincipalOrgID}",
+                false,
+            ),
+            ("Bool", "aws:SecureTransport", "true", false),
+        ];
+        for (operator, key, value, limits) in cases {
+            let mut s = public(None);
+            s.condition = Some(condition(operator, key, value));
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert_eq!(out.spans().is_empty(), limits, "{operator} {key} {value}");
+        }
+    }
+
+    #[test]
+    fn deny_and_named_principals_pass_not_principal_fails_at_the_key() {
+        let mut deny = public(None);
+        deny.effect = Some(Value::explicit("Deny".into(), span(6)));
+        let mut named = public(None);
+        named.principal = named.principal.map(|mut p| {
+            p.items[0].value = Value::explicit("arn:aws:iam::111122223333:root".into(), span(11));
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![deny, named]));
+        assert!(out.spans().is_empty());
+
+        let mut not_principal = public(None);
+        not_principal.not_principal = not_principal.principal.take();
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![not_principal]));
+        assert_eq!(out.spans(), [span(10)]);
+    }
+
+    #[test]
+    fn restrict_public_buckets_on_the_linked_bucket_neutralizes() {
+        for (flags, expected) in [
+            ([false, false, false, true], 0),
+            ([false, true, false, false], 1),
+        ] {
+            let mut model = document(PolicyKind::Bucket, vec![public(None)]);
+            s3_bucket(&mut model, "aws_s3_bucket.b", 50);
+            let owner = model.iam.policies[0].owner.clone();
+            model.s3.policies.push(crate::model::s3::Child::new(
+                owner,
+                "aws".into(),
+                crate::model::s3::Target::Reference("aws_s3_bucket.b".into()),
+                (),
+            ));
+            model.s3.access_blocks.push(s3_child(
+                "aws_s3_bucket_public_access_block.b",
+                60,
+                Some("aws_s3_bucket.b"),
+                s3_block(flags, 60),
+            ));
+            model.s3.link();
+            assert_eq!(run(&RULE, model).spans().len(), expected, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_principal_is_unverifiable() {
+        let mut s = public(None);
+        s.principal = s.principal.map(|mut p| {
+            p.items[0].value = crate::model::testing::unknown_var("principal", 11);
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+}
