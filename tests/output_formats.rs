@@ -166,7 +166,7 @@ fn the_documented_vscode_regexp_matches_every_concise_line() {
         assert!(
             captures[6]
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-')
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         );
     }
 }
