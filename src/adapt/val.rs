@@ -249,6 +249,30 @@ pub fn as_text(val: &Val) -> Option<Box<str>> {
     val.scalar_text().map(Into::into)
 }
 
+/// Why a block or mapping cannot be read field by field, when it is not a plain object.
+pub fn opaque(val: &Val) -> Option<UnknownReason> {
+    match &val.kind {
+        ValKind::Object(_) => None,
+        ValKind::Conditional { .. } => {
+            Some(UnknownReason::Unsupported("a block chosen by a condition"))
+        }
+        _ => Some(
+            val.unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
+        ),
+    }
+}
+
+/// An optional id such as a snapshot id: null or empty means none.
+pub fn as_snapshot(val: &Val) -> Option<Option<Box<str>>> {
+    match &val.kind {
+        ValKind::Null => Some(None),
+        ValKind::String(id) if id.is_empty() => Some(None),
+        ValKind::String(id) => Some(Some(id.clone())),
+        _ => None,
+    }
+}
+
 /// A YAML/JSON node as a value, without intrinsic functions (raw policy files).
 pub fn from_node(node: &Node) -> Val {
     from_node_with(node, &|text| ValKind::String(text.into()))

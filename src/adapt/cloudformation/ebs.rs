@@ -2,7 +2,7 @@
 //! device mappings, and launch templates.
 
 use super::Resource;
-use crate::adapt::val::{Val, ValKind, as_bool, field_value};
+use crate::adapt::val::{Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
     LaunchTemplate, LaunchTemplateRef,
@@ -126,29 +126,6 @@ fn device(properties: &Val, header: Span) -> EbsDevice {
             &as_bool,
         ),
         snapshot_id: field_value(properties, "SnapshotId", header, None, &as_snapshot),
-    }
-}
-
-/// Why a block or mapping cannot be read field by field, when it is not a plain object.
-fn opaque(val: &Val) -> Option<UnknownReason> {
-    match &val.kind {
-        ValKind::Object(_) => None,
-        ValKind::Conditional { .. } => {
-            Some(UnknownReason::Unsupported("a block chosen by a condition"))
-        }
-        _ => Some(
-            val.unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported("a value of an unexpected type")),
-        ),
-    }
-}
-
-fn as_snapshot(val: &Val) -> Option<Option<Box<str>>> {
-    match &val.kind {
-        ValKind::Null => Some(None),
-        ValKind::String(id) if id.is_empty() => Some(None),
-        ValKind::String(id) => Some(Some(id.clone())),
-        _ => None,
     }
 }
 
