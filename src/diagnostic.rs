@@ -84,6 +84,19 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic the engine raises itself (parse errors, suppressions), at the rule's severity.
+    pub fn builtin(meta: &'static RuleMeta, span: Span, message: String) -> Diagnostic {
+        Diagnostic {
+            rule: meta,
+            severity: meta.severity,
+            message: message.into(),
+            primary: span,
+            labels: Vec::new(),
+            resource: None,
+            unverifiable: false,
+        }
+    }
+
     pub fn level(&self) -> Level {
         if self.unverifiable {
             Level::Note

@@ -226,7 +226,7 @@ fn lint_unit_guarded(
                 .unwrap_or_else(|| "unknown panic".to_string());
             let mut outcome = UnitOutcome::default();
             for file in unit.files.iter().filter(|f| f.reported) {
-                outcome.diagnostics.push(builtin_diagnostic(
+                outcome.diagnostics.push(Diagnostic::builtin(
                     &builtin::INTERNAL_ERROR,
                     Span::new(file.id, 0, 0),
                     format!("cloudlint failed on this file: {what}"),
@@ -243,18 +243,6 @@ fn lint_unit_guarded(
 
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
-}
-
-pub fn builtin_diagnostic(meta: &'static RuleMeta, span: Span, message: String) -> Diagnostic {
-    Diagnostic {
-        rule: meta,
-        severity: meta.severity,
-        message: message.into(),
-        primary: span,
-        labels: Vec::new(),
-        resource: None,
-        unverifiable: false,
-    }
 }
 
 /// A file's text, or the reason it cannot be linted with the text to show it in (the lossy
@@ -310,9 +298,11 @@ struct UnitRun<'s> {
 impl UnitRun<'_> {
     fn parse_error(&mut self, file: &FileEntry, span: Span, message: String) {
         if file.reported {
-            self.outcome
-                .diagnostics
-                .push(builtin_diagnostic(&builtin::PARSE_ERROR, span, message));
+            self.outcome.diagnostics.push(Diagnostic::builtin(
+                &builtin::PARSE_ERROR,
+                span,
+                message,
+            ));
         }
         self.outcome.failed += 1;
     }

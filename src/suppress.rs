@@ -309,13 +309,15 @@ impl Directives {
         let mut out: Vec<Diagnostic> = self
             .invalid
             .into_iter()
-            .map(|(span, message)| diagnostic(&builtin::INVALID_SUPPRESSION, span, message))
+            .map(|(span, message)| {
+                Diagnostic::builtin(&builtin::INVALID_SUPPRESSION, span, message)
+            })
             .collect();
         if unused {
             for directive in self.list.iter().filter(|d| !d.foreign) {
                 for (rule, used) in &directive.rules {
                     if !used && enabled.contains(rule) {
-                        out.push(diagnostic(
+                        out.push(Diagnostic::builtin(
                             &builtin::UNUSED_SUPPRESSION,
                             directive.span,
                             format!("suppression of `{rule}` matches no finding"),
@@ -325,18 +327,6 @@ impl Directives {
             }
         }
         out
-    }
-}
-
-fn diagnostic(meta: &'static RuleMeta, span: Span, message: String) -> Diagnostic {
-    Diagnostic {
-        rule: meta,
-        severity: meta.severity,
-        message: message.into(),
-        primary: span,
-        labels: Vec::new(),
-        resource: None,
-        unverifiable: false,
     }
 }
 
