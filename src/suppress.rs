@@ -8,7 +8,7 @@ use hcl_edit::structure::{Body, Structure};
 
 use crate::diagnostic::Diagnostic;
 use crate::parse::{Comment, Node};
-use crate::rules::{self, RuleMeta, builtin};
+use crate::rules::{self, builtin};
 use crate::source::{FileId, Span};
 
 /// One directive: where it is written, the region it covers and the rules it silences.

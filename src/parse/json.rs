@@ -84,8 +84,9 @@ fn next_char_end(text: &str, at: usize) -> usize {
 }
 
 fn line_of(text: &str, at: usize) -> usize {
-    text.get(..at)
-        .map_or(1, |prefix| prefix.bytes().filter(|&b| b == b'\n').count() + 1)
+    text.get(..at).map_or(1, |prefix| {
+        prefix.bytes().filter(|&b| b == b'\n').count() + 1
+    })
 }
 
 /// Recursion is bounded by the nesting pre-scan (at most `MAX_NESTING` frames).
@@ -163,7 +164,10 @@ mod tests {
         let action = root.entry("Action").unwrap();
         assert_eq!(range(action.key_span), (17, 25));
         assert_eq!(&text[action.key_span.range()], "\"Action\"");
-        assert_eq!(&text[action.value.span.range()], "[\"s3:Get\", 1.5e3, true]");
+        assert_eq!(
+            &text[action.value.span.range()],
+            "[\"s3:Get\", 1.5e3, true]"
+        );
         let items = action.value.as_seq().unwrap();
         assert_eq!(range(items[0].span), (28, 36));
         assert_eq!(items[0].as_str(), Some("s3:Get"));
@@ -206,7 +210,11 @@ mod tests {
         assert_eq!(entries[0].value.as_str(), Some("Allow"));
         assert_eq!(root.get("Effect").and_then(Node::as_str), Some("Deny"));
         assert_eq!(parsed.errors.len(), 1);
-        assert!(parsed.errors[0].message.starts_with("duplicate key `Effect`"));
+        assert!(
+            parsed.errors[0]
+                .message
+                .starts_with("duplicate key `Effect`")
+        );
         assert!(parsed.errors[0].message.contains("line 1"));
         assert_eq!(range(parsed.errors[0].span), (21, 29));
     }
@@ -216,17 +224,33 @@ mod tests {
         let parsed = parse_json("{\"a\": 1 // c\n}", FileId(0), 0);
         assert!(parsed.root.is_none());
         assert_eq!(parsed.errors.len(), 1);
-        assert_eq!(parsed.errors[0].message, "invalid JSON: Comments are not allowed");
+        assert_eq!(
+            parsed.errors[0].message,
+            "invalid JSON: Comments are not allowed"
+        );
         assert_eq!(range(parsed.errors[0].span), (8, 12));
         let parsed = parse_json("{\"a\": [1, 2,]}", FileId(0), 0);
         assert!(parsed.root.is_none());
-        assert!(parsed.errors[0].message.contains("Trailing commas"), "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0].message.contains("Trailing commas"),
+            "{:?}",
+            parsed.errors
+        );
         assert_eq!(parsed.errors[0].span.start, 11);
     }
 
     #[test]
     fn other_json5_extensions_are_rejected() {
-        for text in ["{'a': 1}", "{a: 1}", "[0x1F]", "[+1]", "[.5]", "[NaN]", "[1 2]", "[\"\\x41\"]"] {
+        for text in [
+            "{'a': 1}",
+            "{a: 1}",
+            "[0x1F]",
+            "[+1]",
+            "[.5]",
+            "[NaN]",
+            "[1 2]",
+            "[\"\\x41\"]",
+        ] {
             let parsed = parse_json(text, FileId(0), 0);
             assert!(parsed.root.is_none() && parsed.errors.len() == 1, "{text}");
         }
@@ -257,7 +281,10 @@ mod tests {
         assert_eq!(parsed.errors.len(), 1);
         let error = &parsed.errors[0];
         assert!(error.message.starts_with("invalid JSON: "), "{error:?}");
-        assert!(error.span.end as usize <= text.len() && error.span.start >= 6, "{error:?}");
+        assert!(
+            error.span.end as usize <= text.len() && error.span.start >= 6,
+            "{error:?}"
+        );
     }
 
     #[test]
