@@ -234,7 +234,7 @@ impl Cli {
             show_suppressed: self.show_suppressed,
             unused_suppressions: !self.no_unused_suppressions,
             cfn_parameters: match &self.cfn_parameters {
-                Some(path) => crate::lint::read_cfn_parameters(path)?,
+                Some(path) => crate::config::read_cfn_parameters(path)?,
                 None => Default::default(),
             },
         })

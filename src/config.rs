@@ -192,6 +192,51 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, String> {
     Ok(config)
 }
 
+/// Reads a `--cfn-parameters` file: `{"Name": "value"}` or the AWS CLI's
+/// `[{"ParameterKey": "Name", "ParameterValue": "value"}]`.
+pub fn read_cfn_parameters(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let scalar = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    };
+    let bad = || {
+        format!(
+            "{}: expected {{\"Name\": \"value\"}} or [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}]",
+            path.display()
+        )
+    };
+    let mut out = std::collections::BTreeMap::new();
+    match &json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                out.insert(key.clone(), scalar(value).ok_or_else(bad)?);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let key = item
+                    .get("ParameterKey")
+                    .and_then(|k| k.as_str())
+                    .ok_or_else(bad)?;
+                let value = item
+                    .get("ParameterValue")
+                    .and_then(scalar)
+                    .ok_or_else(bad)?;
+                out.insert(key.to_string(), value);
+            }
+        }
+        _ => return Err(bad()),
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

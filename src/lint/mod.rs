@@ -4,21 +4,25 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::adapt;
-use crate::adapt::terraform::module::TfFile;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, FileEntry, FileKind, Unit};
 use crate::model::AccountFactKind;
 use crate::model::Model;
-use crate::parse::{self, Node};
 use crate::rules::{self, Finding, Findings, Rule, RuleMeta, builtin};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress;
+
+mod files;
+mod units;
+
+pub use files::FileIds;
+use files::{display, file_size, normalize, read};
+use units::{document_unit, terraform_unit};
 
 /// Everything a run needs, resolved once from flags and configuration.
 #[derive(Clone, Debug)]
@@ -142,10 +146,6 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     Ok(report)
 }
 
-fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
 /// What one unit produced.
 #[derive(Default)]
 struct UnitOutcome {
@@ -159,53 +159,6 @@ struct UnitOutcome {
     scanned: usize,
     skipped: Vec<PathBuf>,
     failed: usize,
-}
-
-/// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
-pub struct FileIds {
-    by_path: std::collections::BTreeMap<PathBuf, FileId>,
-    /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
-    unit_base: std::collections::BTreeMap<PathBuf, u32>,
-}
-
-impl FileIds {
-    const PER_UNIT: u32 = 256;
-
-    fn new(units: &[Unit]) -> FileIds {
-        let by_path: std::collections::BTreeMap<PathBuf, FileId> = units
-            .iter()
-            .flat_map(|u| u.files.iter().map(|f| (f.path.clone(), f.id)))
-            .collect();
-        let first_free = by_path
-            .values()
-            .map(|id| id.0.saturating_add(1))
-            .max()
-            .unwrap_or(0);
-        // Units are numbered by their first path, so ids do not depend on scheduling.
-        let mut keys: Vec<PathBuf> = units
-            .iter()
-            .filter_map(|u| u.files.first().map(|f| f.path.clone()))
-            .collect();
-        keys.sort();
-        let unit_base = keys
-            .into_iter()
-            .enumerate()
-            .map(|(n, key)| {
-                let offset = u32::try_from(n)
-                    .unwrap_or(u32::MAX)
-                    .saturating_mul(Self::PER_UNIT);
-                (key, first_free.saturating_add(offset))
-            })
-            .collect();
-        FileIds { by_path, unit_base }
-    }
-
-    fn empty() -> FileIds {
-        FileIds {
-            by_path: Default::default(),
-            unit_base: Default::default(),
-        }
-    }
 }
 
 fn lint_unit_guarded(
@@ -237,50 +190,6 @@ fn lint_unit_guarded(
                 outcome.failed += 1;
             }
             outcome
-        }
-    }
-}
-
-fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
-
-/// A file's text, or the reason it cannot be linted with the text to show it in (the lossy
-/// decoding keeps offsets up to the first invalid byte) and the offset of the problem.
-fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, usize)> {
-    let empty = || Arc::from("");
-    let size = std::fs::metadata(&file.path)
-        .map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?
-        .len();
-    if size > max_size {
-        return Err((
-            format!(
-                "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
-            ),
-            empty(),
-            0,
-        ));
-    }
-    let bytes =
-        std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => match memchr::memchr(0, bytes) {
-            Some(at) => Err((
-                format!("binary file (NUL byte at offset {at}); not scanned"),
-                Arc::from(text),
-                at,
-            )),
-            None => Ok(Arc::from(text)),
-        },
-        Err(error) => {
-            let at = error.valid_up_to();
-            let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
-            Err((
-                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
-                lossy,
-                at,
-            ))
         }
     }
 }
@@ -477,223 +386,6 @@ fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
         resource: Some(finding.resource),
         unverifiable: finding.unverifiable,
     }
-}
-
-/// Lints a module; returns the ids of files read through `file()`.
-fn terraform_unit(
-    unit: &Unit,
-    run: &mut UnitRun,
-    model: &mut Model,
-    ids: &FileIds,
-) -> BTreeSet<FileId> {
-    let mut files = Vec::new();
-    let mut tfvars = Vec::new();
-    for file in &unit.files {
-        let Some(text) = run.read(file) else { continue };
-        run.outcome.scanned += 1;
-        match parse::hcl::parse_hcl(&text, file.id) {
-            Ok(body) => {
-                if file.reported {
-                    run.directives.add_hcl(&body, &text, file.id);
-                }
-                let parsed = TfFile {
-                    id: file.id,
-                    text: text.clone(),
-                    body,
-                };
-                match file.kind {
-                    FileKind::Terraform => files.push(parsed),
-                    _ => {
-                        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
-                            tfvars.push((name.to_string(), parsed));
-                        }
-                    }
-                }
-            }
-            Err(error) => run.parse_error(file, error.span, error.message),
-        }
-    }
-    // Terraform's order: terraform.tfvars, then *.auto.tfvars by name; later ones win.
-    tfvars
-        .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
-    let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
-    let dir = unit
-        .files
-        .first()
-        .and_then(|f| f.path.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let base = unit
-        .files
-        .first()
-        .and_then(|f| ids.unit_base.get(&f.path))
-        .copied();
-    let loaded: std::cell::RefCell<Vec<(FileId, String, Arc<str>)>> = Default::default();
-    let max_size = run.settings.max_file_size;
-    let load = |name: &str| -> Option<(FileId, Arc<str>)> {
-        let path = normalize(&dir.join(name));
-        if let Some((id, _, text)) = loaded
-            .borrow()
-            .iter()
-            .find(|(_, p, _)| Path::new(p) == path)
-        {
-            return Some((*id, text.clone()));
-        }
-        let entry = FileEntry {
-            id: FileId(0),
-            path: path.clone(),
-            kind: FileKind::Json,
-            reported: true,
-        };
-        let text = read(&entry, max_size).ok()?;
-        let count = loaded.borrow().len() as u32;
-        let id = match ids.by_path.get(&path) {
-            Some(id) => *id,
-            None if count < FileIds::PER_UNIT => FileId(base?.checked_add(count)?),
-            None => return None,
-        };
-        loaded.borrow_mut().push((id, display(&path), text.clone()));
-        Some((id, text))
-    };
-    let loader: adapt::terraform::eval::FileLoader = &load;
-    adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
-    let loaded = loaded.into_inner();
-    let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
-    run.texts.extend(loaded);
-    ids
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system, so paths match discovery's.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares
-/// parsing every other configuration file.
-fn may_be_relevant(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    [
-        "AWSTemplateFormatVersion",
-        "Resources",
-        "Statement",
-        "Version",
-    ]
-    .iter()
-    .any(|marker| memchr::memmem::find(bytes, marker.as_bytes()).is_some())
-}
-
-fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
-    let Some(text) = run.read(file) else { return };
-    if !may_be_relevant(&text) {
-        run.outcome.skipped.push(file.path.clone());
-        return;
-    }
-    let is_json = file.kind == FileKind::Json
-        || (file.kind == FileKind::Yaml && text.trim_start().starts_with('{'));
-    let parsed = if is_json {
-        parse::json::parse_json(&text, file.id, 0)
-    } else {
-        parse::yaml::parse_yaml(&text, file.id)
-    };
-    let Some(root) = parsed.root.as_ref() else {
-        // A file that does not parse is reported only if it claims to be one of ours.
-        if let Some(error) = parsed.errors.first() {
-            let claims = file.kind == FileKind::Json
-                || text.contains("AWSTemplateFormatVersion")
-                || text.contains("Resources:");
-            if claims {
-                run.outcome.scanned += 1;
-                run.parse_error(file, error.span, error.message.clone());
-            } else {
-                run.outcome.skipped.push(file.path.clone());
-            }
-        } else {
-            run.outcome.skipped.push(file.path.clone());
-        }
-        return;
-    };
-    let template = adapt::cloudformation::is_template(root);
-    let policy = file.kind == FileKind::Json && is_policy(root);
-    if !template && !policy {
-        run.outcome.skipped.push(file.path.clone());
-        return;
-    }
-    run.outcome.scanned += 1;
-    for error in &parsed.errors {
-        run.parse_error(file, error.span, error.message.clone());
-    }
-    let path = display(&file.path);
-    if template {
-        run.directives.add_tree(root, &parsed.comments, &text);
-        adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
-    } else {
-        adapt::iam_json::adapt(root, &path, model);
-    }
-}
-
-/// Reads a `--cfn-parameters` file: `{"Name": "value"}` or the AWS CLI's
-/// `[{"ParameterKey": "Name", "ParameterValue": "value"}]`.
-pub fn read_cfn_parameters(
-    path: &Path,
-) -> Result<std::collections::BTreeMap<String, String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
-    let scalar = |value: &serde_json::Value| match value {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    };
-    let bad = || {
-        format!(
-            "{}: expected {{\"Name\": \"value\"}} or [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}]",
-            path.display()
-        )
-    };
-    let mut out = std::collections::BTreeMap::new();
-    match &json {
-        serde_json::Value::Object(map) => {
-            for (key, value) in map {
-                out.insert(key.clone(), scalar(value).ok_or_else(bad)?);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                let key = item
-                    .get("ParameterKey")
-                    .and_then(|k| k.as_str())
-                    .ok_or_else(bad)?;
-                let value = item
-                    .get("ParameterValue")
-                    .and_then(scalar)
-                    .ok_or_else(bad)?;
-                out.insert(key.to_string(), value);
-            }
-        }
-        _ => return Err(bad()),
-    }
-    Ok(out)
-}
-
-/// A JSON policy document: a top-level `Statement`, or a policy `Version`.
-fn is_policy(root: &Node) -> bool {
-    root.get("Statement").is_some()
-        || root
-            .get("Version")
-            .and_then(Node::as_str)
-            .is_some_and(|v| v == "2012-10-17" || v == "2008-10-17")
 }
 
 fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown: bool) -> Report {

@@ -1,0 +1,117 @@
+//! Reading files: size cap, binary and UTF-8 checks, and ids for files a unit reads itself.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::discover::{FileEntry, Unit};
+use crate::source::FileId;
+
+pub(super) fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
+pub struct FileIds {
+    pub(super) by_path: std::collections::BTreeMap<PathBuf, FileId>,
+    /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
+    pub(super) unit_base: std::collections::BTreeMap<PathBuf, u32>,
+}
+
+impl FileIds {
+    pub(super) const PER_UNIT: u32 = 256;
+
+    pub(super) fn new(units: &[Unit]) -> FileIds {
+        let by_path: std::collections::BTreeMap<PathBuf, FileId> = units
+            .iter()
+            .flat_map(|u| u.files.iter().map(|f| (f.path.clone(), f.id)))
+            .collect();
+        let first_free = by_path
+            .values()
+            .map(|id| id.0.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        // Units are numbered by their first path, so ids do not depend on scheduling.
+        let mut keys: Vec<PathBuf> = units
+            .iter()
+            .filter_map(|u| u.files.first().map(|f| f.path.clone()))
+            .collect();
+        keys.sort();
+        let unit_base = keys
+            .into_iter()
+            .enumerate()
+            .map(|(n, key)| {
+                let offset = u32::try_from(n)
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(Self::PER_UNIT);
+                (key, first_free.saturating_add(offset))
+            })
+            .collect();
+        FileIds { by_path, unit_base }
+    }
+
+    pub(super) fn empty() -> FileIds {
+        FileIds {
+            by_path: Default::default(),
+            unit_base: Default::default(),
+        }
+    }
+}
+
+pub(super) fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A file's text, or the reason it cannot be linted with the text to show it in (the lossy
+/// decoding keeps offsets up to the first invalid byte) and the offset of the problem.
+pub(super) fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, usize)> {
+    let empty = || Arc::from("");
+    let size = std::fs::metadata(&file.path)
+        .map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?
+        .len();
+    if size > max_size {
+        return Err((
+            format!(
+                "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
+            ),
+            empty(),
+            0,
+        ));
+    }
+    let bytes =
+        std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match memchr::memchr(0, bytes) {
+            Some(at) => Err((
+                format!("binary file (NUL byte at offset {at}); not scanned"),
+                Arc::from(text),
+                at,
+            )),
+            None => Ok(Arc::from(text)),
+        },
+        Err(error) => {
+            let at = error.valid_up_to();
+            let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+            Err((
+                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+                lossy,
+                at,
+            ))
+        }
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system, so paths match discovery's.
+pub(super) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

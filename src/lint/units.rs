@@ -1,0 +1,171 @@
+//! Linting one unit's files: a Terraform module, or one template or policy file.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::UnitRun;
+use super::files::{FileIds, display, normalize, read};
+use crate::adapt;
+use crate::adapt::terraform::module::TfFile;
+use crate::discover::{FileEntry, FileKind, Unit};
+use crate::model::Model;
+use crate::parse::{self, Node};
+use crate::source::FileId;
+
+/// Lints a module; returns the ids of files read through `file()`.
+pub(super) fn terraform_unit(
+    unit: &Unit,
+    run: &mut UnitRun,
+    model: &mut Model,
+    ids: &FileIds,
+) -> BTreeSet<FileId> {
+    let mut files = Vec::new();
+    let mut tfvars = Vec::new();
+    for file in &unit.files {
+        let Some(text) = run.read(file) else { continue };
+        run.outcome.scanned += 1;
+        match parse::hcl::parse_hcl(&text, file.id) {
+            Ok(body) => {
+                if file.reported {
+                    run.directives.add_hcl(&body, &text, file.id);
+                }
+                let parsed = TfFile {
+                    id: file.id,
+                    text: text.clone(),
+                    body,
+                };
+                match file.kind {
+                    FileKind::Terraform => files.push(parsed),
+                    _ => {
+                        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+                            tfvars.push((name.to_string(), parsed));
+                        }
+                    }
+                }
+            }
+            Err(error) => run.parse_error(file, error.span, error.message),
+        }
+    }
+    // Terraform's order: terraform.tfvars, then *.auto.tfvars by name; later ones win.
+    tfvars
+        .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
+    let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
+    let dir = unit
+        .files
+        .first()
+        .and_then(|f| f.path.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let base = unit
+        .files
+        .first()
+        .and_then(|f| ids.unit_base.get(&f.path))
+        .copied();
+    let loaded: std::cell::RefCell<Vec<(FileId, String, Arc<str>)>> = Default::default();
+    let max_size = run.settings.max_file_size;
+    let load = |name: &str| -> Option<(FileId, Arc<str>)> {
+        let path = normalize(&dir.join(name));
+        if let Some((id, _, text)) = loaded
+            .borrow()
+            .iter()
+            .find(|(_, p, _)| Path::new(p) == path)
+        {
+            return Some((*id, text.clone()));
+        }
+        let entry = FileEntry {
+            id: FileId(0),
+            path: path.clone(),
+            kind: FileKind::Json,
+            reported: true,
+        };
+        let text = read(&entry, max_size).ok()?;
+        let count = loaded.borrow().len() as u32;
+        let id = match ids.by_path.get(&path) {
+            Some(id) => *id,
+            None if count < FileIds::PER_UNIT => FileId(base?.checked_add(count)?),
+            None => return None,
+        };
+        loaded.borrow_mut().push((id, display(&path), text.clone()));
+        Some((id, text))
+    };
+    let loader: adapt::terraform::eval::FileLoader = &load;
+    adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
+    let loaded = loaded.into_inner();
+    let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
+    run.texts.extend(loaded);
+    ids
+}
+
+/// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares
+/// parsing every other configuration file.
+pub(super) fn may_be_relevant(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    [
+        "AWSTemplateFormatVersion",
+        "Resources",
+        "Statement",
+        "Version",
+    ]
+    .iter()
+    .any(|marker| memchr::memmem::find(bytes, marker.as_bytes()).is_some())
+}
+
+pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
+    let Some(text) = run.read(file) else { return };
+    if !may_be_relevant(&text) {
+        run.outcome.skipped.push(file.path.clone());
+        return;
+    }
+    let is_json = file.kind == FileKind::Json
+        || (file.kind == FileKind::Yaml && text.trim_start().starts_with('{'));
+    let parsed = if is_json {
+        parse::json::parse_json(&text, file.id, 0)
+    } else {
+        parse::yaml::parse_yaml(&text, file.id)
+    };
+    let Some(root) = parsed.root.as_ref() else {
+        // A file that does not parse is reported only if it claims to be one of ours.
+        if let Some(error) = parsed.errors.first() {
+            let claims = file.kind == FileKind::Json
+                || text.contains("AWSTemplateFormatVersion")
+                || text.contains("Resources:");
+            if claims {
+                run.outcome.scanned += 1;
+                run.parse_error(file, error.span, error.message.clone());
+            } else {
+                run.outcome.skipped.push(file.path.clone());
+            }
+        } else {
+            run.outcome.skipped.push(file.path.clone());
+        }
+        return;
+    };
+    let template = adapt::cloudformation::is_template(root);
+    let policy = file.kind == FileKind::Json && is_policy(root);
+    if !template && !policy {
+        run.outcome.skipped.push(file.path.clone());
+        return;
+    }
+    run.outcome.scanned += 1;
+    for error in &parsed.errors {
+        run.parse_error(file, error.span, error.message.clone());
+    }
+    let path = display(&file.path);
+    if template {
+        run.directives.add_tree(root, &parsed.comments, &text);
+        adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
+    } else {
+        adapt::iam_json::adapt(root, &path, model);
+    }
+}
+
+/// A JSON policy document: a top-level `Statement`, or a policy `Version`.
+pub(super) fn is_policy(root: &Node) -> bool {
+    root.get("Statement").is_some()
+        || root
+            .get("Version")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v == "2012-10-17" || v == "2008-10-17")
+}
