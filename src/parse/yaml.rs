@@ -1,175 +1,172 @@
-//! YAML through granit-parser events, built into the located tree with an explicit stack (no
-//! recursion). CloudFormation short-form tags become their long forms, plain scalars resolve as
-//! CloudFormation reads them (YAML 1.1 booleans such as `yes`/`On`), and aliases expand under a
-//! node budget so that an alias bomb stops early.
+//! YAML through granit-parser events, built into the located tree iteratively. CloudFormation's
+//! short-form tags become their long forms; plain scalars resolve the way CloudFormation reads them
+//! (YAML 1.1 booleans such as `yes`/`On`); aliases expand under a node budget.
 
 use std::collections::HashMap;
-use std::ops::Range;
 
-use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError, Tag};
+use granit_parser::{Event, Parser, ScalarStyle};
 
-use crate::parse::Comment;
-use crate::parse::limits::{MAX_NESTING, MAX_NODES};
-use crate::parse::node::{Entry, Node, NodeKind, ParseError, Parsed, long_form_of_tag};
+use super::limits::{MAX_NESTING, MAX_NODES};
+use super::node::{Entry, long_form_of_tag};
+use super::{Comment, Node, NodeKind, ParseError, Parsed};
 use crate::source::{FileId, Span};
 
-/// Parses the first document of `text`; an empty stream gives no root and no error.
+/// A collection being built: the node, the pending key of a map, its keys seen so far, its anchor.
+enum Frame {
+    Seq {
+        node: Node,
+        anchor: usize,
+        tag: Option<TagInfo>,
+    },
+    Map {
+        node: Node,
+        key: Option<Node>,
+        seen: HashMap<Box<str>, Span>,
+        anchor: usize,
+        tag: Option<TagInfo>,
+    },
+}
+
+/// A CloudFormation short-form tag on a node: its long form and where the tag is written.
+#[derive(Clone)]
+struct TagInfo {
+    long_form: &'static str,
+    span: Span,
+}
+
 pub fn parse_yaml(text: &str, file: FileId) -> Parsed {
+    let mut builder = Builder {
+        file,
+        text,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        root: None,
+        parsed: Parsed::default(),
+    };
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_NESTING,
         block_nesting_limit: MAX_NESTING,
         emit_comments: true,
     };
-    let mut builder = Builder {
-        file,
-        text,
-        stack: Vec::new(),
-        depth: 0,
-        anchors: HashMap::new(),
-        expanded: 0,
-        parsed: Parsed::default(),
-    };
     for item in Parser::new_from_str_with_options(text, options) {
-        let step = match item {
-            // Later documents are ignored, errors in them included.
-            Ok((Event::DocumentEnd, _)) => break,
-            Ok((event, span)) => builder.event(event, &span),
-            Err(error) => Err(builder.scan_error(&error)),
+        let (event, span) = match item {
+            Ok(item) => item,
+            Err(error) => {
+                let at = error.marker().byte_offset().unwrap_or(0).min(text.len());
+                let mut message = error.info();
+                if message.contains("recursion") || message.contains("nesting") {
+                    message =
+                        format!("nesting too deep (more than {MAX_NESTING} levels): {message}");
+                }
+                builder.fail(format!("invalid YAML: {message}"), at);
+                return builder.parsed;
+            }
         };
-        if let Err(error) = step {
-            builder.parsed.root = None;
+        let range = span.byte_range().unwrap_or(0..0);
+        let tag_span = span.tag_span().and_then(|t| t.byte_range());
+        if let Err(error) = builder.event(event, range, tag_span) {
             builder.parsed.errors.push(error);
+            builder.parsed.root = None;
             return builder.parsed;
         }
+        if builder.root.is_some() {
+            // Only the first document counts; comments after it are still wanted.
+            if builder.stack.is_empty() {
+                break;
+            }
+        }
     }
-    // A bare `---` is an empty document, not a null template.
-    if builder
-        .parsed
-        .root
-        .as_ref()
-        .is_some_and(|root| root.kind == NodeKind::Null && root.span.is_empty())
-    {
-        builder.parsed.root = None;
-    }
+    builder.parsed.root = builder.root.take();
     builder.parsed
-}
-
-/// A collection being built.
-struct Frame {
-    node: Node,
-    anchor: usize,
-    tag: Option<ShortTag>,
-    /// Tree levels this frame adds: one, or two when a short tag wraps it in a map.
-    levels: usize,
-    /// A map's key waiting for its value.
-    key: Option<(Box<str>, Span)>,
-    /// A map's keys so far, with where each was first written.
-    seen: HashMap<Box<str>, Span>,
-}
-
-/// A CloudFormation short-form tag: its long form and where the tag is written.
-struct ShortTag {
-    long_form: &'static str,
-    span: Span,
 }
 
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
     stack: Vec<Frame>,
-    /// Collection levels above the next node, counting short-tag wrappers.
-    depth: usize,
     anchors: HashMap<usize, Node>,
-    /// Nodes inserted through aliases so far.
     expanded: usize,
+    root: Option<Node>,
     parsed: Parsed,
 }
 
 impl Builder<'_> {
-    fn span(&self, range: Range<usize>) -> Span {
+    fn span(&self, range: std::ops::Range<usize>) -> Span {
         Span::new(self.file, range.start, range.end)
     }
 
-    /// One character at `at` (nothing at the end of the text), so the report has something to mark.
-    fn point(&self, at: usize) -> Span {
+    fn fail(&mut self, message: String, at: usize) {
         let end = self
             .text
             .get(at..)
-            .and_then(|rest| rest.chars().next())
+            .and_then(|r| r.chars().next())
             .map_or(at, |c| at + c.len_utf8());
-        Span::new(self.file, at, end)
-    }
-
-    fn scan_error(&self, error: &ScanError) -> ParseError {
-        let at = error.marker().byte_offset().unwrap_or(self.text.len());
-        let message = if matches!(error.kind(), ErrorKind::RecursionLimitExceeded) {
-            nesting_message()
-        } else {
-            format!("invalid YAML: {}", error.info())
-        };
-        ParseError {
+        self.parsed.root = None;
+        self.parsed.errors.push(ParseError {
             message,
-            span: self.point(at.min(self.text.len())),
-        }
+            span: Span::new(self.file, at, end),
+        });
     }
 
-    fn fatal(&self, message: impl Into<String>, span: Span) -> ParseError {
-        let span = if span.is_empty() {
-            self.point(span.start as usize)
-        } else {
-            span
-        };
-        ParseError {
-            message: message.into(),
-            span,
+    fn tag(
+        &self,
+        tag: Option<&granit_parser::Tag>,
+        tag_span: Option<std::ops::Range<usize>>,
+        node_start: usize,
+    ) -> Option<TagInfo> {
+        let tag = tag?;
+        if tag.handle() != "!" {
+            return None;
         }
+        let long_form = long_form_of_tag(tag.suffix())?;
+        let range = tag_span.unwrap_or(node_start..node_start);
+        Some(TagInfo {
+            long_form,
+            span: self.span(range),
+        })
     }
 
-    fn event(&mut self, event: Event<'_>, span: &granit_parser::Span) -> Result<(), ParseError> {
-        // Always present for string input; an absent range only blurs a location.
-        let range = span.byte_range().unwrap_or(0..0);
-        let at = self.span(range.clone());
-        let tag_range = span.tag_span().and_then(|tag| tag.byte_range());
+    fn event(
+        &mut self,
+        event: Event,
+        range: std::ops::Range<usize>,
+        tag_span: Option<std::ops::Range<usize>>,
+    ) -> Result<(), ParseError> {
         match event {
             Event::Scalar(value, style, anchor, tag) => {
-                let short = self.short_tag(tag.as_deref(), tag_range, range.start);
-                if short.is_some() && self.depth >= MAX_NESTING {
-                    return Err(self.fatal(nesting_message(), at));
-                }
-                // granit reports an implicit empty scalar as `~` with an empty span.
-                let value: &str = if range.is_empty() { "" } else { &value };
-                let forced = tag.as_deref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                let kind = if short.is_some() || forced || style != ScalarStyle::Plain {
-                    NodeKind::String(value.into())
+                let span = self.span(range.clone());
+                let short = self.tag(tag.as_deref(), tag_span, range.start);
+                let forced_string = tag
+                    .as_deref()
+                    .is_some_and(|t| t.handle() == "!!" && t.suffix() == "str");
+                let kind = if short.is_some() || forced_string || style != ScalarStyle::Plain {
+                    NodeKind::String(value.as_ref().into())
                 } else {
-                    plain_scalar(value)
+                    plain_scalar(&value)
                 };
-                let node = Node::new(at, kind);
-                match short {
-                    Some(tag) => self.finish(short_form(tag, node, self.text), anchor, None),
-                    None => self.finish(node, anchor, Some(value)),
+                let mut node = Node::new(span, kind);
+                if let Some(short) = short {
+                    node = short_form(short, node);
                 }
+                self.remember(anchor, &node);
+                self.attach(node)
             }
-            Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) => {
-                let is_seq = matches!(event, Event::SequenceStart(..));
-                let tag = self.short_tag(tag.as_deref(), tag_range, range.start);
-                let levels = 1 + usize::from(tag.is_some());
-                if self.depth + levels > MAX_NESTING {
-                    return Err(self.fatal(nesting_message(), at));
-                }
-                self.depth += levels;
-                let kind = if is_seq {
-                    NodeKind::Seq(Vec::new())
-                } else {
-                    NodeKind::Map(Vec::new())
-                };
-                self.stack.push(Frame {
-                    node: Node::new(at, kind),
-                    anchor,
-                    tag,
-                    levels,
+            Event::SequenceStart(_, anchor, tag) => {
+                let tag = self.tag(tag.as_deref(), tag_span, range.start);
+                let node = Node::new(self.span(range), NodeKind::Seq(Vec::new()));
+                self.stack.push(Frame::Seq { node, anchor, tag });
+                Ok(())
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                let tag = self.tag(tag.as_deref(), tag_span, range.start);
+                let node = Node::new(self.span(range), NodeKind::Map(Vec::new()));
+                self.stack.push(Frame::Map {
+                    node,
                     key: None,
                     seen: HashMap::new(),
+                    anchor,
+                    tag,
                 });
                 Ok(())
             }
@@ -177,35 +174,36 @@ impl Builder<'_> {
                 let Some(frame) = self.stack.pop() else {
                     return Ok(());
                 };
-                self.depth = self.depth.saturating_sub(frame.levels);
-                let mut node = frame.node;
-                close_span(&mut node, &range);
-                if let Some(tag) = frame.tag {
-                    node = short_form(tag, node, self.text);
+                let (mut node, anchor, tag) = match frame {
+                    Frame::Seq { node, anchor, tag }
+                    | Frame::Map {
+                        node, anchor, tag, ..
+                    } => (node, anchor, tag),
+                };
+                close_span(&mut node, range);
+                if let Some(tag) = tag {
+                    node = short_form(tag, node);
                 }
-                self.finish(node, frame.anchor, None)
+                self.remember(anchor, &node);
+                self.attach(node)
             }
             Event::Alias(id) => {
-                // Anchors are recorded when their node is complete, so a self-reference misses.
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(self.fatal("invalid YAML: recursive alias", at));
+                    return Err(self.error("alias to an unknown anchor", range));
                 };
-                let (count, depth) = measure(target);
+                let count = target.count();
                 self.expanded = self.expanded.saturating_add(count);
                 if self.expanded > MAX_NODES {
-                    return Err(self.fatal("alias expansion exceeds the node budget", at));
-                }
-                // Chained aliases could otherwise stack anchors into an unbounded depth.
-                if self.depth + depth > MAX_NESTING {
-                    return Err(self.fatal(nesting_message(), at));
+                    return Err(self.error("alias expansion exceeds the node budget", range));
                 }
                 let mut node = target.clone();
-                node.span = at;
-                self.attach(node, None)
+                node.span = self.span(range);
+                self.attach(node)
             }
+            #[allow(unreachable_patterns)]
             Event::Comment(text, _) => {
                 self.parsed.comments.push(Comment {
-                    span: at,
+                    span: self.span(range),
                     text: text.trim().into(),
                 });
                 Ok(())
@@ -214,148 +212,147 @@ impl Builder<'_> {
         }
     }
 
-    /// The CloudFormation short form a tag names (`!Ref`, `!If`, ...), if any.
-    fn short_tag(
-        &self,
-        tag: Option<&Tag>,
-        tag_range: Option<Range<usize>>,
-        node_start: usize,
-    ) -> Option<ShortTag> {
-        let tag = tag?;
-        if tag.handle() != "!" {
-            return None;
-        }
-        let long_form = long_form_of_tag(tag.suffix())?;
-        let range = tag_range.unwrap_or(node_start..node_start);
-        Some(ShortTag {
-            long_form,
+    fn error(&self, message: &str, range: std::ops::Range<usize>) -> ParseError {
+        ParseError {
+            message: format!("invalid YAML: {message}"),
             span: self.span(range),
-        })
+        }
     }
 
-    fn finish(&mut self, node: Node, anchor: usize, key: Option<&str>) -> Result<(), ParseError> {
+    fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
-        self.attach(node, key.map(Box::from))
     }
 
-    /// Adds a complete node to the open collection (or makes it the root). `key` is the text a
-    /// scalar would have as a mapping key.
-    fn attach(&mut self, node: Node, key: Option<Box<str>>) -> Result<(), ParseError> {
-        let Some(frame) = self.stack.last_mut() else {
-            if self.parsed.root.is_none() {
-                self.parsed.root = Some(node);
+    fn attach(&mut self, node: Node) -> Result<(), ParseError> {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+                Ok(())
             }
-            return Ok(());
-        };
-        match &mut frame.node.kind {
-            NodeKind::Seq(items) => items.push(node),
-            NodeKind::Map(entries) => match frame.key.take() {
-                Some((key, key_span)) => entries.push(Entry {
-                    key,
-                    key_span,
-                    value: node,
-                }),
+            Some(Frame::Seq { node: parent, .. }) => {
+                if let NodeKind::Seq(items) = &mut parent.kind {
+                    items.push(node);
+                }
+                Ok(())
+            }
+            Some(Frame::Map {
+                node: parent,
+                key,
+                seen,
+                ..
+            }) => match key.take() {
                 None => {
-                    let Some(key) = key.or_else(|| scalar_text(&node)) else {
-                        let span = node.span;
-                        return Err(self.fatal("unsupported complex mapping key", span));
-                    };
-                    if let Some(first) = frame.seen.get(&key) {
-                        let line = line_of(self.text, first.start as usize);
-                        self.parsed.errors.push(ParseError {
-                            message: format!("duplicate key `{key}` (first defined on line {line})"),
+                    if matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
+                        return Err(ParseError {
+                            message: "invalid YAML: unsupported complex mapping key".into(),
                             span: node.span,
                         });
-                    } else {
-                        frame.seen.insert(key.clone(), node.span);
                     }
-                    frame.key = Some((key, node.span));
+                    *key = Some(node);
+                    Ok(())
+                }
+                Some(key_node) => {
+                    let name: Box<str> = key_text(&key_node, self.text).into();
+                    if let Some(first) = seen.get(&name) {
+                        let line = line_of(self.text, first.start as usize);
+                        self.parsed.errors.push(ParseError {
+                            message: format!(
+                                "duplicate key `{name}` (first defined on line {line})"
+                            ),
+                            span: key_node.span,
+                        });
+                    } else {
+                        seen.insert(name.clone(), key_node.span);
+                    }
+                    if let NodeKind::Map(entries) = &mut parent.kind {
+                        entries.push(Entry {
+                            key: name,
+                            key_span: key_node.span,
+                            value: node,
+                        });
+                    }
+                    Ok(())
                 }
             },
-            _ => {}
         }
-        Ok(())
     }
-}
-
-fn nesting_message() -> String {
-    format!("nesting too deep (more than {MAX_NESTING} levels)")
 }
 
 fn line_of(text: &str, at: usize) -> usize {
-    text.get(..at)
-        .map_or(1, |prefix| prefix.bytes().filter(|&b| b == b'\n').count() + 1)
+    text.get(..at).map_or(1, |prefix| {
+        prefix.bytes().filter(|&b| b == b'\n').count() + 1
+    })
 }
 
-/// A scalar node's text as a key (an alias to a scalar used as a key).
-fn scalar_text(node: &Node) -> Option<Box<str>> {
-    match &node.kind {
-        NodeKind::String(text) | NodeKind::Number(text) => Some(text.clone()),
-        NodeKind::Bool(flag) => Some(flag.to_string().into()),
-        NodeKind::Null => Some("".into()),
-        NodeKind::Seq(_) | NodeKind::Map(_) => None,
+/// A key's text as written for plain scalars (`true: x` keeps `true`), its value otherwise.
+fn key_text(key: &Node, text: &str) -> String {
+    match &key.kind {
+        NodeKind::String(value) => value.to_string(),
+        NodeKind::Number(value) => value.to_string(),
+        NodeKind::Bool(_) | NodeKind::Null => text.get(key.span.range()).unwrap_or("").to_string(),
+        NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
     }
 }
 
-/// Node count and collection depth, iteratively.
-fn measure(node: &Node) -> (usize, usize) {
-    let mut stack = vec![(node, 0usize)];
-    let (mut count, mut deepest) = (0, 0);
-    while let Some((node, depth)) = stack.pop() {
-        count += 1;
-        deepest = deepest.max(depth);
-        match &node.kind {
-            NodeKind::Seq(items) => stack.extend(items.iter().map(|item| (item, depth + 1))),
-            NodeKind::Map(entries) => stack.extend(entries.iter().map(|e| (&e.value, depth + 1))),
-            _ => {}
-        }
+/// Block collections start with an empty span: the end comes from the last child.
+fn close_span(node: &mut Node, end: std::ops::Range<usize>) {
+    let last_child_end = match &node.kind {
+        NodeKind::Seq(items) => items.last().map(|n| n.span.end),
+        NodeKind::Map(entries) => entries.last().map(|e| e.value.span.end.max(e.key_span.end)),
+        _ => None,
+    };
+    let first_child_start = match &node.kind {
+        NodeKind::Seq(items) => items.first().map(|n| n.span.start),
+        NodeKind::Map(entries) => entries.first().map(|e| e.key_span.start),
+        _ => None,
+    };
+    if !end.is_empty() {
+        node.span.end = node.span.end.max(end.end as u32);
+    } else if let Some(child_end) = last_child_end {
+        node.span.end = node.span.end.max(child_end);
     }
-    // A scalar is depth 0; `depth` counted edges, so collections add one level for themselves.
-    let levels = if matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
-        deepest.max(1)
-    } else {
-        0
-    };
-    (count, levels)
-}
-
-/// Block collections start and end with empty spans: take the ends from the children.
-fn close_span(node: &mut Node, end: &Range<usize>) {
-    let (first, last) = match &node.kind {
-        NodeKind::Seq(items) => (
-            items.first().map(|n| n.span.start),
-            items.last().map(|n| n.span.end),
-        ),
-        NodeKind::Map(entries) => (
-            entries.first().map(|e| e.key_span.start),
-            entries.last().map(|e| e.value.span.end.max(e.key_span.end)),
-        ),
-        _ => (None, None),
-    };
     if node.span.is_empty()
-        && let Some(first) = first
+        && let Some(start) = first_child_start
     {
-        node.span.start = node.span.start.min(first);
+        node.span.start = start.min(node.span.start.max(start));
     }
-    node.span.end = match (end.is_empty(), last) {
-        (false, _) => u32::try_from(end.end).unwrap_or(u32::MAX),
-        (true, Some(last)) => last,
-        (true, None) => node.span.start,
+    if node.span.end < node.span.start {
+        node.span.end = node.span.start;
     }
-    .max(node.span.start);
 }
 
-/// `!Ref X` → `{Ref: X}` and `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`, keyed at the tag.
-fn short_form(tag: ShortTag, value: Node, text: &str) -> Node {
-    let value = if tag.long_form == "Fn::GetAtt" {
-        split_get_att(value, text)
-    } else {
-        value
+/// `!Ref X` → `{Ref: X}`; `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`.
+fn short_form(tag: TagInfo, value: Node) -> Node {
+    let value = match (&value.kind, tag.long_form) {
+        (NodeKind::String(text), "Fn::GetAtt") => match text.split_once('.') {
+            Some((resource, attribute)) => {
+                let start = value.span.start;
+                let resource_span = Span {
+                    end: (start as usize + resource.len()) as u32,
+                    ..value.span
+                };
+                let attribute_span = Span {
+                    start: (start as usize + resource.len() + 1).min(value.span.end as usize)
+                        as u32,
+                    ..value.span
+                };
+                let parts = vec![
+                    Node::new(resource_span, NodeKind::String(resource.into())),
+                    Node::new(attribute_span, NodeKind::String(attribute.into())),
+                ];
+                Node::new(value.span, NodeKind::Seq(parts))
+            }
+            None => value,
+        },
+        _ => value,
     };
+    let span = tag.span.cover(value.span);
     Node::new(
-        tag.span.cover(value.span),
+        span,
         NodeKind::Map(vec![Entry {
             key: tag.long_form.into(),
             key_span: tag.span,
@@ -364,43 +361,7 @@ fn short_form(tag: ShortTag, value: Node, text: &str) -> Node {
     )
 }
 
-/// `A.B` → `[A, B]`, split at the first dot, each part located inside the scalar when the source
-/// spells the value verbatim (plain, or quoted without escapes), else at the whole scalar.
-fn split_get_att(node: Node, text: &str) -> Node {
-    let NodeKind::String(value) = &node.kind else {
-        return node;
-    };
-    let Some((resource, attribute)) = value.split_once('.') else {
-        return node;
-    };
-    let span = node.span;
-    let source = text.get(span.range()).unwrap_or("");
-    let inner = if source == &**value {
-        Some(span.start as usize)
-    } else if source.len() == value.len() + 2 && source.get(1..source.len() - 1) == Some(value) {
-        Some(span.start as usize + 1)
-    } else {
-        None
-    };
-    let (first, second) = match inner {
-        Some(start) => {
-            let dot = start + resource.len();
-            (
-                Span::new(span.file, start, dot),
-                Span::new(span.file, dot + 1, dot + 1 + attribute.len()),
-            )
-        }
-        None => (span, span),
-    };
-    let parts = vec![
-        Node::new(first, NodeKind::String(resource.into())),
-        Node::new(second, NodeKind::String(attribute.into())),
-    ];
-    Node::new(span, NodeKind::Seq(parts))
-}
-
-/// A plain scalar as CloudFormation reads it: PyYAML's YAML 1.1 null and boolean words, numbers
-/// kept as written, anything else a string.
+/// A plain scalar as CloudFormation reads it: YAML 1.1 booleans, null, numbers, else a string.
 fn plain_scalar(value: &str) -> NodeKind {
     match value {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
@@ -415,26 +376,191 @@ fn plain_scalar(value: &str) -> NodeKind {
     }
 }
 
-/// `[+-]? (digits ('.' digits*)? | '.' digits) ([eE] [+-]? digits)?`
 fn is_number(value: &str) -> bool {
-    fn digits(text: &str) -> (usize, &str) {
-        let count = text.bytes().take_while(u8::is_ascii_digit).count();
-        (count, text.get(count..).unwrap_or(""))
-    }
-    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
-    let (whole, rest) = digits(unsigned);
-    let (fraction, rest) = match rest.strip_prefix('.') {
-        Some(after) => digits(after),
-        None => (0, rest),
-    };
-    if whole + fraction == 0 {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    if digits.is_empty() {
         return false;
     }
-    match rest.strip_prefix(['e', 'E']) {
-        None => rest.is_empty(),
-        Some(exponent) => {
-            let (count, rest) = digits(exponent.strip_prefix(['+', '-']).unwrap_or(exponent));
-            count > 0 && rest.is_empty()
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    if let Some(hex) = digits.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    let mut seen_digit = false;
+    let mut seen_dot = false;
+    let mut seen_exponent = false;
+    let mut previous = b' ';
+    for byte in digits.bytes() {
+        match byte {
+            b'0'..=b'9' => seen_digit = true,
+            b'.' if !seen_dot && !seen_exponent => seen_dot = true,
+            b'e' | b'E' if seen_digit && !seen_exponent => seen_exponent = true,
+            b'-' | b'+' if matches!(previous, b'e' | b'E') => {}
+            _ => return false,
         }
+        previous = byte;
+    }
+    seen_digit && !matches!(previous, b'e' | b'E' | b'-' | b'+')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Node {
+        let parsed = parse_yaml(text, FileId(0));
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        parsed.root.expect("a document")
+    }
+
+    fn at<'t>(text: &'t str, node: &Node) -> &'t str {
+        &text[node.span.range()]
+    }
+
+    #[test]
+    fn keys_values_and_items_have_exact_spans() {
+        let text = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    List:\n      - a\n      - \"b\"\n";
+        let root = parse(text);
+        let bucket = root.get("Resources").and_then(|r| r.get("Bucket")).unwrap();
+        let entry = bucket.entry("Type").unwrap();
+        assert_eq!(&text[entry.key_span.range()], "Type");
+        assert_eq!(at(text, &entry.value), "AWS::S3::Bucket");
+        let list = bucket.get("List").unwrap().as_seq().unwrap();
+        assert_eq!(at(text, &list[1]), "\"b\"");
+    }
+
+    #[test]
+    fn multi_byte_text_keeps_byte_spans() {
+        let text = "Description: \"é😀\"\nKey: value\n";
+        let root = parse(text);
+        assert_eq!(at(text, root.get("Key").unwrap()), "value");
+    }
+
+    #[test]
+    fn short_tags_become_long_forms() {
+        let text = "A: !Ref X\nB: !GetAtt Res.Arn\nC: !If [Cond, a, b]\nD: !Sub 'x-${A}'\nE: !Join [',', [a, b]]\n";
+        let root = parse(text);
+        let a = root.get("A").unwrap();
+        assert_eq!(a.get("Ref").and_then(Node::as_str), Some("X"));
+        assert_eq!(&text[a.entry("Ref").unwrap().key_span.range()], "!Ref");
+        let b = root
+            .get("B")
+            .unwrap()
+            .get("Fn::GetAtt")
+            .unwrap()
+            .as_seq()
+            .unwrap();
+        assert_eq!((b[0].as_str(), b[1].as_str()), (Some("Res"), Some("Arn")));
+        assert_eq!(at(text, &b[1]), "Arn");
+        assert_eq!(
+            root.get("C")
+                .unwrap()
+                .get("Fn::If")
+                .unwrap()
+                .as_seq()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            root.get("D").unwrap().get("Fn::Sub").and_then(Node::as_str),
+            Some("x-${A}")
+        );
+        assert!(root.get("E").unwrap().get("Fn::Join").is_some());
+        for tag in [
+            "Base64",
+            "Cidr",
+            "ImportValue",
+            "Equals",
+            "And",
+            "Or",
+            "Not",
+            "Condition",
+            "GetAZs",
+            "Select",
+            "Split",
+            "FindInMap",
+        ] {
+            let doc = format!("X: !{tag} [a]\n");
+            let root = parse(&doc);
+            assert!(root.get("X").unwrap().as_map().is_some(), "{tag}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_cloudformation() {
+        let root = parse("a: yes\nb: On\nc: False\nd: y\ne: \"true\"\nf: 22\ng: '22'\nh: ~\n");
+        assert_eq!(root.get("a").unwrap().kind, NodeKind::Bool(true));
+        assert_eq!(root.get("b").unwrap().kind, NodeKind::Bool(true));
+        assert_eq!(root.get("c").unwrap().kind, NodeKind::Bool(false));
+        assert_eq!(root.get("d").unwrap().kind, NodeKind::String("y".into()));
+        assert_eq!(root.get("e").unwrap().kind, NodeKind::String("true".into()));
+        assert_eq!(root.get("f").unwrap().kind, NodeKind::Number("22".into()));
+        assert_eq!(root.get("g").unwrap().kind, NodeKind::String("22".into()));
+        assert_eq!(root.get("h").unwrap().kind, NodeKind::Null);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_tree_kept() {
+        let parsed = parse_yaml("a: 1\nb: 2\na: 3\n", FileId(0));
+        assert!(parsed.root.is_some());
+        assert_eq!(parsed.errors.len(), 1);
+        assert!(parsed.errors[0].message.contains("duplicate key `a`"));
+        assert_eq!(parsed.errors[0].span.start, 10);
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let items = vec![format!("*a{}", level - 1); 9].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let parsed = parse_yaml(&text, FileId(0));
+        assert!(parsed.root.is_none());
+        assert!(parsed.errors[0].message.contains("budget"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_without_overflow() {
+        let flow = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let mut block = String::new();
+        for depth in 0..3_000 {
+            block.push_str(&" ".repeat(depth));
+            block.push_str("a:\n");
+        }
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let flow = parse_yaml(&flow, FileId(0));
+                let block = parse_yaml(&block, FileId(0));
+                (flow.root.is_none(), block.root.is_none())
+            })
+            .unwrap();
+        assert_eq!(handle.join().unwrap(), (true, true));
+    }
+
+    #[test]
+    fn comments_are_collected() {
+        let parsed = parse_yaml("# top\na: 1 # cloudlint:ignore x\n", FileId(0));
+        let texts: Vec<&str> = parsed.comments.iter().map(|c| &*c.text).collect();
+        assert_eq!(texts, ["top", "cloudlint:ignore x"]);
+    }
+
+    #[test]
+    fn invalid_yaml_is_located() {
+        let parsed = parse_yaml("a: [1, 2\nb: 3\n", FileId(0));
+        assert!(parsed.root.is_none());
+        assert!(parsed.errors[0].message.starts_with("invalid YAML"));
+        let parsed = parse_yaml("", FileId(0));
+        assert!(parsed.root.is_none() && parsed.errors.is_empty());
+    }
+
+    #[test]
+    fn crlf_spans() {
+        let text = "a: 1\r\nb: two\r\n";
+        let root = parse(text);
+        assert_eq!(at(text, root.get("b").unwrap()), "two");
     }
 }
