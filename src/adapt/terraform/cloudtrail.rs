@@ -6,6 +6,9 @@ use crate::adapt::val::{as_bool, field_value};
 use crate::model::Model;
 use crate::model::cloudtrail::Trail;
 
+/// Resource types this adapter reads; others are not evaluated at all.
+pub const TYPES: &[&str] = &["aws_cloudtrail"];
+
 /// `aws_cloudtrail` (organization trails too); `aws_cloudtrail_event_data_store` writes no digest
 /// files and is not a trail.
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {

@@ -10,6 +10,16 @@ use crate::model::ec2::ebs::{
 use crate::model::{AccountFactKind, Model, Origin, UnknownReason, Value};
 use crate::source::Span;
 
+/// Resource types this adapter reads; others are not evaluated at all.
+pub const TYPES: &[&str] = &[
+    "aws_ebs_encryption_by_default",
+    "aws_ebs_volume",
+    "aws_instance",
+    "aws_launch_configuration",
+    "aws_launch_template",
+    "aws_spot_instance_request",
+];
+
 pub fn resource(resource: &Resource, model: &mut Model) {
     let body = &resource.body;
     let header = resource.header();

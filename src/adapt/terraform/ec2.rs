@@ -9,6 +9,11 @@ use super::Resource;
 use super::eval::Evaluator;
 use crate::model::Model;
 
+/// Whether this adapter reads resources of this type.
+pub fn reads(resource_type: &str) -> bool {
+    ebs::TYPES.contains(&resource_type) || security_group::TYPES.contains(&resource_type)
+}
+
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
     let _ = evaluator;
     ebs::resource(resource, model);

@@ -23,6 +23,18 @@ pub struct DataDocuments {
     consumers: BTreeMap<Box<str>, Vec<(PolicyKind, Span, ResourceRef)>>,
 }
 
+/// Resource types this adapter reads; others are not evaluated at all.
+pub const TYPES: &[&str] = &[
+    "aws_iam_group_policy",
+    "aws_iam_policy",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_s3_bucket",
+    "aws_s3_bucket_policy",
+    "aws_ssoadmin_permission_set_inline_policy",
+];
+
 pub fn resource(
     resource: &Resource,
     evaluator: &Evaluator,

@@ -58,6 +58,10 @@ pub fn adapt_module(
     let evaluator = Evaluator::new(&module, texts, loader);
     let mut policies = iam::DataDocuments::default();
     for block in &module.resources {
+        // Evaluating a body costs more than reading it: skip types no adapter reads.
+        if !modelled(block.resource_type) {
+            continue;
+        }
         let Some(resource) = evaluate(&evaluator, *block) else {
             continue;
         };
@@ -70,6 +74,14 @@ pub fn adapt_module(
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
+}
+
+/// Whether some service adapter reads resources of this type.
+fn modelled(resource_type: &str) -> bool {
+    iam::TYPES.contains(&resource_type)
+        || ec2::reads(resource_type)
+        || s3::TYPES.contains(&resource_type)
+        || cloudtrail::TYPES.contains(&resource_type)
 }
 
 /// Evaluates a resource once; `None` when `count`/`for_each` is known to create no instance.

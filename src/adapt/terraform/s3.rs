@@ -10,6 +10,16 @@ use crate::model::s3::{
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
 
+/// Resource types this adapter reads; others are not evaluated at all.
+pub const TYPES: &[&str] = &[
+    "aws_s3_account_public_access_block",
+    "aws_s3_bucket",
+    "aws_s3_bucket_acl",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_public_access_block",
+];
+
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
     let body = &resource.body;
     let header = resource.header();

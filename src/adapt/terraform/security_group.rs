@@ -21,6 +21,14 @@ const VPC_RULE: Keys = Keys {
     cidrs: &["cidr_ipv4", "cidr_ipv6"],
 };
 
+/// Resource types this adapter reads; others are not evaluated at all.
+pub const TYPES: &[&str] = &[
+    "aws_default_security_group",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+];
+
 pub fn resource(resource: &Resource, model: &mut Model) {
     let body = &resource.body;
     let groups = &mut model.ec2.security_groups;
