@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod embedded;
 pub mod iam_json;
+pub mod launch_template;
 pub mod policy;
 pub mod security_group;
 pub mod terraform;

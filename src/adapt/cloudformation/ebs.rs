@@ -7,7 +7,7 @@ use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
     LaunchTemplate, LaunchTemplateRef,
 };
-use crate::model::{Model, Origin, UnknownReason, Value};
+use crate::model::{Model, UnknownReason, Value};
 use crate::source::Span;
 
 pub fn resource(resource: &Resource, model: &mut Model) {
@@ -140,19 +140,5 @@ fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
     let field = spec
         .field("LaunchTemplateId")
         .or_else(|| spec.field("LaunchTemplateName"))?;
-    let span = field.span();
-    if let ValKind::Link { target, .. } = &field.value.kind {
-        return Some(Value::Known {
-            value: LaunchTemplateRef::Address(target.clone()),
-            origin: Origin::Explicit {
-                defined_at: field.value.defined_at,
-            },
-            span,
-        });
-    }
-    let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
-    Some(field.value.to_value(span, &absent, &|val| {
-        val.as_str()
-            .map(|name| LaunchTemplateRef::Name(name.into()))
-    }))
+    Some(crate::adapt::launch_template::template_ref(field))
 }

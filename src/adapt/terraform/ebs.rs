@@ -7,7 +7,7 @@ use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
     LaunchConfiguration, LaunchTemplate, LaunchTemplateRef,
 };
-use crate::model::{AccountFactKind, Model, Origin, UnknownReason, Value};
+use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
 
 /// Resource types this adapter reads; others are not evaluated at all.
@@ -176,21 +176,7 @@ fn device(block: &Val, header: Span) -> EbsDevice {
 /// `launch_template { id = aws_launch_template.t.id }` or `{ name = "web" }`.
 fn template_link(block: &Val) -> Option<Value<LaunchTemplateRef>> {
     let field = block.field("id").or_else(|| block.field("name"))?;
-    let span = field.span();
-    if let ValKind::Link { target, .. } = &field.value.kind {
-        return Some(Value::Known {
-            value: LaunchTemplateRef::Address(target.clone()),
-            origin: Origin::Explicit {
-                defined_at: field.value.defined_at,
-            },
-            span,
-        });
-    }
-    let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted template"), span);
-    Some(field.value.to_value(span, &absent, &|val| {
-        val.as_str()
-            .map(|name| LaunchTemplateRef::Name(name.into()))
-    }))
+    Some(crate::adapt::launch_template::template_ref(field))
 }
 
 #[cfg(test)]
