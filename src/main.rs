@@ -8,6 +8,12 @@ use clap::Parser;
 use cloudlint::cli::{Cli, ColorChoice, Command, RulesFormat, check_rule_id, explain, rules_table};
 use cloudlint::{OutputFormat, lint, report, rules};
 
+/// Parsing and resolution build many small nodes; with the system allocator, malloc and free were
+/// a third of all instructions (callgrind). mimalloc is the allocator ruff and others ship for the
+/// same reason.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {

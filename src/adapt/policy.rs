@@ -155,15 +155,16 @@ use crate::source::Span;
 
 /// Items of a string-or-list element. A lone string is located at key and value.
 pub fn elements(field: &Field) -> Elements {
-    let items = match &field.value.kind {
-        ValKind::List(items) => items
-            .iter()
-            .filter(|item| !item.is_absent())
-            .flat_map(list_item)
-            .collect(),
-        ValKind::Absent => Vec::new(),
-        _ => list_item_at(&field.value, field.span()),
-    };
+    let mut items = Vec::new();
+    match &field.value.kind {
+        ValKind::List(list) => {
+            for item in list.iter().filter(|item| !item.is_absent()) {
+                push_items(item, item.span, &mut items);
+            }
+        }
+        ValKind::Absent => {}
+        _ => push_items(&field.value, field.span(), &mut items),
+    }
     Elements {
         key_span: field.key_span,
         span: field.span(),
@@ -171,11 +172,7 @@ pub fn elements(field: &Field) -> Elements {
     }
 }
 
-fn list_item(item: &Val) -> Vec<Value<Box<str>>> {
-    list_item_at(item, item.span)
-}
-
-fn list_item_at(item: &Val, span: Span) -> Vec<Value<Box<str>>> {
+fn push_items(item: &Val, span: Span, out: &mut Vec<Value<Box<str>>>) {
     match &item.kind {
         // A conditional choosing between lists contributes every item of both branches.
         ValKind::Conditional {
@@ -185,12 +182,15 @@ fn list_item_at(item: &Val, span: Span) -> Vec<Value<Box<str>>> {
         } if matches!(when_true.kind, ValKind::List(_))
             || matches!(when_false.kind, ValKind::List(_)) =>
         {
-            let mut out = list_item(when_true);
-            out.extend(list_item(when_false));
-            out
+            push_items(when_true, when_true.span, out);
+            push_items(when_false, when_false.span, out);
         }
-        ValKind::List(items) => items.iter().flat_map(list_item).collect(),
-        _ => vec![text_value(item, span)],
+        ValKind::List(items) => {
+            for nested in items {
+                push_items(nested, nested.span, out);
+            }
+        }
+        _ => out.push(text_value(item, span)),
     }
 }
 

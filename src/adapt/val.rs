@@ -246,7 +246,11 @@ pub fn as_integer(val: &Val) -> Option<i64> {
 
 /// Plain text of a string, number or boolean.
 pub fn as_text(val: &Val) -> Option<Box<str>> {
-    val.scalar_text().map(Into::into)
+    match &val.kind {
+        ValKind::String(text) | ValKind::Number(text) => Some(text.clone()),
+        ValKind::Bool(flag) => Some(if *flag { "true" } else { "false" }.into()),
+        _ => None,
+    }
 }
 
 /// Why a block or mapping cannot be read field by field, when it is not a plain object.

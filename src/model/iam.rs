@@ -258,19 +258,18 @@ pub fn is_all_resources(resource: &str) -> bool {
     let Some(rest) = resource.strip_prefix("arn:") else {
         return false;
     };
-    let fields: Vec<&str> = rest.split(':').collect();
-    let Some((first, later)) = fields.split_first() else {
-        return false;
-    };
-    let partition_ok = only_stars(first) || PARTITIONS.contains(first);
+    let mut fields = rest.split(':');
+    let first = fields.next().unwrap_or_default();
+    let partition_ok = only_stars(first) || PARTITIONS.contains(&first);
     if !partition_ok {
         return false;
     }
-    if later.is_empty() {
+    let mut later = fields.peekable();
+    if later.peek().is_none() {
         // `arn:*`: the star runs over every later field.
         return only_stars(first);
     }
-    later.iter().all(|field| only_stars(field))
+    later.all(only_stars)
 }
 
 #[cfg(test)]

@@ -81,6 +81,9 @@ impl UnknownReason {
 /// Conditions and the outcome each must have.
 type Conditions<'a> = Vec<(&'a str, bool)>;
 
+/// The leaves of a value; inline for the common single leaf.
+pub type Branches<'a, T> = smallvec::SmallVec<[Branch<'a, T>; 1]>;
+
 /// One leaf of a value with the conditions leading to it: what a rule judges.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Branch<'a, T> {
@@ -141,8 +144,35 @@ impl<T> Value<T> {
     }
 
     /// Every leaf with the conditions leading to it, depth first, true branch first.
-    pub fn branches(&self) -> Vec<Branch<'_, T>> {
-        let mut out = Vec::new();
+    pub fn branches(&self) -> Branches<'_, T> {
+        // Most values are not conditional: one leaf, no allocation.
+        match self {
+            Value::Known {
+                value,
+                origin,
+                span,
+            } => {
+                return smallvec::smallvec![Branch {
+                    leaf: Leaf::Known {
+                        value,
+                        origin: *origin,
+                        span: *span,
+                    },
+                    conditions: Vec::new(),
+                }];
+            }
+            Value::Unknown { reason, span } => {
+                return smallvec::smallvec![Branch {
+                    leaf: Leaf::Unknown {
+                        reason,
+                        span: *span,
+                    },
+                    conditions: Vec::new(),
+                }];
+            }
+            Value::Conditional { .. } => {}
+        }
+        let mut out = Branches::new();
         let mut stack: Vec<(&Value<T>, Conditions)> = vec![(self, Vec::new())];
         while let Some((value, conditions)) = stack.pop() {
             match value {

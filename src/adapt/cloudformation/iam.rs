@@ -1,5 +1,7 @@
 //! IAM policies declared in CloudFormation: managed and inline policies, role trust policies.
 
+use std::borrow::Cow;
+
 use super::{Context, Resource};
 use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
 use crate::adapt::policy::policy_document;
@@ -71,17 +73,17 @@ pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, 
     model.iam.policies.push(document);
 }
 
-/// A policy as a value tree: maps as they are, JSON strings parsed with spans inside the string.
-pub fn document_value(doc: &Val, context: &Context) -> Result<Val, UnknownReason> {
+/// A policy as a value tree: maps as they are (borrowed), JSON strings parsed with spans inside the string.
+fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, UnknownReason> {
     let ValKind::String(text) = &doc.kind else {
-        return Ok(doc.clone());
+        return Ok(Cow::Borrowed(doc));
     };
     let literal = doc.span;
     let raw = context.text.get(literal.range()).unwrap_or("");
     let map = OffsetMap::align(text, raw, literal.start, literal);
     let parsed = parse_mapped_json(text, context.file, &map);
     match parsed.root {
-        Some(root) if parsed.errors.is_empty() => Ok(from_node(&root)),
+        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(from_node(&root))),
         _ => Err(UnknownReason::Unsupported(
             "a policy string that is not valid JSON",
         )),

@@ -1,6 +1,7 @@
 //! IAM policies declared in Terraform: policy resources, role inline and trust policies, and
 //! `aws_iam_policy_document` data sources, linted once with their consumers as labels.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use hcl_edit::expr::Expression;
@@ -104,23 +105,23 @@ fn add(
 ) {
     let file = resource.block.file;
     let owner = &resource.reference;
-    let value = match super::json_string::document(expr, file, evaluator.file_text(file), evaluator)
-    {
-        Some(Ok(value)) => value,
-        Some(Err(reason)) => Val::unknown(reason, span_of_expr(file, expr)),
-        None => match file_document(expr, file, evaluator) {
-            Some(value) => {
-                let mut document = policy_document(&value, owner, kind);
-                document.consumers.push(span_of_expr(file, expr));
-                model.iam.policies.push(document);
-                return;
-            }
-            None => match evaluated {
-                Some(value) => value.clone(),
-                None => evaluator.eval(expr, file, &Bindings::default()),
+    let value: Cow<Val> =
+        match super::json_string::document(expr, file, evaluator.file_text(file), evaluator) {
+            Some(Ok(value)) => Cow::Owned(value),
+            Some(Err(reason)) => Cow::Owned(Val::unknown(reason, span_of_expr(file, expr))),
+            None => match file_document(expr, file, evaluator) {
+                Some(value) => {
+                    let mut document = policy_document(&value, owner, kind);
+                    document.consumers.push(span_of_expr(file, expr));
+                    model.iam.policies.push(document);
+                    return;
+                }
+                None => match evaluated {
+                    Some(value) => Cow::Borrowed(value),
+                    None => Cow::Owned(evaluator.eval(expr, file, &Bindings::default())),
+                },
             },
-        },
-    };
+        };
     if let ValKind::Link { target, .. } = &value.kind
         && target.starts_with("data.aws_iam_policy_document.")
     {
@@ -132,7 +133,7 @@ fn add(
         return;
     }
     let value = match &value.kind {
-        ValKind::String(json) => parse_relocated(json, value.span, value.defined_at),
+        ValKind::String(json) => Cow::Owned(parse_relocated(json, value.span, value.defined_at)),
         _ => value,
     };
     model
