@@ -49,6 +49,14 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 /// Reads a comment's text (marker removed); `None` when it is no directive at all.
+/// Every directive starts with one of these; a file without any needs no comment walk.
+const DIRECTIVE_PREFIXES: [&str; 4] = [
+    "cloudlint:",
+    "checkov:skip=",
+    "trivy:ignore:",
+    "tfsec:ignore:",
+];
+
 fn request(text: &str) -> Option<Result<Request, String>> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix("cloudlint:") {
@@ -178,6 +186,13 @@ impl Directives {
 
     /// Directives in the comments of an HCL file.
     pub fn add_hcl(&mut self, body: &Body, text: &str, file: FileId) {
+        let bytes = text.as_bytes();
+        if !DIRECTIVE_PREFIXES
+            .iter()
+            .any(|prefix| memchr::memmem::find(bytes, prefix.as_bytes()).is_some())
+        {
+            return;
+        }
         let mut items = Vec::new();
         let mut bodies = vec![body];
         while let Some(body) = bodies.pop() {
@@ -200,6 +215,11 @@ impl Directives {
 
     /// Directives of a YAML or JSON template: comments, then resource `Metadata`.
     pub fn add_tree(&mut self, root: &Node, comments: &[Comment], text: &str) {
+        self.add_metadata(root);
+        // The walk below only serves comment directives; most files have none.
+        if !comments.iter().any(|comment| request(&comment.text).is_some()) {
+            return;
+        }
         let mut items = Vec::new();
         let mut stack = vec![root];
         while let Some(node) = stack.pop() {
@@ -216,7 +236,6 @@ impl Directives {
             }
         }
         self.add_comments(comments, &items, text, true);
-        self.add_metadata(root);
     }
 
     fn add_comments(&mut self, comments: &[Comment], items: &[Span], text: &str, yaml: bool) {

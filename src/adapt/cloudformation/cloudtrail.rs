@@ -5,6 +5,9 @@ use crate::adapt::val::{as_bool, field_value};
 use crate::model::Model;
 use crate::model::cloudtrail::Trail;
 
+/// Resource types this adapter reads.
+pub const TYPES: &[&str] = &["AWS::CloudTrail::Trail"];
+
 pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     let _ = context;
     if resource.resource_type != "AWS::CloudTrail::Trail" {

@@ -10,6 +10,14 @@ use crate::model::ec2::ebs::{
 use crate::model::{Model, UnknownReason, Value};
 use crate::source::Span;
 
+/// Resource types this adapter reads.
+pub const TYPES: &[&str] = &[
+    "AWS::EC2::Volume",
+    "AWS::EC2::Instance",
+    "AWS::AutoScaling::LaunchConfiguration",
+    "AWS::EC2::LaunchTemplate",
+];
+
 pub fn resource(resource: &Resource, model: &mut Model) {
     let properties = &resource.properties;
     let header = resource.header();

@@ -9,6 +9,19 @@ use crate::adapt::val::{Val, ValKind, from_node};
 use crate::model::iam::PolicyKind;
 use crate::model::{Model, UnknownReason};
 
+/// Resource types this adapter reads.
+pub const TYPES: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::RolePolicy",
+    "AWS::IAM::UserPolicy",
+    "AWS::IAM::GroupPolicy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+    "AWS::SSO::PermissionSet",
+];
+
 pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     let properties = &resource.properties;
     match resource.resource_type {

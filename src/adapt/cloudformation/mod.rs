@@ -57,6 +57,9 @@ pub fn adapt(
         let Some(resource_type) = entry.value.get("Type").and_then(Node::as_str) else {
             continue;
         };
+        if !modelled(resource_type) {
+            continue;
+        }
         let properties = match entry.value.get("Properties") {
             Some(node) => template.resolve(node),
             None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
@@ -91,6 +94,14 @@ pub fn adapt(
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
+}
+
+/// Whether some service adapter reads resources of this type: only those are resolved.
+fn modelled(resource_type: &str) -> bool {
+    iam::TYPES.contains(&resource_type)
+        || ec2::reads(resource_type)
+        || s3::TYPES.contains(&resource_type)
+        || cloudtrail::TYPES.contains(&resource_type)
 }
 
 /// Whether the content of a YAML/JSON file is a CloudFormation template.

@@ -9,6 +9,9 @@ use crate::model::s3::{
 use crate::model::{Model, UnknownReason, Value};
 use crate::source::Span;
 
+/// Resource types this adapter reads.
+pub const TYPES: &[&str] = &["AWS::S3::Bucket", "AWS::S3::BucketPolicy"];
+
 pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     let properties = &resource.properties;
     let header = resource.header();

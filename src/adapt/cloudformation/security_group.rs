@@ -12,6 +12,9 @@ const INGRESS: Keys = Keys {
     cidrs: &["CidrIp", "CidrIpv6"],
 };
 
+/// Resource types this adapter reads.
+pub const TYPES: &[&str] = &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"];
+
 pub fn resource(resource: &Resource, model: &mut Model) {
     let properties = &resource.properties;
     let groups = &mut model.ec2.security_groups;

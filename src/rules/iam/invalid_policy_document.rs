@@ -217,22 +217,26 @@ enum Presence {
 }
 
 fn presence(items: Option<&[Value<Box<str>>]>) -> Presence {
+    items.map_or(Presence::Absent, |items| presence_of(items.iter()))
+}
+
+fn presence_of<'a>(mut items: impl Iterator<Item = &'a Value<Box<str>>>) -> Presence {
     let known = |item: &Value<Box<str>>| {
         item.branches()
             .iter()
             .any(|b| matches!(b.leaf, Leaf::Known { .. }))
     };
-    match items {
-        None => Presence::Absent,
-        Some(items) if items.iter().any(known) => Presence::Present,
-        Some(_) => Presence::Maybe,
+    if items.any(known) {
+        Presence::Present
+    } else {
+        Presence::Maybe
     }
 }
 
 fn principal_presence(principals: Option<&Principals>) -> Presence {
-    let values: Option<Vec<Value<Box<str>>>> =
-        principals.map(|p| p.items.iter().map(|item| item.value.clone()).collect());
-    presence(values.as_deref())
+    principals.map_or(Presence::Absent, |p| {
+        presence_of(p.items.iter().map(|item| &item.value))
+    })
 }
 
 fn malformed(
