@@ -217,7 +217,10 @@ impl Directives {
     pub fn add_tree(&mut self, root: &Node, comments: &[Comment], text: &str) {
         self.add_metadata(root);
         // The walk below only serves comment directives; most files have none.
-        if !comments.iter().any(|comment| request(&comment.text).is_some()) {
+        if !comments
+            .iter()
+            .any(|comment| request(&comment.text).is_some())
+        {
             return;
         }
         let mut items = Vec::new();

@@ -1,12 +1,10 @@
 //! Strict JSON through jsonc-parser (every JSON5 extension off), into the located tree.
 
-use std::collections::HashMap;
-
 use jsonc_parser::ast::Value as Json;
 use jsonc_parser::common::Ranged;
 
 use super::limits::{MAX_NESTING, json_nesting_exceeds};
-use super::node::Entry;
+use super::node::{Entry, KeyIndex};
 use super::{Node, NodeKind, ParseError, Parsed};
 use crate::source::{FileId, Span};
 
@@ -88,16 +86,22 @@ impl<F: Fn(usize, usize) -> Span> Converter<'_, F> {
                 NodeKind::Seq(array.elements.iter().map(|item| self.node(item)).collect())
             }
             Json::Object(object) => {
-                let mut seen: HashMap<&str, usize> = HashMap::new();
+                let mut keys = KeyIndex::default();
                 let mut entries = Vec::with_capacity(object.properties.len());
                 for property in &object.properties {
                     let key_range = property.name.range();
                     let key_span = (self.span)(key_range.start, key_range.end);
                     let name = property.name.as_str();
-                    if let Some(first) = seen.get(name) {
+                    if keys.earlier(&entries, name, key_span).is_some() {
+                        // Offsets in this JSON text (spans may be mapped into a host file).
+                        let first = object
+                            .properties
+                            .iter()
+                            .find(|earlier| earlier.name.as_str() == name)
+                            .map_or(0, |earlier| earlier.name.range().start);
                         let line = self
                             .text
-                            .get(..*first)
+                            .get(..first)
                             .map_or(1, |p| p.matches('\n').count() + 1);
                         self.errors.push(ParseError {
                             message: format!(
@@ -105,8 +109,6 @@ impl<F: Fn(usize, usize) -> Span> Converter<'_, F> {
                             ),
                             span: key_span,
                         });
-                    } else {
-                        seen.insert(name, key_range.start);
                     }
                     entries.push(Entry {
                         key: name.into(),

@@ -27,6 +27,41 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// Finds an earlier entry of a map with the same key: a scan while the map is small (most are),
+/// a hash index once it grows, so a 100,000-key map stays linear.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    index: Option<std::collections::HashMap<Box<str>, Span>>,
+}
+
+impl KeyIndex {
+    const SCAN_LIMIT: usize = 16;
+
+    /// The key span of an earlier entry named `name`; call before pushing the new entry.
+    pub fn earlier(&mut self, entries: &[Entry], name: &str, key_span: Span) -> Option<Span> {
+        if self.index.is_none() && entries.len() < Self::SCAN_LIMIT {
+            return entries
+                .iter()
+                .find(|entry| &*entry.key == name)
+                .map(|entry| entry.key_span);
+        }
+        let index = self.index.get_or_insert_with(|| {
+            let mut index = std::collections::HashMap::with_capacity(entries.len() * 2);
+            for entry in entries {
+                index.entry(entry.key.clone()).or_insert(entry.key_span);
+            }
+            index
+        });
+        match index.get(name) {
+            Some(first) => Some(*first),
+            None => {
+                index.insert(name.into(), key_span);
+                None
+            }
+        }
+    }
+}
+
 impl Entry {
     /// Key and value together: the span of a scalar attribute.
     pub fn span(&self) -> Span {
@@ -146,4 +181,40 @@ pub fn long_form_of_tag(tag: &str) -> Option<&'static str> {
         "FindInMapWithDefault" => "Fn::FindInMap",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn at(start: usize) -> Span {
+        Span::new(FileId(0), start, start + 1)
+    }
+
+    fn entry(key: &str, start: usize) -> Entry {
+        let span = at(start);
+        Entry {
+            key: key.into(),
+            key_span: span,
+            value: Node::new(span, NodeKind::Null),
+        }
+    }
+
+    #[test]
+    fn duplicates_are_found_in_small_and_large_maps() {
+        for size in [3usize, 40] {
+            let mut keys = KeyIndex::default();
+            let mut entries = Vec::new();
+            for i in 0..size {
+                let name = format!("k{i}");
+                assert_eq!(keys.earlier(&entries, &name, at(i)), None);
+                entries.push(entry(&name, i));
+            }
+            let again = keys.earlier(&entries, "k1", at(99));
+            assert_eq!(again, Some(at(1)), "size {size}");
+            let last = format!("k{}", size - 1);
+            assert!(keys.earlier(&entries, &last, at(99)).is_some());
+        }
+    }
 }

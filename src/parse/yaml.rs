@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use granit_parser::{Event, Parser, ScalarStyle};
 
 use super::limits::{MAX_NESTING, MAX_NODES};
-use super::node::{Entry, long_form_of_tag};
+use super::node::{Entry, KeyIndex, long_form_of_tag};
 use super::{Comment, Node, NodeKind, ParseError, Parsed};
 use crate::source::{FileId, Span};
 
@@ -21,7 +21,7 @@ enum Frame {
     Map {
         node: Node,
         key: Option<Node>,
-        seen: HashMap<Box<str>, Span>,
+        keys: KeyIndex,
         anchor: usize,
         tag: Option<TagInfo>,
     },
@@ -164,7 +164,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     node,
                     key: None,
-                    seen: HashMap::new(),
+                    keys: KeyIndex::default(),
                     anchor,
                     tag,
                 });
@@ -242,7 +242,7 @@ impl Builder<'_> {
             Some(Frame::Map {
                 node: parent,
                 key,
-                seen,
+                keys,
                 ..
             }) => match key.take() {
                 None => {
@@ -257,7 +257,11 @@ impl Builder<'_> {
                 }
                 Some(key_node) => {
                     let name: Box<str> = key_text(&key_node, self.text).into();
-                    if let Some(first) = seen.get(&name) {
+                    let entries = match &parent.kind {
+                        NodeKind::Map(entries) => &entries[..],
+                        _ => &[],
+                    };
+                    if let Some(first) = keys.earlier(entries, &name, key_node.span) {
                         let line = line_of(self.text, first.start as usize);
                         self.parsed.errors.push(ParseError {
                             message: format!(
@@ -265,8 +269,6 @@ impl Builder<'_> {
                             ),
                             span: key_node.span,
                         });
-                    } else {
-                        seen.insert(name.clone(), key_node.span);
                     }
                     if let NodeKind::Map(entries) = &mut parent.kind {
                         entries.push(Entry {
