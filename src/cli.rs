@@ -92,6 +92,10 @@ pub struct Cli {
     /// List the files that were found but not linted.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Print the time spent per stage (discover, read, parse, adapt, rules, report) to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -62,10 +62,17 @@ fn run(cli: &Cli) -> Result<ExitCode, String> {
         ColorChoice::Never => false,
         ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    let writing = std::time::Instant::now();
     report::write(&report, format, color, &mut out)
         .map_err(|e| format!("cannot write output: {e}"))?;
     out.flush()
         .map_err(|e| format!("cannot write output: {e}"))?;
+    if cli.timings {
+        let mut timings = report.timings;
+        timings.report += writing.elapsed();
+        timings.wall += writing.elapsed();
+        eprint!("{}", timings.render());
+    }
     if cli.verbose {
         for path in &report.summary.skipped_paths {
             eprintln!("cloudlint: skipped {}", path.display());

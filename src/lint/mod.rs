@@ -18,10 +18,12 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress;
 
 mod files;
+mod timings;
 mod units;
 
 pub use files::FileIds;
 use files::{display, file_size, normalize, read};
+pub use timings::Timings;
 use units::{document_unit, terraform_unit};
 
 /// Everything a run needs, resolved once from flags and configuration.
@@ -79,6 +81,8 @@ pub struct Report {
     /// The rules that ran, in id order (SARIF lists them).
     pub rules: Vec<&'static RuleMeta>,
     pub summary: Summary,
+    /// Time per stage; never part of the output, which must not vary between runs.
+    pub timings: Timings,
 }
 
 /// A finding a suppression directive silenced, and the reason the directive gave.
@@ -118,9 +122,11 @@ impl std::fmt::Display for LintError {
 
 /// Lints every file under the settings' paths.
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
+    let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
     let mut discovery = discover::discover(&settings.paths, settings.no_ignore, &excludes)
         .map_err(LintError::Discover)?;
+    let discovered = started.elapsed();
     let enabled: Vec<&'static Rule> = rules::ALL
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
@@ -141,8 +147,19 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
             .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids))
             .collect()
     });
+    let mut timings = Timings {
+        discover: discovered,
+        ..Timings::default()
+    };
+    for outcome in &outcomes {
+        timings.add(&outcome.timings);
+    }
+    let assembling = std::time::Instant::now();
     let mut report = assemble(outcomes, discovery.skipped, settings.show_unknown);
     report.rules = enabled.iter().map(|rule| &rule.meta).collect();
+    timings.report = assembling.elapsed();
+    timings.wall = started.elapsed();
+    report.timings = timings;
     Ok(report)
 }
 
@@ -159,6 +176,7 @@ struct UnitOutcome {
     scanned: usize,
     skipped: Vec<PathBuf>,
     failed: usize,
+    timings: Timings,
 }
 
 fn lint_unit_guarded(
@@ -219,7 +237,9 @@ impl UnitRun<'_> {
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
         let read = match &self.memory {
             Some(text) => Ok(text.clone()),
-            None => read(file, self.settings.max_file_size),
+            None => Timings::time(&mut self.outcome.timings.read, || {
+                read(file, self.settings.max_file_size)
+            }),
         };
         match read {
             Ok(text) => {
@@ -299,6 +319,7 @@ fn lint_unit(
         .map(|f| f.id)
         .collect();
     reported.extend(loaded);
+    let rules_started = std::time::Instant::now();
     for rule in enabled {
         let mut findings = Findings::new();
         (rule.check)(&model, &mut findings);
@@ -328,6 +349,7 @@ fn lint_unit(
             }
         }
     }
+    run.outcome.timings.rules += rules_started.elapsed();
     run.outcome.declared = model.facts.declared.clone();
     let directives = std::mem::take(&mut run.directives);
     run.outcome
@@ -450,6 +472,7 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         suppressed,
         rules: Vec::new(),
         summary,
+        timings: Timings::default(),
     }
 }
 

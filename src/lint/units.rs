@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::UnitRun;
 use super::files::{FileIds, display, normalize, read};
+use super::{Timings, UnitRun};
 use crate::adapt;
 use crate::adapt::terraform::module::TfFile;
 use crate::discover::{FileEntry, FileKind, Unit};
@@ -25,10 +25,15 @@ pub(super) fn terraform_unit(
     for file in &unit.files {
         let Some(text) = run.read(file) else { continue };
         run.outcome.scanned += 1;
-        match parse::hcl::parse_hcl(&text, file.id) {
+        let parsed = Timings::time(&mut run.outcome.timings.parse, || {
+            parse::hcl::parse_hcl(&text, file.id)
+        });
+        match parsed {
             Ok(body) => {
                 if file.reported {
-                    run.directives.add_hcl(&body, &text, file.id);
+                    Timings::time(&mut run.outcome.timings.adapt, || {
+                        run.directives.add_hcl(&body, &text, file.id)
+                    });
                 }
                 let parsed = TfFile {
                     id: file.id,
@@ -91,7 +96,10 @@ pub(super) fn terraform_unit(
         Some((id, text))
     };
     let loader: adapt::terraform::eval::FileLoader = &load;
-    adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model);
+    Timings::time(&mut run.outcome.timings.adapt, || {
+        adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model)
+    });
+    Timings::time(&mut run.outcome.timings.parse, || drop((files, tfvars)));
     let loaded = loaded.into_inner();
     let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
     run.texts.extend(loaded);
@@ -120,11 +128,13 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
     }
     let is_json = file.kind == FileKind::Json
         || (file.kind == FileKind::Yaml && text.trim_start().starts_with('{'));
-    let parsed = if is_json {
-        parse::json::parse_json(&text, file.id, 0)
-    } else {
-        parse::yaml::parse_yaml(&text, file.id)
-    };
+    let parsed = Timings::time(&mut run.outcome.timings.parse, || {
+        if is_json {
+            parse::json::parse_json(&text, file.id, 0)
+        } else {
+            parse::yaml::parse_yaml(&text, file.id)
+        }
+    });
     let Some(root) = parsed.root.as_ref() else {
         // A file that does not parse is reported only if it claims to be one of ours.
         if let Some(error) = parsed.errors.first() {
@@ -153,12 +163,15 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         run.parse_error(file, error.span, error.message.clone());
     }
     let path = display(&file.path);
+    let started = std::time::Instant::now();
     if template {
         run.directives.add_tree(root, &parsed.comments, &text);
         adapt::cloudformation::adapt(root, file.id, &text, &run.settings.cfn_parameters, model);
     } else {
         adapt::iam_json::adapt(root, &path, model);
     }
+    run.outcome.timings.adapt += started.elapsed();
+    Timings::time(&mut run.outcome.timings.parse, || drop(parsed));
 }
 
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
