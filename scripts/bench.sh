@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times cloudlint on the real corpus and on a generated 10,000-file repository and prints files,
-# bytes, wall time, MB/s, peak RSS, the plain-read floor and the 1- vs 2-thread speedup.
+# bytes, wall time, MB/s, peak RSS, the plain-read floor, the 1- vs 2-thread speedup, and the time
+# per stage (`--timings`, 1 thread) with end-to-end throughput as a share of the parsers' alone.
 # Usage: scripts/bench.sh [corpus-dir]   (default ../shared/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,12 @@ measure() { # name dir
   printf '%s: %s files, %.1f MB; read floor %.3f s; 1 thread %.3f s (%.1f MB/s); 2 threads %.3f s (%.1f MB/s); speedup %.2fx; peak RSS %.1f MB\n' \
     "$name" "$files" "$(echo "$bytes/1000000" | bc -l)" "$floor" "$t1" "$(echo "$bytes/1000000/$t1" | bc -l)" \
     "$t2" "$(echo "$bytes/1000000/$t2" | bc -l)" "$(echo "$t1/$t2" | bc -l)" "$(echo "${rss:-0}/1024" | bc -l)"
+  "$bin" --threads 1 --timings --format concise "$dir" 2>"$work/stages.txt" >/dev/null || true
+  sed 's/^/    /' "$work/stages.txt"
+  local parse total
+  parse=$(awk '$1 == "parse" {print $2}' "$work/stages.txt")
+  total=$(awk '$1 == "total" {print $2}' "$work/stages.txt")
+  printf '    end-to-end throughput = %.0f%% of the parsers alone on the same bytes\n' "$(echo "100*$parse/$total" | bc -l)"
 }
 
 [ -d "$corpus" ] && measure corpus "$corpus"
