@@ -115,6 +115,29 @@ fn yaml_alias_bombs_are_bounded() {
 }
 
 #[test]
+fn chained_yaml_aliases_cannot_nest_past_the_limit() {
+    // Each anchor wraps the previous one 100 levels deep: 400 of them would nest 40,000 levels.
+    let mut text = String::from("AWSTemplateFormatVersion: x\nDefs:\n");
+    for level in 0..400 {
+        let inner = if level == 0 {
+            "x".to_string()
+        } else {
+            format!("*a{}", level - 1)
+        };
+        text.push_str(&format!(
+            "  - &a{level} {}{inner}{}\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        ));
+    }
+    text.push_str(
+        "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: *a399\n",
+    );
+    let stdout = with_file("chain.yaml", text.as_bytes());
+    assert!(stdout.contains("nesting too deep"), "{stdout}");
+}
+
+#[test]
 fn oversized_files_are_reported_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");

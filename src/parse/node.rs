@@ -120,6 +120,24 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Levels of collections: 0 for a scalar, 1 for a flat list or map.
+    pub fn depth(&self) -> usize {
+        let mut stack = vec![(self, 0)];
+        let mut deepest = 0;
+        while let Some((node, above)) = stack.pop() {
+            let children: Box<dyn Iterator<Item = &Node>> = match &node.kind {
+                NodeKind::Seq(items) => Box::new(items.iter()),
+                NodeKind::Map(entries) => Box::new(entries.iter().map(|entry| &entry.value)),
+                _ => continue,
+            };
+            deepest = deepest.max(above + 1);
+            stack.extend(children.map(|child| (child, above + 1)));
+        }
+        deepest
+    }
+}
+
 /// Nodes are dropped iteratively so that a deep tree cannot overflow the stack on drop.
 impl Drop for NodeKind {
     fn drop(&mut self) {

@@ -85,7 +85,8 @@ struct Builder<'t> {
     file: FileId,
     text: &'t str,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their depth.
+    anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
     root: Option<Node>,
     parsed: Parsed,
@@ -188,9 +189,14 @@ impl Builder<'_> {
                 self.attach(node)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some((target, depth)) = self.anchors.get(&id) else {
                     return Err(self.error("alias to an unknown anchor", range));
                 };
+                // Aliases nest copies: chained anchors would build a tree deeper than any
+                // document may be written, and overflow the stack of whatever walks it.
+                if self.stack.len() + depth > MAX_NESTING {
+                    return Err(self.error("nesting too deep (through aliases)", range));
+                }
                 let count = target.count();
                 self.expanded = self.expanded.saturating_add(count);
                 if self.expanded > MAX_NODES {
@@ -221,7 +227,7 @@ impl Builder<'_> {
 
     fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), node.depth()));
         }
     }
 
