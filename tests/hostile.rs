@@ -138,6 +138,34 @@ fn chained_yaml_aliases_cannot_nest_past_the_limit() {
 }
 
 #[test]
+fn long_and_deep_chains_of_locals_are_bounded() {
+    // 20,000 locals each naming the next; then 200 locals each nesting the next 60 levels deep,
+    // used bottom-up so that every cached value would wrap the previous one.
+    let mut chain = String::from("locals {\n");
+    for i in 0..20_000 {
+        chain.push_str(&format!("  a{i} = local.a{}\n", i + 1));
+    }
+    chain.push_str("  a20000 = \"*\"\n}\n");
+    with_file("chain.tf", chain.as_bytes());
+    let mut deep = String::from("locals {\n");
+    for i in 0..200 {
+        deep.push_str(&format!(
+            "  b{i} = {}local.b{}{}\n",
+            "[".repeat(60),
+            i + 1,
+            "]".repeat(60)
+        ));
+    }
+    deep.push_str("  b200 = \"*\"\n}\n");
+    for i in (0..=200).rev() {
+        deep.push_str(&format!(
+            "resource \"aws_iam_policy\" \"p{i}\" {{\n  policy = jsonencode({{Statement = [{{Effect = \"Allow\", Action = local.b{i}, Resource = \"*\"}}]}})\n}}\n"
+        ));
+    }
+    with_file("deep.tf", deep.as_bytes());
+}
+
+#[test]
 fn oversized_files_are_reported_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");

@@ -124,6 +124,31 @@ impl Val {
     }
 
     /// The value as known text when it is a plain string, number or boolean.
+    /// Levels of nesting (lists, objects, conditionals), counted without recursion.
+    pub fn depth(&self) -> usize {
+        let mut stack = vec![(self, 1)];
+        let mut deepest = 0;
+        while let Some((val, level)) = stack.pop() {
+            deepest = deepest.max(level);
+            match &val.kind {
+                ValKind::List(items) => stack.extend(items.iter().map(|item| (item, level + 1))),
+                ValKind::Object(fields) => {
+                    stack.extend(fields.iter().map(|field| (&field.value, level + 1)))
+                }
+                ValKind::Conditional {
+                    when_true,
+                    when_false,
+                    ..
+                } => {
+                    stack.push((when_true, level + 1));
+                    stack.push((when_false, level + 1));
+                }
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     pub fn scalar_text(&self) -> Option<String> {
         match &self.kind {
             ValKind::String(text) => Some(text.to_string()),

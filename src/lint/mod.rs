@@ -138,6 +138,9 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
+        // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
+        // margin behind them.
+        .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
     let outcomes: Vec<UnitOutcome> = pool.install(|| {

@@ -2,7 +2,7 @@
 //! variables (tfvars, then default), locals, literal attributes of resources, a set of pure
 //! functions, and conditionals under the branch policy. Everything else is explicitly unknown.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
@@ -46,6 +46,8 @@ pub struct Evaluator<'a> {
     pub loader: Option<FileLoader<'a>>,
     locals: RefCell<HashMap<&'a str, Option<Val>>>,
     texts: HashMap<FileId, &'a str>,
+    /// Depth of the expression being evaluated, references followed included.
+    depth: Cell<usize>,
 }
 
 fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
@@ -64,6 +66,7 @@ impl<'a> Evaluator<'a> {
             loader,
             locals: RefCell::new(HashMap::new()),
             texts,
+            depth: Cell::new(0),
         }
     }
 
@@ -210,11 +213,27 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Evaluates an expression. Following a reference (a local, a variable, another resource's
+    /// attribute) evaluates its definition from inside the expression being evaluated, so the
+    /// depth carries on from there: a chain of 20,000 locals must not overflow the stack.
     pub fn eval(&self, expr: &Expression, file: FileId, bindings: &Bindings) -> Val {
-        self.eval_at(expr, file, bindings, 0)
+        self.eval_at(expr, file, bindings, self.depth.get() + 1)
     }
 
     fn eval_at(&self, expr: &Expression, file: FileId, bindings: &Bindings, depth: usize) -> Val {
+        let outer = self.depth.replace(depth);
+        let value = self.eval_expression(expr, file, bindings, depth);
+        self.depth.set(outer);
+        value
+    }
+
+    fn eval_expression(
+        &self,
+        expr: &Expression,
+        file: FileId,
+        bindings: &Bindings,
+        depth: usize,
+    ) -> Val {
         let span = span_of(file, expr);
         if depth > MAX_EVAL_DEPTH {
             return Val::unknown(
@@ -561,7 +580,14 @@ impl<'a> Evaluator<'a> {
             };
         }
         self.locals.borrow_mut().insert(key, None);
-        let value = self.eval(located.item, located.file, &Bindings::default());
+        let mut value = self.eval(located.item, located.file, &Bindings::default());
+        // Locals evaluated one after another can each wrap the previous one's cached value.
+        if value.depth() > MAX_EVAL_DEPTH {
+            value = Val::unknown(
+                UnknownReason::Unsupported("a too deeply nested value"),
+                value.span,
+            );
+        }
         self.locals.borrow_mut().insert(key, Some(value.clone()));
         relocate(value, use_site)
     }
