@@ -166,6 +166,19 @@ fn long_and_deep_chains_of_locals_are_bounded() {
 }
 
 #[test]
+fn nested_dynamic_blocks_do_not_multiply_without_bound() {
+    // Twelve nested `dynamic` blocks over ten elements each would be 10^12 blocks.
+    let mut inner = String::from("x = 1\n");
+    for level in 0..12 {
+        inner = format!(
+            "dynamic \"b{level}\" {{\n  for_each = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  content {{\n{inner}  }}\n}}\n"
+        );
+    }
+    let text = format!("resource \"aws_security_group\" \"g\" {{\n{inner}}}\n");
+    with_file("dynamic.tf", text.as_bytes());
+}
+
+#[test]
 fn oversized_files_are_reported_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");

@@ -48,7 +48,13 @@ pub struct Evaluator<'a> {
     texts: HashMap<FileId, &'a str>,
     /// Depth of the expression being evaluated, references followed included.
     depth: Cell<usize>,
+    /// Dynamic block instances the body being evaluated may still expand.
+    dynamic_left: Cell<usize>,
 }
+
+/// Dynamic block instances expanded per resource body: nested `dynamic` blocks multiply, so
+/// without a budget twelve levels over ten elements would be 10^12 blocks.
+const MAX_DYNAMIC_BLOCKS: usize = 1_000;
 
 fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
     node.span()
@@ -67,6 +73,7 @@ impl<'a> Evaluator<'a> {
             locals: RefCell::new(HashMap::new()),
             texts,
             depth: Cell::new(0),
+            dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
         }
     }
 
@@ -86,7 +93,10 @@ impl<'a> Evaluator<'a> {
     /// A block body as an object: attributes and nested blocks (repeated blocks repeat the key),
     /// `dynamic` blocks expanded over their known collection.
     pub fn body(&self, body: &Body, file: FileId, span: Span, bindings: &Bindings) -> Val {
-        self.body_at(body, file, span, bindings, 0)
+        let outer = self.dynamic_left.replace(MAX_DYNAMIC_BLOCKS);
+        let value = self.body_at(body, file, span, bindings, 0);
+        self.dynamic_left.set(outer);
+        value
     }
 
     fn body_at(
@@ -203,6 +213,22 @@ impl<'a> Evaluator<'a> {
                 ]),
                 header,
             );
+            let left = self.dynamic_left.get();
+            if left == 0 {
+                // Nested dynamic blocks multiply: past the budget the block is unknown, not
+                // silently dropped.
+                fields.push(Field {
+                    key: name.into(),
+                    key_span: header,
+                    value: Val::unknown(
+                        UnknownReason::Unsupported("more dynamic blocks than cloudlint expands"),
+                        header,
+                    ),
+                    is_block: true,
+                });
+                return;
+            }
+            self.dynamic_left.set(left - 1);
             let scope = bindings.with(&iterator, iteration);
             fields.push(Field {
                 key: name.into(),

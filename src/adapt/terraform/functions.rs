@@ -136,8 +136,12 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 }
                 match chars.next() {
                     Some('%') => text.push('%'),
-                    Some('s' | 'd' | 'v' | 'q' | 't') => {
+                    Some(verb @ ('s' | 'd' | 'v' | 'q' | 't')) => {
                         match values.next().and_then(|v| v.scalar_text()) {
+                            // `%q` writes the value as a quoted string literal.
+                            Some(value) if verb == 'q' => {
+                                text.push_str(&serde_json::Value::String(value).to_string())
+                            }
                             Some(value) => text.push_str(&value),
                             None => {
                                 segments.push(Segment::Text(std::mem::take(&mut text).into()));
@@ -164,4 +168,23 @@ fn unknown_of(value: &Val, span: Span) -> Val {
             .unwrap_or(UnknownReason::Unsupported("a value")),
         span,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn text(value: &str) -> Val {
+        Val::new(ValKind::String(value.into()), Span::new(FileId(0), 0, 1))
+    }
+
+    #[test]
+    fn format_substitutes_and_quotes() {
+        let span = Span::new(FileId(0), 0, 1);
+        let out = call("format", vec![text("%s:%q"), text("s3"), text("*")], span);
+        assert_eq!(out.kind, ValKind::String("s3:\"*\"".into()));
+        let padded = call("format", vec![text("%09d"), text("1")], span);
+        assert!(matches!(padded.kind, ValKind::Unknown(_)));
+    }
 }
