@@ -179,6 +179,18 @@ fn nested_dynamic_blocks_do_not_multiply_without_bound() {
 }
 
 #[test]
+fn doubling_locals_do_not_exhaust_memory() {
+    // Each local concatenates the next one twice: 2^40 elements if evaluated.
+    let mut text = String::from("locals {\n");
+    for i in 0..40 {
+        text.push_str(&format!("  a{i} = concat(local.a{0}, local.a{0})\n", i + 1));
+    }
+    text.push_str("  a40 = [\"s3:GetObject\"]\n}\n");
+    text.push_str("resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = local.a0, Resource = \"*\"}]})\n}\n");
+    with_file("double.tf", text.as_bytes());
+}
+
+#[test]
 fn oversized_files_are_reported_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");

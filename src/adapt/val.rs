@@ -124,6 +124,33 @@ impl Val {
     }
 
     /// The value as known text when it is a plain string, number or boolean.
+    /// Size for budgets: nodes plus string bytes / 64, counted without recursion.
+    pub fn weight(&self) -> usize {
+        let mut stack = vec![self];
+        let mut weight = 0usize;
+        while let Some(val) = stack.pop() {
+            weight = weight.saturating_add(1);
+            match &val.kind {
+                ValKind::String(text) | ValKind::Number(text) => {
+                    weight = weight.saturating_add(text.len() / 64)
+                }
+                ValKind::List(items) => stack.extend(items),
+                ValKind::Object(fields) => stack.extend(fields.iter().map(|field| &field.value)),
+                ValKind::Conditional {
+                    when_true,
+                    when_false,
+                    ..
+                } => {
+                    stack.push(when_true);
+                    stack.push(when_false);
+                }
+                ValKind::Template(segments) => weight = weight.saturating_add(segments.len()),
+                _ => {}
+            }
+        }
+        weight
+    }
+
     /// Levels of nesting (lists, objects, conditionals), counted without recursion.
     pub fn depth(&self) -> usize {
         let mut stack = vec![(self, 1)];

@@ -50,6 +50,22 @@ pub struct Evaluator<'a> {
     depth: Cell<usize>,
     /// Dynamic block instances the body being evaluated may still expand.
     dynamic_left: Cell<usize>,
+    /// Weight of the variable and local values copied to their use sites so far.
+    copied: Cell<usize>,
+}
+
+/// Largest local value kept (nodes plus string bytes / 64): `concat(local.a, local.a)` chains
+/// double at each step.
+const MAX_VALUE_WEIGHT: usize = 200_000;
+
+/// Total weight of variable and local values copied to use sites, per module.
+const MAX_COPIED_WEIGHT: usize = 5_000_000;
+
+fn too_large(span: Span) -> Val {
+    Val::unknown(
+        UnknownReason::Unsupported("a value too large to evaluate"),
+        span,
+    )
 }
 
 /// Dynamic block instances expanded per resource body: nested `dynamic` blocks multiply, so
@@ -74,7 +90,15 @@ impl<'a> Evaluator<'a> {
             texts,
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
+            copied: Cell::new(0),
         }
+    }
+
+    /// Charges copying `value` to a use site against the module's budget; false once spent.
+    fn spend(&self, value: &Val) -> bool {
+        let total = self.copied.get().saturating_add(value.weight());
+        self.copied.set(total);
+        total <= MAX_COPIED_WEIGHT
     }
 
     /// The whole text of one of the module's files.
@@ -574,7 +598,10 @@ impl<'a> Evaluator<'a> {
         match self.module.variables.get(name) {
             Some(located) => {
                 let value = self.eval(located.item, located.file, &Bindings::default());
-                relocate(value, use_site)
+                match self.spend(&value) {
+                    true => relocate(value, use_site),
+                    false => too_large(use_site),
+                }
             }
             None => Val::unknown(UnknownReason::Variable(name.into()), use_site),
         }
@@ -598,7 +625,8 @@ impl<'a> Evaluator<'a> {
         };
         if let Some(cached) = self.locals.borrow().get(key) {
             return match cached {
-                Some(value) => relocate(value.clone(), use_site),
+                Some(value) if self.spend(value) => relocate(value.clone(), use_site),
+                Some(_) => too_large(use_site),
                 None => Val::unknown(
                     UnknownReason::Unsupported("a local that refers to itself"),
                     use_site,
@@ -607,15 +635,20 @@ impl<'a> Evaluator<'a> {
         }
         self.locals.borrow_mut().insert(key, None);
         let mut value = self.eval(located.item, located.file, &Bindings::default());
-        // Locals evaluated one after another can each wrap the previous one's cached value.
-        if value.depth() > MAX_EVAL_DEPTH {
+        // Locals evaluated one after another can each wrap (or double) the previous one's value.
+        if value.weight() > MAX_VALUE_WEIGHT {
+            value = too_large(value.span);
+        } else if value.depth() > MAX_EVAL_DEPTH {
             value = Val::unknown(
                 UnknownReason::Unsupported("a too deeply nested value"),
                 value.span,
             );
         }
         self.locals.borrow_mut().insert(key, Some(value.clone()));
-        relocate(value, use_site)
+        match self.spend(&value) {
+            true => relocate(value, use_site),
+            false => too_large(use_site),
+        }
     }
 
     fn call(
