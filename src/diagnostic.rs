@@ -69,6 +69,9 @@ pub struct Label {
     pub message: Cow<'static, str>,
 }
 
+/// Longest source text a message quotes in full.
+pub const MAX_QUOTED: usize = 120;
+
 /// A finding or a problem with the input, ready to report.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
@@ -97,6 +100,35 @@ impl Diagnostic {
         }
     }
 
+    /// Shortens source text quoted in backticks past [`MAX_QUOTED`] characters, so a huge value
+    /// cannot turn one finding into megabytes of output.
+    pub fn shorten_quotes(message: Cow<'static, str>) -> Cow<'static, str> {
+        let long = message
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .any(|quoted| quoted.chars().count() > MAX_QUOTED);
+        if !long {
+            return message;
+        }
+        let mut out = String::new();
+        for (i, part) in message.split('`').enumerate() {
+            if i > 0 {
+                out.push('`');
+            }
+            if i % 2 == 1 && part.chars().count() > MAX_QUOTED {
+                let head: String = part.chars().take(MAX_QUOTED - 20).collect();
+                let tail: Vec<char> = part.chars().rev().take(10).collect();
+                out.push_str(&head);
+                out.push('…');
+                out.extend(tail.into_iter().rev());
+            } else {
+                out.push_str(part);
+            }
+        }
+        out.into()
+    }
+
     pub fn level(&self) -> Level {
         if self.unverifiable {
             Level::Note
@@ -108,5 +140,21 @@ impl Diagnostic {
     /// The total order of output: position, then rule, then message.
     pub fn sort_key(&self) -> (Span, &'static str, &str) {
         (self.primary, self.rule.name, &self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_text_is_shortened_and_short_text_kept() {
+        let short: Cow<'static, str> = "action `s3GetObject` is not `*`".into();
+        assert_eq!(Diagnostic::shorten_quotes(short.clone()), short);
+        let long = format!("action `{}y` is not `*`", "x".repeat(500));
+        let shortened = Diagnostic::shorten_quotes(long.into());
+        assert!(shortened.len() < 200, "{shortened}");
+        assert!(shortened.contains('…'), "{shortened}");
+        assert!(shortened.ends_with("xy` is not `*`"), "{shortened}");
     }
 }

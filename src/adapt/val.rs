@@ -124,7 +124,7 @@ impl Val {
     }
 
     /// The value as known text when it is a plain string, number or boolean.
-    /// Size for budgets: nodes plus string bytes / 64, counted without recursion.
+    /// Size for budgets: nodes plus string bytes / 16, counted without recursion.
     pub fn weight(&self) -> usize {
         let mut stack = vec![self];
         let mut weight = 0usize;
@@ -132,7 +132,7 @@ impl Val {
             weight = weight.saturating_add(1);
             match &val.kind {
                 ValKind::String(text) | ValKind::Number(text) => {
-                    weight = weight.saturating_add(text.len() / 64)
+                    weight = weight.saturating_add(text.len() / 16)
                 }
                 ValKind::List(items) => stack.extend(items),
                 ValKind::Object(fields) => stack.extend(fields.iter().map(|field| &field.value)),

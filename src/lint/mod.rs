@@ -405,7 +405,7 @@ fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
     Diagnostic {
         rule: meta,
         severity: meta.severity,
-        message: finding.message,
+        message: Diagnostic::shorten_quotes(finding.message),
         primary: finding.primary,
         labels: finding.labels,
         resource: Some(finding.resource),

@@ -9,6 +9,11 @@ pub const MAX_NODES: usize = 1_000_000;
 /// Deepest recursion allowed when evaluating expressions and intrinsic functions.
 pub const MAX_EVAL_DEPTH: usize = 64;
 
+/// Total weight (nodes plus string bytes / 16) of values copied from where they are defined
+/// (variables, locals, parameter defaults, mappings) to where they are used, per unit: a 1 MB
+/// default referenced 20,000 times must not take 20 GB.
+pub const MAX_COPIED_WEIGHT: usize = 5_000_000;
+
 /// First byte offset where `[`/`{` nesting outside JSON strings exceeds `limit`, if any.
 pub fn json_nesting_exceeds(text: &str, limit: usize) -> Option<usize> {
     let mut depth = 0usize;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::adapt::val::{Field, Segment, Val, ValKind, from_node};
 use crate::model::UnknownReason;
+use crate::parse::limits::MAX_COPIED_WEIGHT;
 use crate::parse::{Node, NodeKind};
 use crate::source::Span;
 
@@ -17,6 +18,8 @@ pub struct Template<'a> {
     pub resources: HashMap<&'a str, &'a str>,
     /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
     pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// Weight of parameter defaults and mapping values copied to use sites so far.
+    copied: std::cell::Cell<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +162,20 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// A copied value, or unknown once the template's copy budget is spent.
+    fn charged(&self, value: Val) -> Val {
+        let total = self.copied.get().saturating_add(value.weight());
+        self.copied.set(total);
+        if total <= MAX_COPIED_WEIGHT {
+            value
+        } else {
+            Val::unknown(
+                UnknownReason::Unsupported("a value too large to evaluate"),
+                value.span,
+            )
+        }
+    }
+
     fn reference(&self, name: &str, span: Span) -> Val {
         if name == "AWS::NoValue" {
             return Val::new(ValKind::Absent, span);
@@ -168,13 +185,13 @@ impl<'a> Template<'a> {
                 return Val::new(ValKind::String(value.as_str().into()), span);
             }
             return match parameter.default {
-                Some(default) => Val {
+                Some(default) => self.charged(Val {
                     defined_at: Some(default.span),
                     ..Val {
                         span,
                         ..from_node(default)
                     }
-                },
+                }),
                 None => Val::unknown(UnknownReason::Parameter(name.into()), span),
             };
         }
@@ -384,13 +401,13 @@ impl<'a> Template<'a> {
             })
             .flatten();
         match found {
-            Some(node) if keys.len() == 3 => Val {
+            Some(node) if keys.len() == 3 => self.charged(Val {
                 defined_at: Some(node.span),
                 ..Val {
                     span,
                     ..self.resolve_at(node, depth + 1)
                 }
-            },
+            }),
             _ => unknown,
         }
     }

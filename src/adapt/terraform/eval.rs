@@ -13,7 +13,7 @@ use super::module::{Module, header_span};
 use crate::adapt::cloudformation::intrinsics::template_val;
 use crate::adapt::val::{Field, Segment, Val, ValKind, as_bool};
 use crate::model::UnknownReason;
-use crate::parse::limits::MAX_EVAL_DEPTH;
+use crate::parse::limits::{MAX_COPIED_WEIGHT, MAX_EVAL_DEPTH};
 use crate::source::{FileId, Span};
 
 /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator.
@@ -54,12 +54,9 @@ pub struct Evaluator<'a> {
     copied: Cell<usize>,
 }
 
-/// Largest local value kept (nodes plus string bytes / 64): `concat(local.a, local.a)` chains
+/// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
 /// double at each step.
 const MAX_VALUE_WEIGHT: usize = 200_000;
-
-/// Total weight of variable and local values copied to use sites, per module.
-const MAX_COPIED_WEIGHT: usize = 5_000_000;
 
 fn too_large(span: Span) -> Val {
     Val::unknown(
