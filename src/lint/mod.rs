@@ -18,10 +18,12 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress;
 
 mod files;
+mod modules;
 mod units;
 
 pub use files::FileIds;
 use files::{display, file_size, normalize, read};
+use modules::Scanned;
 use units::{document_unit, terraform_unit};
 
 /// Everything a run needs, resolved once from flags and configuration.
@@ -126,19 +128,38 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
     let ids = FileIds::new(&discovery.units);
-    // Largest units first keeps both threads busy to the end.
-    discovery.units.sort_by_key(|unit| {
-        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
-    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
+    // A directory another one calls as a local module is linted through its callers only.
+    let scanned = Scanned::new(&discovery.units);
+    let terraform_units = discovery
+        .units
+        .iter()
+        .filter(|unit| modules::unit_dir(unit).is_some())
+        .count();
+    if terraform_units > 1 {
+        let called: Vec<Vec<PathBuf>> = pool.install(|| {
+            discovery
+                .units
+                .par_iter()
+                .map(|unit| modules::called_dirs(unit, settings.max_file_size))
+                .collect()
+        });
+        let roots = modules::roots(&discovery.units, &called);
+        let mut keep = roots.into_iter();
+        discovery.units.retain(|_| keep.next().unwrap_or(true));
+    }
+    // Largest units first keeps both threads busy to the end.
+    discovery.units.sort_by_key(|unit| {
+        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
+    });
     let outcomes: Vec<UnitOutcome> = pool.install(|| {
         discovery
             .units
             .par_iter()
-            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids))
+            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids, &scanned))
             .collect()
     });
     let mut report = assemble(outcomes, discovery.skipped, settings.show_unknown);
@@ -157,6 +178,11 @@ struct UnitOutcome {
     declared: Vec<AccountFactKind>,
     sources: Vec<SourceFile>,
     scanned: usize,
+    /// Scanned files of called modules, read by every unit calling them: counted once.
+    shared_scanned: BTreeSet<PathBuf>,
+    shared_failed: BTreeSet<PathBuf>,
+    /// Reported files of called modules this unit read.
+    module_reported: Vec<FileId>,
     skipped: Vec<PathBuf>,
     failed: usize,
 }
@@ -166,9 +192,10 @@ fn lint_unit_guarded(
     settings: &Settings,
     enabled: &[&'static Rule],
     ids: &FileIds,
+    scanned: &Scanned,
 ) -> UnitOutcome {
     match catch_unwind(AssertUnwindSafe(|| {
-        lint_unit(unit, settings, enabled, None, ids)
+        lint_unit(unit, settings, enabled, None, ids, scanned)
     })) {
         Ok(outcome) => outcome,
         Err(panic) => {
@@ -263,6 +290,7 @@ pub fn lint_text(name: &str, text: &str) -> Vec<Diagnostic> {
         &enabled,
         Some(Arc::from(text)),
         &FileIds::empty(),
+        &Scanned::default(),
     )
     .diagnostics
 }
@@ -273,6 +301,7 @@ fn lint_unit(
     enabled: &[&'static Rule],
     memory: Option<Arc<str>>,
     ids: &FileIds,
+    scanned: &Scanned,
 ) -> UnitOutcome {
     let mut run = UnitRun {
         memory,
@@ -288,7 +317,7 @@ fn lint_unit(
         .any(|f| matches!(f.kind, FileKind::Terraform | FileKind::TerraformVars));
     let mut loaded = BTreeSet::new();
     if is_module {
-        loaded = terraform_unit(unit, &mut run, &mut model, ids);
+        loaded = terraform_unit(unit, &mut run, &mut model, ids, scanned);
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
     }
@@ -311,7 +340,7 @@ fn lint_unit(
             if let Some(severity) = settings.severity.get(rule.meta.name) {
                 diagnostic.severity = *severity;
             }
-            if ignored_here(settings, unit, &diagnostic) {
+            if ignored_here(settings, unit, &run.texts, &diagnostic) {
                 continue;
             }
             if let Some(reason) = run.directives.suppress(&diagnostic) {
@@ -362,14 +391,31 @@ fn lint_unit(
 }
 
 /// Whether a `[[per-path-ignores]]` entry drops this finding in its file.
-fn ignored_here(settings: &Settings, unit: &Unit, diagnostic: &Diagnostic) -> bool {
+fn ignored_here(
+    settings: &Settings,
+    unit: &Unit,
+    texts: &[(FileId, String, Arc<str>)],
+    diagnostic: &Diagnostic,
+) -> bool {
     if settings.per_path_ignores.is_empty() {
         return false;
     }
-    let Some(file) = unit.files.iter().find(|f| f.id == diagnostic.primary.file) else {
+    let at = diagnostic.primary.file;
+    // A file of the unit, or one it read itself (a called module's).
+    let Some(path) = unit
+        .files
+        .iter()
+        .find(|f| f.id == at)
+        .map(|f| normalize(&f.path))
+        .or_else(|| {
+            texts
+                .iter()
+                .find(|(id, _, _)| *id == at)
+                .map(|(_, path, _)| normalize(std::path::Path::new(path)))
+        })
+    else {
         return false;
     };
-    let path = normalize(&file.path);
     settings
         .per_path_ignores
         .iter()
@@ -421,7 +467,11 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         }
     }
     let mut suppressed = Vec::new();
+    let mut shared_scanned = BTreeSet::new();
+    let mut shared_failed = BTreeSet::new();
     for outcome in outcomes {
+        shared_scanned.extend(outcome.shared_scanned);
+        shared_failed.extend(outcome.shared_failed);
         diagnostics.extend(outcome.diagnostics);
         suppressed.extend(outcome.suppressed);
         summary.suppressed += outcome.suppressed_count;
@@ -430,6 +480,8 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         summary.files_failed += outcome.failed;
         summary.skipped_paths.extend(outcome.skipped);
     }
+    summary.files_scanned += shared_scanned.len();
+    summary.files_failed += shared_failed.len();
     summary.skipped_paths.sort();
     summary.files_skipped = summary.skipped_paths.len();
     // Of duplicates (a policy file also read through `file()`), keep the one with most context.

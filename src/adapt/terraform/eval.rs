@@ -46,6 +46,11 @@ pub struct Evaluator<'a> {
     pub loader: Option<FileLoader<'a>>,
     locals: RefCell<HashMap<&'a str, Option<Val>>>,
     texts: HashMap<FileId, &'a str>,
+    /// The module instance's address prefix (`module.a.`; empty at the root): resource links
+    /// name the instance's resources.
+    pub prefix: Box<str>,
+    /// Inputs a module call binds, already evaluated in the caller (`super::calls`).
+    inputs: HashMap<Box<str>, Val>,
 }
 
 fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
@@ -64,7 +69,17 @@ impl<'a> Evaluator<'a> {
             loader,
             locals: RefCell::new(HashMap::new()),
             texts,
+            prefix: "".into(),
+            inputs: HashMap::new(),
         }
+    }
+
+    /// The evaluator of a called module instance: addresses under `prefix`, variables bound
+    /// from `inputs` before their defaults.
+    pub fn for_call(mut self, prefix: Box<str>, inputs: HashMap<Box<str>, Val>) -> Evaluator<'a> {
+        self.prefix = prefix;
+        self.inputs = inputs;
+        self
     }
 
     /// The whole text of one of the module's files.
@@ -469,7 +484,7 @@ impl<'a> Evaluator<'a> {
         }
         Val::new(
             ValKind::Link {
-                target: format!("{resource_type}.{name}").into(),
+                target: format!("{}{resource_type}.{name}", self.prefix).into(),
                 attribute: attribute.into(),
             },
             span,
@@ -524,8 +539,12 @@ impl<'a> Evaluator<'a> {
         value
     }
 
-    /// `var.name`: tfvars, then the default, else unknown. Located at the use site.
+    /// `var.name`: the module call's argument, tfvars, then the default, else unknown. Located
+    /// at the use site.
     pub fn variable(&self, name: &str, use_site: Span) -> Val {
+        if let Some(bound) = self.inputs.get(name) {
+            return relocate(bound.clone(), use_site);
+        }
         match self.module.variables.get(name) {
             Some(located) => {
                 let value = self.eval(located.item, located.file, &Bindings::default());

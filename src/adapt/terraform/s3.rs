@@ -147,11 +147,12 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
     )
 }
 
-/// The source text of an attribute's expression, to match the same unresolved expression.
+/// The source text of an attribute's expression, to match the same unresolved expression (of
+/// the same module instance).
 fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Box<str>> {
     let attribute = resource.block.block.body.get_attribute(key)?;
     let span = span_of_expr(resource.block.file, &attribute.value);
-    Some(evaluator.source(span).trim().into())
+    Some(format!("{}{}", evaluator.prefix, evaluator.source(span).trim()).into())
 }
 
 fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName> {
