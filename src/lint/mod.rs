@@ -183,6 +183,8 @@ struct UnitOutcome {
     shared_failed: BTreeSet<PathBuf>,
     /// Reported files of called modules this unit read.
     module_reported: Vec<FileId>,
+    /// Directives that silenced something here (`Directives::used`).
+    used_directives: Vec<(Span, &'static str)>,
     skipped: Vec<PathBuf>,
     failed: usize,
 }
@@ -359,6 +361,7 @@ fn lint_unit(
     }
     run.outcome.declared = model.facts.declared.clone();
     let directives = std::mem::take(&mut run.directives);
+    run.outcome.used_directives = directives.used();
     run.outcome
         .diagnostics
         .extend(directives.leftovers(&settings.rules, settings.unused_suppressions));
@@ -464,6 +467,20 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
                 }
             }
             outcome.diagnostics.push(diagnostic);
+        }
+    }
+    // A module file is linted in every unit calling it: a directive used in one is not unused.
+    let used: BTreeSet<(Span, String)> = outcomes
+        .iter()
+        .flat_map(|o| o.used_directives.iter())
+        .map(|(span, rule)| (*span, suppress::unused_message(rule)))
+        .collect();
+    if !used.is_empty() {
+        for outcome in &mut outcomes {
+            outcome.diagnostics.retain(|d| {
+                d.rule.name != builtin::UNUSED_SUPPRESSION.name
+                    || !used.contains(&(d.primary, d.message.to_string()))
+            });
         }
     }
     let mut suppressed = Vec::new();

@@ -294,3 +294,224 @@ fn providers(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::s3::Link;
+    use crate::model::{Model, Origin, Value};
+
+    /// Module directories held in memory: `modules[0]` is the root; `edges` name what calls what.
+    struct Dirs {
+        modules: Vec<Vec<TfFile>>,
+        edges: Vec<(usize, &'static str, usize)>,
+    }
+
+    impl Library for Dirs {
+        fn files(&self, module: usize) -> &[TfFile] {
+            self.modules.get(module).map_or(&[], Vec::as_slice)
+        }
+
+        fn resolve(&self, from: usize, source: &str) -> Option<usize> {
+            self.edges
+                .iter()
+                .find(|(f, s, _)| *f == from && *s == source)
+                .map(|(_, _, to)| *to)
+        }
+
+        fn load(&self, _module: usize, _name: &str) -> Option<(FileId, Arc<str>)> {
+            None
+        }
+    }
+
+    fn file(id: u32, text: &str) -> TfFile {
+        TfFile {
+            id: FileId(id),
+            text: Arc::from(text),
+            body: crate::parse::hcl::parse_hcl(text, FileId(id)).expect("valid HCL"),
+        }
+    }
+
+    /// `texts[i]` is module `i`'s only file (file id `i`).
+    fn adapt(texts: &[&str], edges: Vec<(usize, &'static str, usize)>) -> Model {
+        let dirs = Dirs {
+            modules: (0..)
+                .zip(texts)
+                .map(|(id, text)| vec![file(id, text)])
+                .collect(),
+            edges,
+        };
+        let mut model = Model::default();
+        super::super::adapt_unit(&dirs, &[], &mut model);
+        model
+    }
+
+    const CALL: &str = "module \"data\" {\n  source    = \"./volume\"\n  encrypted = false\n}\n";
+    const VOLUME: &str = "variable \"encrypted\" {}\nresource \"aws_ebs_volume\" \"v\" {\n  encrypted = var.encrypted\n}\n";
+
+    fn volumes(model: &Model) -> Vec<(&str, Option<&str>, &Value<bool>)> {
+        model
+            .ec2
+            .ebs
+            .volumes
+            .iter()
+            .map(|v| {
+                (
+                    &*v.resource.address,
+                    v.provider.as_deref(),
+                    &v.device.encrypted,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn arguments_bind_variables_at_the_use_site_set_at_the_call() {
+        let model = adapt(&[CALL, VOLUME], vec![(0, "./volume", 1)]);
+        let [(address, provider, encrypted)] = volumes(&model)[..] else {
+            panic!("one volume expected");
+        };
+        assert_eq!(address, "module.data.aws_ebs_volume.v");
+        assert_eq!(provider, Some("aws"));
+        let Value::Known {
+            value: false,
+            span,
+            origin: Origin::Explicit {
+                defined_at: Some(at),
+            },
+        } = encrypted
+        else {
+            panic!("known false expected, got {encrypted:?}");
+        };
+        assert_eq!(&VOLUME[span.range()], "encrypted = var.encrypted");
+        assert_eq!((at.file, &CALL[at.range()]), (FileId(0), "false"));
+    }
+
+    #[test]
+    fn an_unbound_variable_takes_its_default_else_is_unknown() {
+        let call = "module \"data\" {\n  source = \"./volume\"\n}\n";
+        let model = adapt(&[call, VOLUME], vec![(0, "./volume", 1)]);
+        assert!(matches!(volumes(&model)[0].2, Value::Unknown { .. }));
+        let with_default = VOLUME.replace("{}", "{\n  default = true\n}");
+        let model = adapt(&[call, &with_default], vec![(0, "./volume", 1)]);
+        assert_eq!(volumes(&model)[0].2.known(), Some(&true));
+    }
+
+    #[test]
+    fn remote_and_unreadable_sources_add_nothing() {
+        let remote = "module \"r\" {\n  source = \"terraform-aws-modules/ebs/aws\"\n}\n";
+        assert!(
+            adapt(&[remote, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+        assert!(adapt(&[CALL], vec![]).ec2.ebs.volumes.is_empty());
+    }
+
+    #[test]
+    fn count_zero_removes_the_instance_and_unknown_count_keeps_it() {
+        let zero = CALL.replace("source", "count = 0\n  source");
+        assert!(
+            adapt(&[&zero, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+        let unknown = CALL.replace("source", "count = var.n\n  source");
+        assert_eq!(
+            adapt(&[&unknown, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .len(),
+            1
+        );
+        let empty = CALL.replace("source", "for_each = {}\n  source");
+        assert!(
+            adapt(&[&empty, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn providers_are_passed_down_in_the_root_names() {
+        let root =
+            "module \"mid\" {\n  source = \"./mid\"\n  providers = {\n    aws = aws.eu\n  }\n}\n";
+        let mid = "module \"leaf\" {\n  source = \"./leaf\"\n  providers = {\n    aws.x = aws\n  }\n}\nmodule \"plain\" {\n  source = \"./leaf\"\n}\n";
+        let leaf = "resource \"aws_ebs_volume\" \"a\" {\n  provider = aws.x\n}\nresource \"aws_ebs_volume\" \"b\" {}\n";
+        let edges = vec![(0, "./mid", 1), (1, "./leaf", 2)];
+        let model = adapt(&[root, mid, leaf], edges);
+        let found: Vec<(&str, Option<&str>)> =
+            volumes(&model).iter().map(|(a, p, _)| (*a, *p)).collect();
+        assert_eq!(
+            found,
+            [
+                ("module.mid.module.leaf.aws_ebs_volume.a", Some("aws.eu")),
+                // Not passed (the call's `providers` replaces inheritance): its own.
+                (
+                    "module.mid.module.leaf.aws_ebs_volume.b",
+                    Some("module.mid.module.leaf.aws")
+                ),
+                (
+                    "module.mid.module.plain.aws_ebs_volume.a",
+                    Some("module.mid.module.plain.aws.x")
+                ),
+                ("module.mid.module.plain.aws_ebs_volume.b", Some("aws.eu")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_module_with_its_own_provider_block_does_not_inherit() {
+        let own = format!("provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n{VOLUME}");
+        let model = adapt(&[CALL, &own], vec![(0, "./volume", 1)]);
+        assert_eq!(volumes(&model)[0].1, Some("module.data.aws"));
+    }
+
+    #[test]
+    fn links_stay_inside_their_instance() {
+        let root = "module \"a\" {\n  source = \"./b\"\n}\nmodule \"b\" {\n  source = \"./b\"\n}\n";
+        let bucket = "variable \"name\" {}\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = var.name\n}\nresource \"aws_s3_bucket_public_access_block\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n}\nresource \"aws_s3_bucket_ownership_controls\" \"this\" {\n  bucket = var.name\n}\n";
+        let model = adapt(&[root, bucket], vec![(0, "./b", 1)]);
+        let buckets: Vec<&str> = model
+            .s3
+            .buckets
+            .iter()
+            .map(|b| &*b.resource.address)
+            .collect();
+        assert_eq!(
+            buckets,
+            ["module.a.aws_s3_bucket.this", "module.b.aws_s3_bucket.this"]
+        );
+        let blocks: Vec<&Link> = model.s3.access_blocks.iter().map(|c| &c.link).collect();
+        assert_eq!(blocks, [&Link::Bucket(0), &Link::Bucket(1)]);
+        // The same unresolved expression links within one instance only.
+        let ownership: Vec<&Link> = model.s3.ownership.iter().map(|c| &c.link).collect();
+        assert_eq!(ownership, [&Link::Bucket(0), &Link::Bucket(1)]);
+    }
+
+    #[test]
+    fn cycles_and_fan_out_stop() {
+        let selfish = "module \"again\" {\n  source = \"./\"\n}\nmodule \"up\" {\n  source = \"../\"\n}\nresource \"aws_ebs_volume\" \"v\" {}\n";
+        let edges = vec![(0, "./", 1), (1, "./", 1), (1, "../", 0)];
+        let root = "module \"m\" {\n  source = \"./\"\n}\n";
+        assert_eq!(adapt(&[root, selfish], edges).ec2.ebs.volumes.len(), 1);
+        // Ten calls per level, every level the same module: bounded by depth and budget.
+        let wide: String = (0..10)
+            .map(|i| format!("module \"m{i}\" {{\n  source = \"./w\"\n}}\n"))
+            .collect::<String>()
+            + "resource \"aws_ebs_volume\" \"v\" {}\n";
+        let levels: Vec<&str> = std::iter::repeat_n(wide.as_str(), MAX_DEPTH + 3).collect();
+        let edges = (0..levels.len() - 1)
+            .map(|at| (at, "./w", at + 1))
+            .collect();
+        let model = adapt(&levels, edges);
+        assert!(model.ec2.ebs.volumes.len() <= MAX_INSTANCES + 1);
+    }
+}

@@ -172,7 +172,11 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
         };
     };
     match &value.kind {
-        ValKind::Link { target, .. } if target.starts_with("aws_s3_bucket.") => {
+        ValKind::Link { target, .. }
+            if target
+                .strip_prefix(&*evaluator.prefix)
+                .is_some_and(|local| local.starts_with("aws_s3_bucket.")) =>
+        {
             Target::Reference(target.clone())
         }
         ValKind::String(name) => Target::Name(name.clone()),
