@@ -497,6 +497,15 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_passed_in_links_to_the_callers_resource() {
+        let root = "resource \"aws_s3_bucket\" \"data\" {}\nmodule \"block\" {\n  source = \"./block\"\n  id     = aws_s3_bucket.data.id\n}\n";
+        let block = "variable \"id\" {}\nresource \"aws_s3_bucket_public_access_block\" \"this\" {\n  bucket = var.id\n}\n";
+        let model = adapt(&[root, block], vec![(0, "./block", 1)]);
+        let links: Vec<&Link> = model.s3.access_blocks.iter().map(|c| &c.link).collect();
+        assert_eq!(links, [&Link::Bucket(0)]);
+    }
+
+    #[test]
     fn cycles_and_fan_out_stop() {
         let selfish = "module \"again\" {\n  source = \"./\"\n}\nmodule \"up\" {\n  source = \"../\"\n}\nresource \"aws_ebs_volume\" \"v\" {}\n";
         let edges = vec![(0, "./", 1), (1, "./", 1), (1, "../", 0)];

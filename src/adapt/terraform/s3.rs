@@ -172,11 +172,8 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
         };
     };
     match &value.kind {
-        ValKind::Link { target, .. }
-            if target
-                .strip_prefix(&*evaluator.prefix)
-                .is_some_and(|local| local.starts_with("aws_s3_bucket.")) =>
-        {
+        // A bucket of this module instance, or of another one passed in as an argument.
+        ValKind::Link { target, .. } if in_module(target).starts_with("aws_s3_bucket.") => {
             Target::Reference(target.clone())
         }
         ValKind::String(name) => Target::Name(name.clone()),
@@ -197,6 +194,17 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
             }
         }
     }
+}
+
+/// An address without its `module.<name>.` prefixes: the resource's address in its module.
+fn in_module(mut address: &str) -> &str {
+    while let Some(rest) = address.strip_prefix("module.") {
+        match rest.split_once('.') {
+            Some((_, inner)) => address = inner,
+            None => break,
+        }
+    }
+    address
 }
 
 fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {
