@@ -325,6 +325,20 @@ impl Directives {
         None
     }
 
+    /// Directives that silenced a finding, with the rule: a module file is linted in each unit
+    /// calling it, and a directive one of them used is not unused.
+    pub fn used(&self) -> Vec<(Span, &'static str)> {
+        self.list
+            .iter()
+            .flat_map(|d| {
+                d.rules
+                    .iter()
+                    .filter(|(_, used)| *used)
+                    .map(|(rule, _)| (d.span, *rule))
+            })
+            .collect()
+    }
+
     /// `invalid-suppression` for malformed directives, and `unused-suppression` for each rule
     /// that ran but that a directive of ours silenced nothing of.
     pub fn leftovers(self, enabled: &BTreeSet<&'static str>, unused: bool) -> Vec<Diagnostic> {
@@ -342,7 +356,7 @@ impl Directives {
                         out.push(Diagnostic::builtin(
                             &builtin::UNUSED_SUPPRESSION,
                             directive.span,
-                            format!("suppression of `{rule}` matches no finding"),
+                            unused_message(rule),
                         ));
                     }
                 }
@@ -350,6 +364,11 @@ impl Directives {
         }
         out
     }
+}
+
+/// The message of an `unused-suppression` for `rule`.
+pub fn unused_message(rule: &str) -> String {
+    format!("suppression of `{rule}` matches no finding")
 }
 
 /// The region a directive comment covers. After code on its line: that line, and an item (a

@@ -57,6 +57,72 @@ impl FileIds {
     }
 }
 
+/// A file's id, display path and text, kept while its unit is linted.
+pub(super) type Text = (FileId, String, Arc<str>);
+
+/// Files a unit reads by itself (`file()`, modules outside the scan), with ids from the unit's
+/// block of fresh ids (or the discovered id), in the order the unit asked for them.
+pub(super) struct Fresh<'a> {
+    ids: &'a FileIds,
+    base: Option<u32>,
+    max_size: u64,
+    /// The files read, with whether findings in them are reported.
+    loaded: std::cell::RefCell<Vec<(Text, bool)>>,
+}
+
+impl<'a> Fresh<'a> {
+    pub(super) fn new(ids: &'a FileIds, base: Option<u32>, max_size: u64) -> Fresh<'a> {
+        Fresh {
+            ids,
+            base,
+            max_size,
+            loaded: Default::default(),
+        }
+    }
+
+    /// Reads `path` once; `None` when unreadable or out of fresh ids.
+    pub(super) fn load(&self, path: &Path, reported: bool) -> Option<(FileId, Arc<str>)> {
+        let path = normalize(path);
+        if let Some(((id, _, text), _)) = self
+            .loaded
+            .borrow()
+            .iter()
+            .find(|((_, p, _), _)| Path::new(p) == path)
+        {
+            return Some((*id, text.clone()));
+        }
+        let entry = FileEntry {
+            id: FileId(0),
+            path: path.clone(),
+            kind: crate::discover::FileKind::Json,
+            reported,
+        };
+        let text = read(&entry, self.max_size).ok()?;
+        let count = u32::try_from(self.loaded.borrow().len()).unwrap_or(u32::MAX);
+        let id = match self.ids.by_path.get(&path) {
+            Some(id) => *id,
+            None if count < FileIds::PER_UNIT => FileId(self.base?.checked_add(count)?),
+            None => return None,
+        };
+        self.loaded
+            .borrow_mut()
+            .push(((id, display(&path), text.clone()), reported));
+        Some((id, text))
+    }
+
+    /// The texts read, and the ids of those whose findings are reported.
+    pub(super) fn finish(self) -> (Vec<Text>, Vec<FileId>) {
+        let loaded = self.loaded.into_inner();
+        let reported = loaded
+            .iter()
+            .filter(|(_, reported)| *reported)
+            .map(|((id, _, _), _)| *id)
+            .collect();
+        let texts = loaded.into_iter().map(|(text, _)| text).collect();
+        (texts, reported)
+    }
+}
+
 pub(super) fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }

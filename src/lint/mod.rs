@@ -18,11 +18,13 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress;
 
 mod files;
+mod modules;
 mod timings;
 mod units;
 
 pub use files::FileIds;
 use files::{display, file_size, normalize, read};
+use modules::Scanned;
 pub use timings::Timings;
 use units::{document_unit, terraform_unit};
 
@@ -132,10 +134,6 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
     let ids = FileIds::new(&discovery.units);
-    // Largest units first keeps both threads busy to the end.
-    discovery.units.sort_by_key(|unit| {
-        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
-    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
@@ -143,11 +141,34 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
+    // A directory another one calls as a local module is linted through its callers only.
+    let scanned = Scanned::new(&discovery.units);
+    let terraform_units = discovery
+        .units
+        .iter()
+        .filter(|unit| modules::unit_dir(unit).is_some())
+        .count();
+    if terraform_units > 1 {
+        let called: Vec<Vec<PathBuf>> = pool.install(|| {
+            discovery
+                .units
+                .par_iter()
+                .map(|unit| modules::called_dirs(unit, settings.max_file_size))
+                .collect()
+        });
+        let roots = modules::roots(&discovery.units, &called);
+        let mut keep = roots.into_iter();
+        discovery.units.retain(|_| keep.next().unwrap_or(true));
+    }
+    // Largest units first keeps both threads busy to the end.
+    discovery.units.sort_by_key(|unit| {
+        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
+    });
     let outcomes: Vec<UnitOutcome> = pool.install(|| {
         discovery
             .units
             .par_iter()
-            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids))
+            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids, &scanned))
             .collect()
     });
     let mut timings = Timings {
@@ -177,6 +198,13 @@ struct UnitOutcome {
     declared: Vec<AccountFactKind>,
     sources: Vec<SourceFile>,
     scanned: usize,
+    /// Scanned files of called modules, read by every unit calling them: counted once.
+    shared_scanned: BTreeSet<PathBuf>,
+    shared_failed: BTreeSet<PathBuf>,
+    /// Reported files of called modules this unit read.
+    module_reported: Vec<FileId>,
+    /// Directives that silenced something here (`Directives::used`).
+    used_directives: Vec<(Span, &'static str)>,
     skipped: Vec<PathBuf>,
     failed: usize,
     timings: Timings,
@@ -187,9 +215,10 @@ fn lint_unit_guarded(
     settings: &Settings,
     enabled: &[&'static Rule],
     ids: &FileIds,
+    scanned: &Scanned,
 ) -> UnitOutcome {
     match catch_unwind(AssertUnwindSafe(|| {
-        lint_unit(unit, settings, enabled, None, ids)
+        lint_unit(unit, settings, enabled, None, ids, scanned)
     })) {
         Ok(outcome) => outcome,
         Err(panic) => {
@@ -286,6 +315,7 @@ pub fn lint_text(name: &str, text: &str) -> Vec<Diagnostic> {
         &enabled,
         Some(Arc::from(text)),
         &FileIds::empty(),
+        &Scanned::default(),
     )
     .diagnostics
 }
@@ -296,6 +326,7 @@ fn lint_unit(
     enabled: &[&'static Rule],
     memory: Option<Arc<str>>,
     ids: &FileIds,
+    scanned: &Scanned,
 ) -> UnitOutcome {
     let mut run = UnitRun {
         memory,
@@ -311,7 +342,7 @@ fn lint_unit(
         .any(|f| matches!(f.kind, FileKind::Terraform | FileKind::TerraformVars));
     let mut loaded = BTreeSet::new();
     if is_module {
-        loaded = terraform_unit(unit, &mut run, &mut model, ids);
+        loaded = terraform_unit(unit, &mut run, &mut model, ids, scanned);
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
     }
@@ -335,7 +366,7 @@ fn lint_unit(
             if let Some(severity) = settings.severity.get(rule.meta.name) {
                 diagnostic.severity = *severity;
             }
-            if ignored_here(settings, unit, &diagnostic) {
+            if ignored_here(settings, unit, &run.texts, &diagnostic) {
                 continue;
             }
             if let Some(reason) = run.directives.suppress(&diagnostic) {
@@ -355,6 +386,7 @@ fn lint_unit(
     run.outcome.timings.rules += rules_started.elapsed();
     run.outcome.declared = model.facts.declared.clone();
     let directives = std::mem::take(&mut run.directives);
+    run.outcome.used_directives = directives.used();
     run.outcome
         .diagnostics
         .extend(directives.leftovers(&settings.rules, settings.unused_suppressions));
@@ -387,14 +419,31 @@ fn lint_unit(
 }
 
 /// Whether a `[[per-path-ignores]]` entry drops this finding in its file.
-fn ignored_here(settings: &Settings, unit: &Unit, diagnostic: &Diagnostic) -> bool {
+fn ignored_here(
+    settings: &Settings,
+    unit: &Unit,
+    texts: &[(FileId, String, Arc<str>)],
+    diagnostic: &Diagnostic,
+) -> bool {
     if settings.per_path_ignores.is_empty() {
         return false;
     }
-    let Some(file) = unit.files.iter().find(|f| f.id == diagnostic.primary.file) else {
+    let at = diagnostic.primary.file;
+    // A file of the unit, or one it read itself (a called module's).
+    let Some(path) = unit
+        .files
+        .iter()
+        .find(|f| f.id == at)
+        .map(|f| normalize(&f.path))
+        .or_else(|| {
+            texts
+                .iter()
+                .find(|(id, _, _)| *id == at)
+                .map(|(_, path, _)| normalize(std::path::Path::new(path)))
+        })
+    else {
         return false;
     };
-    let path = normalize(&file.path);
     settings
         .per_path_ignores
         .iter()
@@ -445,8 +494,26 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             outcome.diagnostics.push(diagnostic);
         }
     }
+    // A module file is linted in every unit calling it: a directive used in one is not unused.
+    let used: BTreeSet<(Span, String)> = outcomes
+        .iter()
+        .flat_map(|o| o.used_directives.iter())
+        .map(|(span, rule)| (*span, suppress::unused_message(rule)))
+        .collect();
+    if !used.is_empty() {
+        for outcome in &mut outcomes {
+            outcome.diagnostics.retain(|d| {
+                d.rule.name != builtin::UNUSED_SUPPRESSION.name
+                    || !used.contains(&(d.primary, d.message.to_string()))
+            });
+        }
+    }
     let mut suppressed = Vec::new();
+    let mut shared_scanned = BTreeSet::new();
+    let mut shared_failed = BTreeSet::new();
     for outcome in outcomes {
+        shared_scanned.extend(outcome.shared_scanned);
+        shared_failed.extend(outcome.shared_failed);
         diagnostics.extend(outcome.diagnostics);
         suppressed.extend(outcome.suppressed);
         summary.suppressed += outcome.suppressed_count;
@@ -455,6 +522,8 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         summary.files_failed += outcome.failed;
         summary.skipped_paths.extend(outcome.skipped);
     }
+    summary.files_scanned += shared_scanned.len();
+    summary.files_failed += shared_failed.len();
     summary.skipped_paths.sort();
     summary.files_skipped = summary.skipped_paths.len();
     // Of duplicates (a policy file also read through `file()`), keep the one with most context.

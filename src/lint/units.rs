@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
-use super::files::{FileIds, display, normalize, read};
+use super::files::{FileIds, Fresh, display, normalize};
+use super::modules::{Scanned, UnitLibrary};
 use super::{Timings, UnitRun};
 use crate::adapt;
 use crate::adapt::terraform::module::TfFile;
@@ -13,12 +13,14 @@ use crate::model::Model;
 use crate::parse::{self, Node};
 use crate::source::FileId;
 
-/// Lints a module; returns the ids of files read through `file()`.
+/// Lints a module with the local modules it calls; returns the ids of the other files whose
+/// findings are reported (read through `file()`, or scanned files of called modules).
 pub(super) fn terraform_unit(
     unit: &Unit,
     run: &mut UnitRun,
     model: &mut Model,
     ids: &FileIds,
+    scanned: &Scanned,
 ) -> BTreeSet<FileId> {
     let mut files = Vec::new();
     let mut tfvars = Vec::new();
@@ -68,42 +70,19 @@ pub(super) fn terraform_unit(
         .first()
         .and_then(|f| ids.unit_base.get(&f.path))
         .copied();
-    let loaded: std::cell::RefCell<Vec<(FileId, String, Arc<str>)>> = Default::default();
-    let max_size = run.settings.max_file_size;
-    let load = |name: &str| -> Option<(FileId, Arc<str>)> {
-        let path = normalize(&dir.join(name));
-        if let Some((id, _, text)) = loaded
-            .borrow()
-            .iter()
-            .find(|(_, p, _)| Path::new(p) == path)
-        {
-            return Some((*id, text.clone()));
-        }
-        let entry = FileEntry {
-            id: FileId(0),
-            path: path.clone(),
-            kind: FileKind::Json,
-            reported: true,
-        };
-        let text = read(&entry, max_size).ok()?;
-        let count = loaded.borrow().len() as u32;
-        let id = match ids.by_path.get(&path) {
-            Some(id) => *id,
-            None if count < FileIds::PER_UNIT => FileId(base?.checked_add(count)?),
-            None => return None,
-        };
-        loaded.borrow_mut().push((id, display(&path), text.clone()));
-        Some((id, text))
-    };
-    let loader: adapt::terraform::eval::FileLoader = &load;
+    let fresh = Fresh::new(ids, base, run.settings.max_file_size);
+    // Reads and parses the local modules the unit calls.
+    let started = std::time::Instant::now();
+    let library = UnitLibrary::read(normalize(&dir), files, scanned, &fresh, run);
+    run.outcome.timings.parse += started.elapsed();
     Timings::time(&mut run.outcome.timings.adapt, || {
-        adapt::terraform::adapt_module(&files, &tfvars, Some(loader), model)
+        adapt::terraform::adapt_unit(&library, &tfvars, model)
     });
-    Timings::time(&mut run.outcome.timings.parse, || drop((files, tfvars)));
-    let loaded = loaded.into_inner();
-    let ids: BTreeSet<FileId> = loaded.iter().map(|(id, _, _)| *id).collect();
-    run.texts.extend(loaded);
-    ids
+    Timings::time(&mut run.outcome.timings.parse, || drop((library, tfvars)));
+    let (texts, mut reported) = fresh.finish();
+    run.texts.extend(texts);
+    reported.append(&mut run.outcome.module_reported);
+    reported.into_iter().collect()
 }
 
 /// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares

@@ -52,13 +52,18 @@ pub struct Evaluator<'a> {
     dynamic_left: Cell<usize>,
     /// Weight of the variable and local values copied to their use sites so far.
     copied: Cell<usize>,
+    /// The module instance's address prefix (`module.a.`; empty at the root): resource links
+    /// name the instance's resources.
+    pub prefix: Box<str>,
+    /// Inputs a module call binds, already evaluated in the caller (`super::calls`).
+    inputs: HashMap<Box<str>, Val>,
 }
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
 /// double at each step.
-const MAX_VALUE_WEIGHT: usize = 200_000;
+pub(super) const MAX_VALUE_WEIGHT: usize = 200_000;
 
-fn too_large(span: Span) -> Val {
+pub(super) fn too_large(span: Span) -> Val {
     Val::unknown(
         UnknownReason::Unsupported("a value too large to evaluate"),
         span,
@@ -88,7 +93,17 @@ impl<'a> Evaluator<'a> {
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
             copied: Cell::new(0),
+            prefix: "".into(),
+            inputs: HashMap::new(),
         }
+    }
+
+    /// The evaluator of a called module instance: addresses under `prefix`, variables bound
+    /// from `inputs` before their defaults.
+    pub fn for_call(mut self, prefix: Box<str>, inputs: HashMap<Box<str>, Val>) -> Evaluator<'a> {
+        self.prefix = prefix;
+        self.inputs = inputs;
+        self
     }
 
     /// Charges copying `value` to a use site against the module's budget; false once spent.
@@ -535,7 +550,7 @@ impl<'a> Evaluator<'a> {
         }
         Val::new(
             ValKind::Link {
-                target: format!("{resource_type}.{name}").into(),
+                target: format!("{}{resource_type}.{name}", self.prefix).into(),
                 attribute: attribute.into(),
             },
             span,
@@ -590,8 +605,15 @@ impl<'a> Evaluator<'a> {
         value
     }
 
-    /// `var.name`: tfvars, then the default, else unknown. Located at the use site.
+    /// `var.name`: the module call's argument, tfvars, then the default, else unknown. Located
+    /// at the use site.
     pub fn variable(&self, name: &str, use_site: Span) -> Val {
+        if let Some(bound) = self.inputs.get(name) {
+            return match self.spend(bound) {
+                true => relocate(bound.clone(), use_site),
+                false => too_large(use_site),
+            };
+        }
         match self.module.variables.get(name) {
             Some(located) => {
                 let value = self.eval(located.item, located.file, &Bindings::default());

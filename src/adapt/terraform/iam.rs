@@ -290,7 +290,11 @@ fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Box<s
 fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyDocument {
     let header = data.header();
     let owner = ResourceRef {
-        address: format!("data.aws_iam_policy_document.{}", data.name).into(),
+        address: format!(
+            "{}data.aws_iam_policy_document.{}",
+            evaluator.prefix, data.name
+        )
+        .into(),
         format: Format::Terraform,
         span: header,
     };
@@ -374,7 +378,11 @@ fn imported(
             ValKind::String(json) => {
                 let value = parse_relocated(json, item.span, item.defined_at.or(Some(item.span)));
                 let owner = ResourceRef {
-                    address: format!("data.aws_iam_policy_document.{}", data.name).into(),
+                    address: format!(
+                        "{}data.aws_iam_policy_document.{}",
+                        evaluator.prefix, data.name
+                    )
+                    .into(),
                     format: Format::Terraform,
                     span: data.header(),
                 };

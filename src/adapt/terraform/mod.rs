@@ -1,6 +1,7 @@
 //! Terraform modules into the model: every `.tf` file of one directory is one module; each
 //! resource body is evaluated, then handed to the service adapters.
 
+pub mod calls;
 mod cloudtrail;
 mod ec2;
 pub mod eval;
@@ -41,39 +42,94 @@ impl Resource<'_> {
     }
 }
 
-/// Adapts one module. `tfvars` come in Terraform's precedence order, lowest first; `loader`
-/// reads files named by `file()` (none: such values stay unknown).
+/// Adapts one module alone, its module calls not followed. `tfvars` come in Terraform's
+/// precedence order, lowest first; `loader` reads files named by `file()` (none: such values stay
+/// unknown).
 pub fn adapt_module(
     files: &[TfFile],
     tfvars: &[TfFile],
     loader: Option<eval::FileLoader>,
     model: &mut Model,
 ) {
+    adapt_unit(&Alone { files, loader }, tfvars, model);
+}
+
+/// Adapts a unit: its root module (`calls::ROOT`) with the local modules it calls.
+pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut Model) {
+    let mut budget = calls::Budget::default();
+    adapt_instance(library, tfvars, calls::Instance::root(), &mut budget, model);
+    ec2::finish(model);
+    s3::finish(model);
+    cloudtrail::finish(model);
+}
+
+/// Adapts one module instance, then the instances of the local modules it calls.
+fn adapt_instance(
+    library: &dyn calls::Library,
+    tfvars: &[TfFile],
+    mut instance: calls::Instance,
+    budget: &mut calls::Budget,
+    model: &mut Model,
+) {
+    let files = library.files(instance.module);
     let module = Module::index(files, tfvars);
     let texts: HashMap<_, _> = files
         .iter()
         .chain(tfvars)
         .map(|file| (file.id, &*file.text))
         .collect();
-    let evaluator = Evaluator::new(&module, texts, loader);
+    let at = instance.module;
+    let load = |name: &str| library.load(at, name);
+    let inputs = std::mem::take(&mut instance.inputs);
+    let evaluator =
+        Evaluator::new(&module, texts, Some(&load)).for_call(instance.prefix.clone(), inputs);
     let mut policies = iam::DataDocuments::default();
     for block in &module.resources {
         // Evaluating a body costs more than reading it: skip types no adapter reads.
         if !modelled(block.resource_type) {
             continue;
         }
-        let Some(resource) = evaluate(&evaluator, *block) else {
+        let Some(mut resource) = evaluate(&evaluator, *block) else {
             continue;
         };
+        instance.apply(&mut resource);
         iam::resource(&resource, &evaluator, &mut policies, model);
         ec2::resource(&resource, &evaluator, model);
         s3::resource(&resource, &evaluator, model);
         cloudtrail::resource(&resource, &evaluator, model);
     }
     policies.finish(&evaluator, model);
-    ec2::finish(model);
-    s3::finish(model);
-    cloudtrail::finish(model);
+    for callee in calls::callees(&evaluator, &instance, library, budget) {
+        adapt_instance(library, &[], callee, budget, model);
+    }
+}
+
+/// One module with no modules to call.
+struct Alone<'a> {
+    files: &'a [TfFile],
+    loader: Option<eval::FileLoader<'a>>,
+}
+
+impl calls::Library for Alone<'_> {
+    fn files(&self, module: usize) -> &[TfFile] {
+        if module == calls::ROOT {
+            self.files
+        } else {
+            &[]
+        }
+    }
+
+    fn resolve(&self, _from: usize, _source: &str) -> Option<usize> {
+        None
+    }
+
+    fn load(
+        &self,
+        _module: usize,
+        name: &str,
+    ) -> Option<(crate::source::FileId, std::sync::Arc<str>)> {
+        self.loader.and_then(|load| load(name))
+    }
 }
 
 /// Whether some service adapter reads resources of this type.

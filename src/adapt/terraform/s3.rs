@@ -147,11 +147,12 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
     )
 }
 
-/// The source text of an attribute's expression, to match the same unresolved expression.
+/// The source text of an attribute's expression, to match the same unresolved expression (of
+/// the same module instance).
 fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Box<str>> {
     let attribute = resource.block.block.body.get_attribute(key)?;
     let span = span_of_expr(resource.block.file, &attribute.value);
-    Some(evaluator.source(span).trim().into())
+    Some(format!("{}{}", evaluator.prefix, evaluator.source(span).trim()).into())
 }
 
 fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName> {
@@ -171,7 +172,8 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
         };
     };
     match &value.kind {
-        ValKind::Link { target, .. } if target.starts_with("aws_s3_bucket.") => {
+        // A bucket of this module instance, or of another one passed in as an argument.
+        ValKind::Link { target, .. } if in_module(target).starts_with("aws_s3_bucket.") => {
             Target::Reference(target.clone())
         }
         ValKind::String(name) => Target::Name(name.clone()),
@@ -192,6 +194,17 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
             }
         }
     }
+}
+
+/// An address without its `module.<name>.` prefixes: the resource's address in its module.
+fn in_module(mut address: &str) -> &str {
+    while let Some(rest) = address.strip_prefix("module.") {
+        match rest.split_once('.') {
+            Some((_, inner)) => address = inner,
+            None => break,
+        }
+    }
+    address
 }
 
 fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {

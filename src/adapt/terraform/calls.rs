@@ -1,0 +1,530 @@
+//! Local module calls (RULES.md 2.1, 2.2): a `module` block whose `source` is a local path is
+//! adapted as part of its caller's unit, once per call, with its variables bound from the call's
+//! arguments (evaluated in the caller), its resources under `module.<name>.` and its providers
+//! mapped to the caller's. Remote modules are not fetched: nothing of them is linted and their
+//! outputs stay unknown (the evaluator's `module.*` is unknown).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body};
+
+use super::Resource;
+use super::eval::{Bindings, Evaluator, MAX_VALUE_WEIGHT, span_of_expr, too_large};
+use super::module::{TfFile, header_span};
+use crate::adapt::val::{Val, ValKind, as_integer};
+use crate::model::UnknownReason;
+use crate::source::{FileId, Span};
+
+/// Nesting of module calls followed below the root module.
+pub const MAX_DEPTH: usize = 8;
+/// Module instances adapted per unit: calls fanning out at every level stay bounded.
+pub const MAX_INSTANCES: usize = 256;
+/// The module linted as the unit's root.
+pub const ROOT: usize = 0;
+
+/// Meta-arguments of a `module` block; every other attribute is an input.
+const META: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+/// The module directories a unit can read, numbered by the engine (`ROOT` is the unit's own).
+pub trait Library {
+    /// The `.tf` files of a module.
+    fn files(&self, module: usize) -> &[TfFile];
+    /// The module a local `source` names when called from `from`; `None` when it cannot be read.
+    fn resolve(&self, from: usize, source: &str) -> Option<usize>;
+    /// A file named by `file()`/`templatefile()`, relative to the module's directory.
+    fn load(&self, module: usize, name: &str) -> Option<(FileId, Arc<str>)>;
+}
+
+/// Whether a module `source` is a local path (Terraform requires the `./` or `../` prefix).
+pub fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+/// The local `source` of every `module` block of a file, in order: what the engine must read.
+pub fn local_sources(body: &Body) -> Vec<String> {
+    body.get_blocks("module")
+        .filter_map(source_of)
+        .filter(|source| is_local(source))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A literal `source`; Terraform accepts no other.
+fn source_of(block: &Block) -> Option<&str> {
+    match &block.body.get_attribute("source")?.value {
+        Expression::String(source) => Some(source.value().as_str()),
+        _ => None,
+    }
+}
+
+/// One module instance being adapted.
+pub struct Instance {
+    pub module: usize,
+    /// `module.a.module.b.`; empty at the root.
+    pub prefix: Box<str>,
+    /// Variables bound by the call, evaluated in the caller.
+    pub inputs: HashMap<Box<str>, Val>,
+    /// The module's provider configurations (`aws`, `aws.eu`) and the root's they stand for.
+    providers: Vec<(Box<str>, Box<str>)>,
+    /// The call's `count`/`for_each` when it may create no instance (RULES.md 2.4).
+    exists_when: Option<Box<str>>,
+    /// The modules from the root to this one, to stop cycles.
+    path: Vec<usize>,
+}
+
+impl Instance {
+    pub fn root() -> Instance {
+        Instance {
+            module: ROOT,
+            prefix: "".into(),
+            inputs: HashMap::new(),
+            providers: Vec::new(),
+            exists_when: None,
+            path: vec![ROOT],
+        }
+    }
+
+    /// The root module's name for the provider configuration this module calls `local`.
+    pub fn provider(&self, local: &str) -> Box<str> {
+        if self.prefix.is_empty() {
+            return local.into();
+        }
+        match self.providers.iter().find(|(name, _)| **name == *local) {
+            Some((_, root)) => root.clone(),
+            // Neither passed nor inherited (an alias the call does not pass, or the module's own
+            // `provider` block): a configuration of its own, the same as no other.
+            None => format!("{}{local}", self.prefix).into(),
+        }
+    }
+
+    /// Places a resource of this instance in the unit: address, provider, existence.
+    pub fn apply(&self, resource: &mut Resource) {
+        if self.prefix.is_empty() {
+            return;
+        }
+        resource.reference.address =
+            format!("{}{}", self.prefix, resource.reference.address).into();
+        resource.provider = self.provider(&resource.provider);
+        if resource.exists_when.is_none() {
+            resource.exists_when = self.exists_when.clone();
+        }
+    }
+}
+
+/// Instances left to adapt in this unit.
+pub struct Budget(pub usize);
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget(MAX_INSTANCES)
+    }
+}
+
+/// The callable instances of the local modules the instance `caller` calls, in file order.
+pub fn callees(
+    evaluator: &Evaluator,
+    caller: &Instance,
+    library: &dyn Library,
+    budget: &mut Budget,
+) -> Vec<Instance> {
+    let mut out = Vec::new();
+    if caller.path.len() > MAX_DEPTH {
+        return out;
+    }
+    for file in library.files(caller.module) {
+        for block in file.body.get_blocks("module") {
+            let ([label], Some(source)) = (block.labels.as_slice(), source_of(block)) else {
+                continue;
+            };
+            if !is_local(source) {
+                continue;
+            }
+            let Some(module) = library.resolve(caller.module, source) else {
+                continue;
+            };
+            if caller.path.contains(&module) || budget.0 == 0 {
+                continue;
+            }
+            let Some((bindings, exists_when)) = existence(evaluator, block, file.id) else {
+                continue;
+            };
+            budget.0 -= 1;
+            let mut path = caller.path.clone();
+            path.push(module);
+            let prefix: Box<str> = format!("{}module.{}.", caller.prefix, label.as_str()).into();
+            out.push(Instance {
+                module,
+                inputs: inputs(evaluator, block, file.id, &bindings),
+                providers: providers(evaluator, block, file.id, caller, library, module),
+                exists_when: exists_when.or_else(|| caller.exists_when.clone()),
+                prefix,
+                path,
+            });
+        }
+    }
+    out
+}
+
+/// `None` when `count`/`for_each` is known to create no instance; else the names it binds and,
+/// when not known, the expression the instance's existence depends on.
+fn existence(
+    evaluator: &Evaluator,
+    block: &Block,
+    file: FileId,
+) -> Option<(Bindings, Option<Box<str>>)> {
+    let header = header_span(file, block);
+    let mut bindings = Bindings::default();
+    let mut exists_when = None;
+    let unknown = |name: &str| Val::unknown(UnknownReason::Reference(name.into()), header);
+    if let Some(attribute) = block.body.get_attribute("count") {
+        let count = evaluator.eval(&attribute.value, file, &bindings);
+        match as_integer(&count) {
+            Some(n) if n <= 0 => return None,
+            Some(_) => {}
+            None => exists_when = Some(condition(evaluator, "count", file, &attribute.value)),
+        }
+        bindings = bindings.with(
+            "count",
+            object(&[("index", unknown("count.index"))], header),
+        );
+    }
+    if let Some(attribute) = block.body.get_attribute("for_each") {
+        let for_each = evaluator.eval(&attribute.value, file, &bindings);
+        match &for_each.kind {
+            ValKind::List(items) if items.is_empty() => return None,
+            ValKind::Object(fields) if fields.is_empty() => return None,
+            ValKind::List(_) | ValKind::Object(_) => {}
+            _ => exists_when = Some(condition(evaluator, "for_each", file, &attribute.value)),
+        }
+        let each = object(
+            &[
+                ("key", unknown("each.key")),
+                ("value", unknown("each.value")),
+            ],
+            header,
+        );
+        bindings = bindings.with("each", each);
+    }
+    Some((bindings, exists_when))
+}
+
+fn condition(evaluator: &Evaluator, key: &str, file: FileId, expr: &Expression) -> Box<str> {
+    let text = evaluator.source(span_of_expr(file, expr)).trim();
+    format!("{key} = {text}").into()
+}
+
+fn object(fields: &[(&str, Val)], span: Span) -> Val {
+    let fields = fields
+        .iter()
+        .map(|(key, value)| crate::adapt::val::Field {
+            key: (*key).into(),
+            key_span: span,
+            value: value.clone(),
+            is_block: false,
+        })
+        .collect();
+    Val::new(ValKind::Object(fields), span)
+}
+
+/// Every argument that is no meta-argument, evaluated in the caller's scope.
+fn inputs(
+    evaluator: &Evaluator,
+    block: &Block,
+    file: FileId,
+    bindings: &Bindings,
+) -> HashMap<Box<str>, Val> {
+    block
+        .body
+        .attributes()
+        .filter(|attribute| !META.contains(&attribute.key.as_str()))
+        .map(|attribute| {
+            let mut value = evaluator.eval(&attribute.value, file, bindings);
+            // Nested calls passing `concat(var.x, var.x)` down would double at each level.
+            if value.weight() > MAX_VALUE_WEIGHT {
+                value = too_large(value.span);
+            }
+            (attribute.key.as_str().into(), value)
+        })
+        .collect()
+}
+
+/// The callee's provider configurations in the root's names: `providers = { aws = aws.eu }`
+/// first; without it the default configurations are inherited unless the module declares its own
+/// `provider` block.
+fn providers(
+    evaluator: &Evaluator,
+    block: &Block,
+    file: FileId,
+    caller: &Instance,
+    library: &dyn Library,
+    module: usize,
+) -> Vec<(Box<str>, Box<str>)> {
+    let mut out: Vec<(Box<str>, Box<str>)> = Vec::new();
+    if let Some(attribute) = block.body.get_attribute("providers") {
+        if let Expression::Object(object) = &attribute.value {
+            for (key, value) in object.iter() {
+                let name = match key {
+                    ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                    ObjectKey::Expression(expr) => evaluator
+                        .source(span_of_expr(file, expr))
+                        .trim()
+                        .to_string(),
+                };
+                let passed = evaluator.source(span_of_expr(file, value.expr())).trim();
+                out.push((name.into(), caller.provider(passed)));
+            }
+        }
+        return out;
+    }
+    let declares_own = library
+        .files(module)
+        .iter()
+        .flat_map(|file| file.body.get_blocks("provider"))
+        .any(|block| {
+            matches!(block.labels.as_slice(), [label] if label.as_str() == "aws")
+                && block.body.get_attribute("alias").is_none()
+        });
+    if !declares_own {
+        out.push(("aws".into(), caller.provider("aws")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::s3::Link;
+    use crate::model::{Model, Origin, Value};
+
+    /// Module directories held in memory: `modules[0]` is the root; `edges` name what calls what.
+    struct Dirs {
+        modules: Vec<Vec<TfFile>>,
+        edges: Vec<(usize, &'static str, usize)>,
+    }
+
+    impl Library for Dirs {
+        fn files(&self, module: usize) -> &[TfFile] {
+            self.modules.get(module).map_or(&[], Vec::as_slice)
+        }
+
+        fn resolve(&self, from: usize, source: &str) -> Option<usize> {
+            self.edges
+                .iter()
+                .find(|(f, s, _)| *f == from && *s == source)
+                .map(|(_, _, to)| *to)
+        }
+
+        fn load(&self, _module: usize, _name: &str) -> Option<(FileId, Arc<str>)> {
+            None
+        }
+    }
+
+    fn file(id: u32, text: &str) -> TfFile {
+        TfFile {
+            id: FileId(id),
+            text: Arc::from(text),
+            body: crate::parse::hcl::parse_hcl(text, FileId(id)).expect("valid HCL"),
+        }
+    }
+
+    /// `texts[i]` is module `i`'s only file (file id `i`).
+    fn adapt(texts: &[&str], edges: Vec<(usize, &'static str, usize)>) -> Model {
+        let dirs = Dirs {
+            modules: (0..)
+                .zip(texts)
+                .map(|(id, text)| vec![file(id, text)])
+                .collect(),
+            edges,
+        };
+        let mut model = Model::default();
+        super::super::adapt_unit(&dirs, &[], &mut model);
+        model
+    }
+
+    const CALL: &str = "module \"data\" {\n  source    = \"./volume\"\n  encrypted = false\n}\n";
+    const VOLUME: &str = "variable \"encrypted\" {}\nresource \"aws_ebs_volume\" \"v\" {\n  encrypted = var.encrypted\n}\n";
+
+    fn volumes(model: &Model) -> Vec<(&str, Option<&str>, &Value<bool>)> {
+        model
+            .ec2
+            .ebs
+            .volumes
+            .iter()
+            .map(|v| {
+                (
+                    &*v.resource.address,
+                    v.provider.as_deref(),
+                    &v.device.encrypted,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn arguments_bind_variables_at_the_use_site_set_at_the_call() {
+        let model = adapt(&[CALL, VOLUME], vec![(0, "./volume", 1)]);
+        let [(address, provider, encrypted)] = volumes(&model)[..] else {
+            panic!("one volume expected");
+        };
+        assert_eq!(address, "module.data.aws_ebs_volume.v");
+        assert_eq!(provider, Some("aws"));
+        let Value::Known {
+            value: false,
+            span,
+            origin: Origin::Explicit {
+                defined_at: Some(at),
+            },
+        } = encrypted
+        else {
+            panic!("known false expected, got {encrypted:?}");
+        };
+        assert_eq!(&VOLUME[span.range()], "encrypted = var.encrypted");
+        assert_eq!((at.file, &CALL[at.range()]), (FileId(0), "false"));
+    }
+
+    #[test]
+    fn an_unbound_variable_takes_its_default_else_is_unknown() {
+        let call = "module \"data\" {\n  source = \"./volume\"\n}\n";
+        let model = adapt(&[call, VOLUME], vec![(0, "./volume", 1)]);
+        assert!(matches!(volumes(&model)[0].2, Value::Unknown { .. }));
+        let with_default = VOLUME.replace("{}", "{\n  default = true\n}");
+        let model = adapt(&[call, &with_default], vec![(0, "./volume", 1)]);
+        assert_eq!(volumes(&model)[0].2.known(), Some(&true));
+    }
+
+    #[test]
+    fn remote_and_unreadable_sources_add_nothing() {
+        let remote = "module \"r\" {\n  source = \"terraform-aws-modules/ebs/aws\"\n}\n";
+        assert!(
+            adapt(&[remote, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+        assert!(adapt(&[CALL], vec![]).ec2.ebs.volumes.is_empty());
+    }
+
+    #[test]
+    fn count_zero_removes_the_instance_and_unknown_count_keeps_it() {
+        let zero = CALL.replace("source", "count = 0\n  source");
+        assert!(
+            adapt(&[&zero, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+        let unknown = CALL.replace("source", "count = var.n\n  source");
+        assert_eq!(
+            adapt(&[&unknown, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .len(),
+            1
+        );
+        let empty = CALL.replace("source", "for_each = {}\n  source");
+        assert!(
+            adapt(&[&empty, VOLUME], vec![(0, "./volume", 1)])
+                .ec2
+                .ebs
+                .volumes
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn providers_are_passed_down_in_the_root_names() {
+        let root =
+            "module \"mid\" {\n  source = \"./mid\"\n  providers = {\n    aws = aws.eu\n  }\n}\n";
+        let mid = "module \"leaf\" {\n  source = \"./leaf\"\n  providers = {\n    aws.x = aws\n  }\n}\nmodule \"plain\" {\n  source = \"./leaf\"\n}\n";
+        let leaf = "resource \"aws_ebs_volume\" \"a\" {\n  provider = aws.x\n}\nresource \"aws_ebs_volume\" \"b\" {}\n";
+        let edges = vec![(0, "./mid", 1), (1, "./leaf", 2)];
+        let model = adapt(&[root, mid, leaf], edges);
+        let found: Vec<(&str, Option<&str>)> =
+            volumes(&model).iter().map(|(a, p, _)| (*a, *p)).collect();
+        assert_eq!(
+            found,
+            [
+                ("module.mid.module.leaf.aws_ebs_volume.a", Some("aws.eu")),
+                // Not passed (the call's `providers` replaces inheritance): its own.
+                (
+                    "module.mid.module.leaf.aws_ebs_volume.b",
+                    Some("module.mid.module.leaf.aws")
+                ),
+                (
+                    "module.mid.module.plain.aws_ebs_volume.a",
+                    Some("module.mid.module.plain.aws.x")
+                ),
+                ("module.mid.module.plain.aws_ebs_volume.b", Some("aws.eu")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_module_with_its_own_provider_block_does_not_inherit() {
+        let own = format!("provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n{VOLUME}");
+        let model = adapt(&[CALL, &own], vec![(0, "./volume", 1)]);
+        assert_eq!(volumes(&model)[0].1, Some("module.data.aws"));
+    }
+
+    #[test]
+    fn links_stay_inside_their_instance() {
+        let root = "module \"a\" {\n  source = \"./b\"\n}\nmodule \"b\" {\n  source = \"./b\"\n}\n";
+        let bucket = "variable \"name\" {}\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = var.name\n}\nresource \"aws_s3_bucket_public_access_block\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n}\nresource \"aws_s3_bucket_ownership_controls\" \"this\" {\n  bucket = var.name\n}\n";
+        let model = adapt(&[root, bucket], vec![(0, "./b", 1)]);
+        let buckets: Vec<&str> = model
+            .s3
+            .buckets
+            .iter()
+            .map(|b| &*b.resource.address)
+            .collect();
+        assert_eq!(
+            buckets,
+            ["module.a.aws_s3_bucket.this", "module.b.aws_s3_bucket.this"]
+        );
+        let blocks: Vec<&Link> = model.s3.access_blocks.iter().map(|c| &c.link).collect();
+        assert_eq!(blocks, [&Link::Bucket(0), &Link::Bucket(1)]);
+        // The same unresolved expression links within one instance only.
+        let ownership: Vec<&Link> = model.s3.ownership.iter().map(|c| &c.link).collect();
+        assert_eq!(ownership, [&Link::Bucket(0), &Link::Bucket(1)]);
+    }
+
+    #[test]
+    fn a_reference_passed_in_links_to_the_callers_resource() {
+        let root = "resource \"aws_s3_bucket\" \"data\" {}\nmodule \"block\" {\n  source = \"./block\"\n  id     = aws_s3_bucket.data.id\n}\n";
+        let block = "variable \"id\" {}\nresource \"aws_s3_bucket_public_access_block\" \"this\" {\n  bucket = var.id\n}\n";
+        let model = adapt(&[root, block], vec![(0, "./block", 1)]);
+        let links: Vec<&Link> = model.s3.access_blocks.iter().map(|c| &c.link).collect();
+        assert_eq!(links, [&Link::Bucket(0)]);
+    }
+
+    #[test]
+    fn cycles_and_fan_out_stop() {
+        let selfish = "module \"again\" {\n  source = \"./\"\n}\nmodule \"up\" {\n  source = \"../\"\n}\nresource \"aws_ebs_volume\" \"v\" {}\n";
+        let edges = vec![(0, "./", 1), (1, "./", 1), (1, "../", 0)];
+        let root = "module \"m\" {\n  source = \"./\"\n}\n";
+        assert_eq!(adapt(&[root, selfish], edges).ec2.ebs.volumes.len(), 1);
+        // Ten calls per level, every level the same module: bounded by depth and budget.
+        let wide: String = (0..10)
+            .map(|i| format!("module \"m{i}\" {{\n  source = \"./w\"\n}}\n"))
+            .collect::<String>()
+            + "resource \"aws_ebs_volume\" \"v\" {}\n";
+        let levels: Vec<&str> = std::iter::repeat_n(wide.as_str(), MAX_DEPTH + 3).collect();
+        let edges = (0..levels.len() - 1)
+            .map(|at| (at, "./w", at + 1))
+            .collect();
+        let model = adapt(&levels, edges);
+        assert!(model.ec2.ebs.volumes.len() <= MAX_INSTANCES + 1);
+    }
+}
