@@ -191,6 +191,31 @@ fn doubling_locals_do_not_exhaust_memory() {
 }
 
 #[test]
+fn huge_copied_values_are_bounded_in_memory_and_output() {
+    // A 1 MB parameter default referenced 20,000 times on one minified line.
+    let refs = vec![r#"{"Ref": "P"}"#; 20_000].join(",");
+    let text = format!(
+        r#"{{"AWSTemplateFormatVersion": "2010-09-09", "Parameters": {{"P": {{"Type": "String", "Default": "{}"}}}}, "Resources": {{"R": {{"Type": "AWS::IAM::ManagedPolicy", "Properties": {{"PolicyDocument": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": [{refs}], "Resource": "*"}}]}}}}}}}}}}"#,
+        "x".repeat(1_000_000)
+    );
+    let concise = with_file("huge.json", text.as_bytes());
+    assert!(concise.len() < 1_000_000, "{} bytes", concise.len());
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("huge.json"), &text).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+        .args(["--format", "pretty", "--color", "never"])
+        .arg(dir.path())
+        .output()
+        .expect("cloudlint runs");
+    assert!(matches!(output.status.code(), Some(0 | 1)));
+    assert!(
+        output.stdout.len() < 1_000_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+}
+
+#[test]
 fn oversized_files_are_reported_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let big = std::fs::File::create(dir.path().join("big.tf")).expect("create");

@@ -51,6 +51,19 @@ impl<'a> Files<'a> for SourceMap {
     }
 }
 
+/// Longest source line shown under a diagnostic: a minified template is one line of megabytes.
+const MAX_SHOWN_LINE: usize = 1_000;
+
+fn showable(sources: &SourceMap, span: crate::source::Span) -> bool {
+    let Some(file) = sources.get(span.file) else {
+        return false;
+    };
+    let index = file.index();
+    let first = index.line_of(span.start);
+    let last = index.line_of(span.end);
+    (first..=last).all(|line| index.line_range(&file.text, line).len() <= MAX_SHOWN_LINE)
+}
+
 pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
     let config = Config::default();
     for diagnostic in &report.diagnostics {
@@ -60,14 +73,29 @@ pub fn write(report: &Report, color: bool, out: &mut dyn io::Write) -> io::Resul
             Level::Note => RenderedSeverity::Note,
         };
         let primary = diagnostic.primary;
-        let mut labels = vec![Label::primary(primary.file, primary.range())];
-        for label in &diagnostic.labels {
+        let mut notes = Vec::new();
+        let mut labels = Vec::new();
+        if showable(&report.sources, primary) {
+            labels.push(Label::primary(primary.file, primary.range()));
+        } else {
+            let at = report.sources.line_col(primary.file, primary.start);
+            notes.push(format!(
+                "at {}:{}:{} (the line is too long to show)",
+                report.sources.path(primary.file),
+                at.line,
+                at.col
+            ));
+        }
+        for label in diagnostic
+            .labels
+            .iter()
+            .filter(|label| showable(&report.sources, label.span))
+        {
             labels.push(
                 Label::secondary(label.span.file, label.span.range())
                     .with_message(label.message.to_string()),
             );
         }
-        let mut notes = Vec::new();
         if let Some(resource) = &diagnostic.resource {
             notes.push(format!("resource: {resource}"));
         }
