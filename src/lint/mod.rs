@@ -439,11 +439,11 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             .then_with(|| b.labels.len().cmp(&a.labels.len()))
             .then_with(|| a.resource.cmp(&b.resource))
     });
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    diagnostics.dedup_by(|a, b| same_finding(a, b));
     suppressed.sort_by(|a: &SuppressedDiagnostic, b| {
         a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key())
     });
-    suppressed.dedup_by(|a, b| a.diagnostic.sort_key() == b.diagnostic.sort_key());
+    suppressed.dedup_by(|a, b| same_finding(&a.diagnostic, &mut b.diagnostic));
     Report {
         sources: SourceMap::new(sources),
         diagnostics,
@@ -451,6 +451,21 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         rules: Vec::new(),
         summary,
     }
+}
+
+/// Whether `dropped` repeats `kept`. The same finding on several instances of one resource
+/// (`count`/`for_each`) names the resource rather than its first instance.
+fn same_finding(dropped: &Diagnostic, kept: &mut Diagnostic) -> bool {
+    if dropped.sort_key() != kept.sort_key() {
+        return false;
+    }
+    if let (Some(a), Some(b)) = (&dropped.resource, &kept.resource) {
+        let resource = crate::model::ResourceRef::resource_of(b);
+        if a != b && resource == crate::model::ResourceRef::resource_of(a) {
+            kept.resource = Some(resource.into());
+        }
+    }
+    true
 }
 
 /// Whether the report fails the run at `threshold` (`None`: never fails).

@@ -49,6 +49,17 @@ pub struct ResourceRef {
     pub span: Span,
 }
 
+impl ResourceRef {
+    /// The resource of a Terraform instance address (`aws_s3_bucket.b` of `aws_s3_bucket.b["x"]`,
+    /// of `aws_s3_bucket.b[0]`); other addresses are their own resource.
+    pub fn resource_of(address: &str) -> &str {
+        match address.strip_suffix(']').and_then(|rest| rest.find('[')) {
+            Some(at) => address.get(..at).unwrap_or(address),
+            None => address,
+        }
+    }
+}
+
 /// Account-wide settings that may remove findings of other units (RULES.md 2.1).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountFacts {

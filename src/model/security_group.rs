@@ -19,10 +19,19 @@ impl SecurityGroups {
     /// Moves every waiting standalone rule into the group it names, or to the orphans.
     pub fn link(&mut self) {
         for (target, rule) in std::mem::take(&mut self.unlinked) {
+            // An instance (`g["x"]`) of a group linted as one instance links to that one.
             let group = target.and_then(|target| {
-                self.groups
-                    .iter_mut()
-                    .find(|group| group.resource.address == target)
+                let resource = ResourceRef::resource_of(&target);
+                let at = self
+                    .groups
+                    .iter()
+                    .position(|group| group.resource.address == target)
+                    .or_else(|| {
+                        self.groups
+                            .iter()
+                            .position(|group| &*group.resource.address == resource)
+                    })?;
+                self.groups.get_mut(at)
             });
             match group {
                 Some(group) => group.ingress.push(rule),

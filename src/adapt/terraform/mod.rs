@@ -6,6 +6,7 @@ mod ec2;
 pub mod eval;
 mod functions;
 mod iam;
+mod instances;
 mod json_string;
 pub mod module;
 mod s3;
@@ -13,10 +14,11 @@ mod s3;
 use std::collections::HashMap;
 
 use eval::{Bindings, Evaluator};
+use instances::Expansion;
 use module::{BlockRef, Module, TfFile};
 
-use crate::adapt::val::{Val, ValKind};
-use crate::model::{Format, Model, ResourceRef, UnknownReason};
+use crate::adapt::val::Val;
+use crate::model::{Format, Model, ResourceRef};
 use crate::source::Span;
 
 /// One resource block, evaluated.
@@ -62,13 +64,12 @@ pub fn adapt_module(
         if !modelled(block.resource_type) {
             continue;
         }
-        let Some(resource) = evaluate(&evaluator, *block) else {
-            continue;
-        };
-        iam::resource(&resource, &evaluator, &mut policies, model);
-        ec2::resource(&resource, &evaluator, model);
-        s3::resource(&resource, &evaluator, model);
-        cloudtrail::resource(&resource, &evaluator, model);
+        for resource in evaluate(&evaluator, *block) {
+            iam::resource(&resource, &evaluator, &mut policies, model);
+            ec2::resource(&resource, &evaluator, model);
+            s3::resource(&resource, &evaluator, model);
+            cloudtrail::resource(&resource, &evaluator, model);
+        }
     }
     policies.finish(&evaluator, model);
     ec2::finish(model);
@@ -84,47 +85,41 @@ fn modelled(resource_type: &str) -> bool {
         || cloudtrail::TYPES.contains(&resource_type)
 }
 
-/// Evaluates a resource once; `None` when `count`/`for_each` is known to create no instance.
-fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resource<'a>> {
-    let header = block.header();
+/// Evaluates each instance of a resource (RULES.md 2.2); none when `count`/`for_each` is known
+/// to create no instance.
+fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Vec<Resource<'a>> {
     let address = format!("{}.{}", block.resource_type, block.name);
-    let mut bindings = Bindings::default();
-    let mut exists_when = None;
+    match instances::expand(evaluator, block) {
+        Expansion::Nothing => Vec::new(),
+        Expansion::Single {
+            bindings,
+            exists_when,
+        } => vec![instance(evaluator, block, address, &bindings, exists_when)],
+        Expansion::Each(each) => each
+            .into_iter()
+            .map(|one| {
+                let address = format!("{address}{}", one.key.suffix());
+                instance(evaluator, block, address, &one.bindings, None)
+            })
+            .collect(),
+    }
+}
+
+fn instance<'a>(
+    evaluator: &Evaluator<'a>,
+    block: BlockRef<'a>,
+    address: String,
+    bindings: &Bindings,
+    exists_when: Option<Box<str>>,
+) -> Resource<'a> {
+    let header = block.header();
     let body = &block.block.body;
-    if let Some(attribute) = body.get_attribute("count") {
-        let count = evaluator.eval(&attribute.value, block.file, &bindings);
-        match crate::adapt::val::as_integer(&count) {
-            Some(0) => return None,
-            Some(_) => {}
-            None => {
-                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
-                exists_when = Some(format!("count = {}", text.trim()).into());
-            }
-        }
-        let index = Val::unknown(UnknownReason::Reference("count.index".into()), header);
-        bindings = bindings.with("count", object(&[("index", index)], header));
-    }
-    if let Some(attribute) = body.get_attribute("for_each") {
-        let for_each = evaluator.eval(&attribute.value, block.file, &bindings);
-        match &for_each.kind {
-            ValKind::List(items) if items.is_empty() => return None,
-            ValKind::Object(fields) if fields.is_empty() => return None,
-            ValKind::List(_) | ValKind::Object(_) => {}
-            _ => {
-                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
-                exists_when = Some(format!("for_each = {}", text.trim()).into());
-            }
-        }
-        let key = Val::unknown(UnknownReason::Reference("each.key".into()), header);
-        let value = Val::unknown(UnknownReason::Reference("each.value".into()), header);
-        bindings = bindings.with("each", object(&[("key", key), ("value", value)], header));
-    }
     let span = Span::new(
         block.file,
         hcl_edit::Span::span(block.block).map_or(0, |r| r.start),
         hcl_edit::Span::span(block.block).map_or(0, |r| r.end),
     );
-    let evaluated = evaluator.body(body, block.file, span, &bindings);
+    let evaluated = evaluator.body(body, block.file, span, bindings);
     let provider = body
         .get_attribute("provider")
         .map(|attr| {
@@ -134,7 +129,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
                 .into()
         })
         .unwrap_or_else(|| "aws".into());
-    Some(Resource {
+    Resource {
         block,
         reference: ResourceRef {
             address: address.into(),
@@ -144,24 +139,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
         body: evaluated,
         provider,
         exists_when,
-    })
-}
-
-fn object(fields: &[(&str, Val)], span: Span) -> Val {
-    Val::new(
-        ValKind::Object(
-            fields
-                .iter()
-                .map(|(key, value)| crate::adapt::val::Field {
-                    key: (*key).into(),
-                    key_span: span,
-                    value: value.clone(),
-                    is_block: false,
-                })
-                .collect(),
-        ),
-        span,
-    )
+    }
 }
 
 #[cfg(test)]
