@@ -489,3 +489,31 @@ pub fn help_of(meta: &RuleMeta) -> Cow<'static, str> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(resource: &str) -> Diagnostic {
+        let mut diagnostic = Diagnostic::builtin(
+            &builtin::INTERNAL_ERROR,
+            Span::new(FileId(0), 1, 2),
+            "message".into(),
+        );
+        diagnostic.resource = Some(resource.into());
+        diagnostic
+    }
+
+    #[test]
+    fn one_finding_on_several_instances_names_their_resource() {
+        let mut kept = on("aws_ebs_volume.v[0]");
+        assert!(same_finding(&on("aws_ebs_volume.v[1]"), &mut kept));
+        assert_eq!(kept.resource.as_deref(), Some("aws_ebs_volume.v"));
+        let mut kept = on("aws_ebs_volume.v[0]");
+        assert!(same_finding(&on("aws_ebs_volume.w[0]"), &mut kept));
+        assert_eq!(kept.resource.as_deref(), Some("aws_ebs_volume.v[0]"));
+        let mut other = on("aws_ebs_volume.v[1]");
+        other.message = "other".into();
+        assert!(!same_finding(&other, &mut kept));
+    }
+}

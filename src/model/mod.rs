@@ -76,3 +76,26 @@ pub enum AccountFactKind {
     S3RestrictPublicBuckets,
     S3AllPublicAccessBlocked,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ResourceRef;
+
+    #[test]
+    fn an_instance_address_names_its_resource() {
+        assert_eq!(
+            ResourceRef::resource_of("aws_s3_bucket.b[\"x[1]\"]"),
+            "aws_s3_bucket.b"
+        );
+        assert_eq!(
+            ResourceRef::resource_of("aws_ebs_volume.v[10]"),
+            "aws_ebs_volume.v"
+        );
+        assert_eq!(
+            ResourceRef::resource_of("aws_ebs_volume.v"),
+            "aws_ebs_volume.v"
+        );
+        assert_eq!(ResourceRef::resource_of("Bucket"), "Bucket");
+        assert_eq!(ResourceRef::resource_of("]"), "]");
+    }
+}

@@ -337,6 +337,32 @@ mod tests {
     }
 
     #[test]
+    fn children_link_to_the_instance_they_index() {
+        let mut s3 = S3::default();
+        s3.buckets.push(bucket("aws_s3_bucket.b[\"x\"]", None));
+        s3.buckets.push(bucket("aws_s3_bucket.b[\"y\"]", None));
+        s3.buckets.push(bucket("aws_s3_bucket.one", None));
+        for target in [
+            "aws_s3_bucket.b[\"y\"]",
+            // A bucket linted as one instance stands for all of its instances.
+            "aws_s3_bucket.one[0]",
+            // Which instance is unknown: an orphan, never the first instance.
+            "aws_s3_bucket.b",
+        ] {
+            s3.policies.push(Child::new(
+                reference("p"),
+                "aws".into(),
+                Target::Reference(target.into()),
+                (),
+            ));
+        }
+        s3.link();
+        assert_eq!(s3.policies[0].link, Link::Bucket(1));
+        assert_eq!(s3.policies[1].link, Link::Bucket(2));
+        assert!(matches!(s3.policies[2].link, Link::Unknown { .. }));
+    }
+
+    #[test]
     fn a_second_module_links_only_to_its_own_buckets() {
         let mut s3 = S3::default();
         s3.buckets.push(bucket("aws_s3_bucket.a", None));

@@ -17,6 +17,79 @@ use crate::source::Span;
 /// (`count = 1000000`), while real configurations rarely expand a resource further.
 pub const MAX_INSTANCES: usize = 32;
 
+/// Value nodes the instances after the first may add to one module, all resources together.
+/// The per-resource cap alone still multiplies a large body (a `dynamic` block over a huge list)
+/// by 32; beyond this budget a resource is linted as one instance with Unknown bindings, at the
+/// cost of one more evaluation.
+pub const MAX_EXTRA_NODES: usize = 1_000_000;
+
+/// What is left of [`MAX_EXTRA_NODES`] in a module.
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            left: MAX_EXTRA_NODES,
+        }
+    }
+}
+
+impl Budget {
+    pub fn has(&self, nodes: usize) -> bool {
+        nodes <= self.left
+    }
+
+    /// Takes `nodes` from the budget if it has them.
+    pub fn take(&mut self, nodes: usize) -> bool {
+        match self.left.checked_sub(nodes) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// How many value nodes `val` holds.
+pub fn size(val: &Val) -> usize {
+    let mut count = 0;
+    let mut stack = vec![val];
+    while let Some(val) = stack.pop() {
+        count += 1;
+        match &val.kind {
+            ValKind::List(items) => stack.extend(items),
+            ValKind::Object(fields) => stack.extend(fields.iter().map(|f| &f.value)),
+            ValKind::Conditional {
+                when_true,
+                when_false,
+                ..
+            } => {
+                stack.push(when_true);
+                stack.push(when_false);
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
+/// The bindings of the one instance standing for all: `count.index` and `each.*` Unknown.
+pub fn unknown_bindings(block: BlockRef) -> Bindings {
+    let body = &block.block.body;
+    let header = block.header();
+    let mut bindings = Bindings::default();
+    if body.get_attribute("count").is_some() {
+        bindings = unknown_count(header);
+    }
+    if body.get_attribute("for_each").is_some() {
+        bindings = bindings.with("each", unknown_each(header));
+    }
+    bindings
+}
+
 /// What a resource's `count`/`for_each` creates.
 pub enum Expansion {
     /// Known to create no instance.
@@ -319,4 +392,218 @@ fn object(fields: Vec<(&str, Val, Span)>, span: Span) -> Val {
         ),
         span,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::adapt::terraform::module::{Module, TfFile};
+    use crate::source::FileId;
+
+    fn file(text: &str) -> TfFile {
+        TfFile {
+            id: FileId(0),
+            text: Arc::from(text),
+            body: crate::parse::hcl::parse_hcl(text, FileId(0)).expect("valid HCL"),
+        }
+    }
+
+    /// Instance key (`None`: one standing for all) and its body's `v` as text (`?`: unknown).
+    type Read = Vec<(Option<String>, String)>;
+
+    /// Every instance of the last resource, and when it may not exist.
+    fn instances(text: &str) -> (Read, Option<Box<str>>) {
+        let files = [file(text)];
+        let module = Module::index(&files, &[]);
+        let texts = HashMap::from([(FileId(0), text)]);
+        let evaluator = Evaluator::new(&module, texts, None);
+        let block = *module.resources.last().expect("a resource");
+        let read = |bindings: &Bindings| {
+            let body = evaluator.body(&block.block.body, block.file, block.header(), bindings);
+            match body.get("v") {
+                Some(Val {
+                    kind: ValKind::Link { target, .. },
+                    ..
+                }) => format!("link {target}"),
+                Some(value) => value.scalar_text().unwrap_or_else(|| "?".into()),
+                None => "-".into(),
+            }
+        };
+        match expand(&evaluator, block) {
+            Expansion::Nothing => (Vec::new(), None),
+            Expansion::Single {
+                bindings,
+                exists_when,
+            } => (vec![(None, read(&bindings))], exists_when),
+            Expansion::Each(each) => (
+                each.iter()
+                    .map(|one| (Some(one.key.suffix()), read(&one.bindings)))
+                    .collect(),
+                None,
+            ),
+        }
+    }
+
+    fn keyed(pairs: &[(&str, &str)]) -> Read {
+        pairs
+            .iter()
+            .map(|(k, v)| (Some(k.to_string()), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn known_count_gives_one_instance_per_index() {
+        let (each, exists_when) =
+            instances("resource \"t\" \"r\" {\n  count = 2\n  v = count.index\n}\n");
+        assert_eq!(each, keyed(&[("[0]", "0"), ("[1]", "1")]));
+        assert_eq!(exists_when, None);
+    }
+
+    #[test]
+    fn count_zero_or_empty_for_each_creates_nothing() {
+        for text in [
+            "resource \"t\" \"r\" {\n  count = 0\n}\n",
+            "resource \"t\" \"r\" {\n  for_each = toset([])\n}\n",
+            "resource \"t\" \"r\" {\n  for_each = {}\n}\n",
+        ] {
+            assert!(instances(text).0.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_count_is_one_instance_that_may_not_exist() {
+        let (each, exists_when) = instances(
+            "variable \"n\" {}\nresource \"t\" \"r\" {\n  count = var.n\n  v = count.index\n}\n",
+        );
+        assert_eq!(each, vec![(None, "?".to_string())]);
+        assert_eq!(exists_when.as_deref(), Some("count = var.n"));
+    }
+
+    #[test]
+    fn beyond_the_cap_is_one_existing_instance_with_unknown_bindings() {
+        let (each, exists_when) =
+            instances("resource \"t\" \"r\" {\n  count = 1000000\n  v = count.index\n}\n");
+        assert_eq!(each, vec![(None, "?".to_string())]);
+        assert_eq!(exists_when, None);
+        let keys: Vec<String> = (0..=MAX_INSTANCES).map(|i| format!("\"k{i}\"")).collect();
+        let text = format!(
+            "resource \"t\" \"r\" {{\n  for_each = toset([{}])\n  v = each.key\n}}\n",
+            keys.join(", ")
+        );
+        assert_eq!(instances(&text).0, vec![(None, "?".to_string())]);
+    }
+
+    #[test]
+    fn map_keys_are_sorted_and_merged_duplicates_keep_the_last() {
+        let text = "locals {\n  m = merge({ b = \"2\", a = \"1\" }, { b = \"3\" })\n}\nresource \"t\" \"r\" {\n  for_each = local.m\n  v = \"${each.key}=${each.value}\"\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[("[\"a\"]", "a=1"), ("[\"b\"]", "b=3")])
+        );
+    }
+
+    #[test]
+    fn sets_are_sorted_and_deduplicated_each_key_is_each_value() {
+        let text = "resource \"t\" \"r\" {\n  for_each = toset([\"web\", \"app\", \"web\"])\n  v = \"${each.key}/${each.value}\"\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[("[\"app\"]", "app/app"), ("[\"web\"]", "web/web")])
+        );
+    }
+
+    #[test]
+    fn a_partly_unknown_set_is_one_instance_that_may_not_exist() {
+        let text = "variable \"x\" {}\nresource \"t\" \"r\" {\n  for_each = toset([\"a\", var.x])\n  v = each.value\n}\n";
+        let (each, exists_when) = instances(text);
+        assert_eq!(each, vec![(None, "?".to_string())]);
+        assert_eq!(
+            exists_when.as_deref(),
+            Some("for_each = toset([\"a\", var.x])")
+        );
+    }
+
+    #[test]
+    fn a_map_value_may_be_unknown_its_key_is_known() {
+        let text = "variable \"x\" {}\nresource \"t\" \"r\" {\n  for_each = { a = var.x, b = \"0.0.0.0/0\" }\n  v = each.value\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[("[\"a\"]", "?"), ("[\"b\"]", "0.0.0.0/0")])
+        );
+    }
+
+    #[test]
+    fn for_each_over_a_resource_follows_its_instances() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  for_each = toset([\"x\", \"y\"])\n}\nresource \"t\" \"r\" {\n  for_each = aws_s3_bucket.b\n  v = each.value.id\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[
+                ("[\"x\"]", "link aws_s3_bucket.b[\"x\"]"),
+                ("[\"y\"]", "link aws_s3_bucket.b[\"y\"]"),
+            ])
+        );
+        // Not known by key: one instance, as before.
+        let text = "variable \"n\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  count = 2\n}\nresource \"t\" \"r\" {\n  for_each = aws_s3_bucket.b\n  v = each.value.id\n}\n";
+        let (each, exists_when) = instances(text);
+        assert_eq!(each, vec![(None, "?".to_string())]);
+        assert!(exists_when.is_some());
+    }
+
+    #[test]
+    fn resources_iterating_over_each_other_end() {
+        let text = "resource \"t\" \"a\" {\n  for_each = t.b\n}\nresource \"t\" \"b\" {\n  for_each = t.a\n  v = each.key\n}\n";
+        assert_eq!(instances(text).0, vec![(None, "?".to_string())]);
+    }
+
+    #[test]
+    fn indexes_into_instances_name_them() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  count = 2\n}\nresource \"t\" \"r\" {\n  count = 2\n  v = aws_s3_bucket.b[count.index].id\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[
+                ("[0]", "link aws_s3_bucket.b[0]"),
+                ("[1]", "link aws_s3_bucket.b[1]"),
+            ])
+        );
+        let text = "variable \"i\" {}\nresource \"t\" \"r\" {\n  v = aws_s3_bucket.b[var.i].id\n}\nresource \"aws_s3_bucket\" \"b\" {}\nresource \"t\" \"s\" {\n  v = aws_s3_bucket.b[var.i].id\n}\n";
+        assert_eq!(
+            instances(text).0,
+            vec![(None, "link aws_s3_bucket.b".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_budget_counts_value_nodes() {
+        let at = Span::new(FileId(0), 0, 0);
+        let leaf = || Val::new(ValKind::Bool(true), at);
+        let list = Val::new(ValKind::List(vec![leaf(), leaf()]), at);
+        let object = object(vec![("a", list, at), ("b", leaf(), at)], at);
+        assert_eq!(size(&object), 5);
+        let mut budget = Budget::default();
+        assert!(budget.has(MAX_EXTRA_NODES));
+        assert!(budget.take(MAX_EXTRA_NODES - 1));
+        assert!(!budget.take(2));
+        assert!(budget.take(1));
+        assert!(!budget.has(1));
+    }
+
+    #[test]
+    fn keys_are_quoted_as_in_terraform_addresses() {
+        assert_eq!(
+            Key::Name("a\"b\\c\n".into()).suffix(),
+            "[\"a\\\"b\\\\c\\n\"]"
+        );
+        assert_eq!(Key::Index(3).suffix(), "[3]");
+        let at = Span::new(crate::source::FileId(0), 0, 0);
+        assert_eq!(
+            index_suffix(&Val::new(ValKind::Number("-1".into()), at)),
+            None
+        );
+        assert_eq!(
+            index_suffix(&Val::new(ValKind::Number("1.5".into()), at)),
+            None
+        );
+    }
 }

@@ -59,12 +59,13 @@ pub fn adapt_module(
         .collect();
     let evaluator = Evaluator::new(&module, texts, loader);
     let mut policies = iam::DataDocuments::default();
+    let mut budget = instances::Budget::default();
     for block in &module.resources {
         // Evaluating a body costs more than reading it: skip types no adapter reads.
         if !modelled(block.resource_type) {
             continue;
         }
-        for resource in evaluate(&evaluator, *block) {
+        for resource in evaluate(&evaluator, *block, &mut budget) {
             iam::resource(&resource, &evaluator, &mut policies, model);
             ec2::resource(&resource, &evaluator, model);
             s3::resource(&resource, &evaluator, model);
@@ -86,23 +87,45 @@ fn modelled(resource_type: &str) -> bool {
 }
 
 /// Evaluates each instance of a resource (RULES.md 2.2); none when `count`/`for_each` is known
-/// to create no instance.
-fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Vec<Resource<'a>> {
+/// to create no instance. Instances beyond the module's budget: one with Unknown bindings.
+fn evaluate<'a>(
+    evaluator: &Evaluator<'a>,
+    block: BlockRef<'a>,
+    budget: &mut instances::Budget,
+) -> Vec<Resource<'a>> {
     let address = format!("{}.{}", block.resource_type, block.name);
-    match instances::expand(evaluator, block) {
-        Expansion::Nothing => Vec::new(),
+    let each = match instances::expand(evaluator, block) {
+        Expansion::Nothing => return Vec::new(),
         Expansion::Single {
             bindings,
             exists_when,
-        } => vec![instance(evaluator, block, address, &bindings, exists_when)],
-        Expansion::Each(each) => each
-            .into_iter()
-            .map(|one| {
-                let address = format!("{address}{}", one.key.suffix());
-                instance(evaluator, block, address, &one.bindings, None)
-            })
-            .collect(),
+        } => return vec![instance(evaluator, block, address, &bindings, exists_when)],
+        Expansion::Each(each) => each,
+    };
+    let others = each.len().saturating_sub(1);
+    let mut out: Vec<Resource> = Vec::with_capacity(each.len());
+    for one in each {
+        let resource = instance(
+            evaluator,
+            block,
+            format!("{address}{}", one.key.suffix()),
+            &one.bindings,
+            None,
+        );
+        let size = instances::size(&resource.body);
+        // The first instance is what one costs today; the others must fit the budget (checked
+        // ahead on the first one's size, to give up before evaluating them).
+        let fits = match out.first() {
+            None => budget.has(size.saturating_mul(others)),
+            Some(_) => budget.take(size),
+        };
+        if !fits {
+            let bindings = instances::unknown_bindings(block);
+            return vec![instance(evaluator, block, address, &bindings, None)];
+        }
+        out.push(resource);
     }
+    out
 }
 
 fn instance<'a>(
@@ -278,6 +301,49 @@ mod tests {
     fn count_zero_creates_no_resource() {
         let text = "resource \"aws_iam_policy\" \"p\" {\n  count = 0\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"*\", Resource = \"*\"}]})\n}\n";
         assert!(adapt(text).iam.policies.is_empty());
+    }
+
+    #[test]
+    fn instances_are_adapted_one_by_one_under_their_addresses() {
+        let text = "resource \"aws_ebs_volume\" \"v\" {\n  for_each = { a = true, b = false }\n  encrypted = each.value\n}\nresource \"aws_iam_policy\" \"p\" {\n  count = 3\n  policy = data.aws_iam_policy_document.d.json\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [\"*\"]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let volumes: Vec<(&str, Option<bool>)> = model
+            .ec2
+            .ebs
+            .volumes
+            .iter()
+            .map(|v| {
+                let encrypted = v.device.encrypted.known().copied();
+                (&*v.resource.address, encrypted)
+            })
+            .collect();
+        assert_eq!(
+            volumes,
+            [
+                ("aws_ebs_volume.v[\"a\"]", Some(true)),
+                ("aws_ebs_volume.v[\"b\"]", Some(false)),
+            ]
+        );
+        // Three instances consume the document at one place: one label, three owners.
+        let document = &model.iam.policies[0];
+        assert_eq!(document.consumers.len(), 1);
+        assert_eq!(document.attached_to.len(), 3);
+    }
+
+    #[test]
+    fn instances_beyond_the_module_budget_are_one_with_unknown_bindings() {
+        let cidrs: Vec<String> = (0..40_000)
+            .map(|i| format!("\"10.{}.{}.0/24\"", i / 250, i % 250))
+            .collect();
+        let text = format!(
+            "locals {{\n  cidrs = [{}]\n}}\nresource \"aws_security_group\" \"g\" {{\n  count = 32\n  name = count.index\n  dynamic \"ingress\" {{\n    for_each = local.cidrs\n    content {{\n      cidr_blocks = [ingress.value]\n    }}\n  }}\n}}\n",
+            cidrs.join(", ")
+        );
+        let model = adapt(&text);
+        let groups = &model.ec2.security_groups.groups;
+        assert_eq!(groups.len(), 1);
+        assert_eq!(&*groups[0].resource.address, "aws_security_group.g");
+        assert_eq!(groups[0].ingress.len(), 40_000);
     }
 
     #[test]
