@@ -252,6 +252,9 @@ fn by_for_each(
             // Duplicate keys: the last one wins, as when reading the object.
             let mut sorted = BTreeMap::new();
             for field in fields {
+                if unresolved_key(evaluator, field) {
+                    return unknown();
+                }
                 let key = Val::new(ValKind::String(field.key.clone()), field.key_span);
                 sorted.insert(field.key.clone(), (key, field.value.clone()));
             }
@@ -342,6 +345,13 @@ fn over_resource(
         });
     }
     Some(Expansion::Each(out))
+}
+
+/// A key the evaluator could not resolve (`{ (var.x) = ... }`) is named by its source text, an
+/// expression: never an identifier (which is its own text) nor a quoted string.
+fn unresolved_key(evaluator: &Evaluator, field: &Field) -> bool {
+    let identifier = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    evaluator.source(field.key_span).trim() == &*field.key && !field.key.chars().all(identifier)
 }
 
 /// A Known element of a set of strings (numbers and booleans convert), else `None`.
@@ -531,6 +541,20 @@ mod tests {
         assert_eq!(
             instances(text).0,
             keyed(&[("[\"a\"]", "?"), ("[\"b\"]", "0.0.0.0/0")])
+        );
+    }
+
+    #[test]
+    fn a_map_with_an_unresolved_key_is_one_instance() {
+        let text = "variable \"x\" {}\nresource \"t\" \"r\" {\n  for_each = { (var.x) = 1, \"a.b\" = 2, c-d = 3 }\n  v = each.key\n}\n";
+        let (each, exists_when) = instances(text);
+        assert_eq!(each, vec![(None, "?".to_string())]);
+        assert!(exists_when.is_some());
+        let text =
+            "resource \"t\" \"r\" {\n  for_each = { \"a.b\" = 2, c-d = 3 }\n  v = each.key\n}\n";
+        assert_eq!(
+            instances(text).0,
+            keyed(&[("[\"a.b\"]", "a.b"), ("[\"c-d\"]", "c-d")])
         );
     }
 
