@@ -280,6 +280,28 @@ fn large_documents_are_linted() {
     with_file("many.cfn.json", template.as_bytes());
 }
 
+#[test]
+fn expanded_resources_are_bounded() {
+    // Every instance of a large body would multiply it: the module budget stops that.
+    let cidrs: Vec<String> = (0..100_000)
+        .map(|i| format!("\"10.{}.{}.0/24\"", i / 250 % 250, i % 250))
+        .collect();
+    let keys: Vec<String> = (0..5_000).map(|i| format!("\"k\\\"{i}]\"")).collect();
+    let text = format!(
+        "locals {{\n  cidrs = [{}]\n}}\n\
+         resource \"aws_security_group\" \"g\" {{\n  count = 32\n  dynamic \"ingress\" {{\n    for_each = local.cidrs\n    content {{\n      protocol = \"tcp\"\n      cidr_blocks = [ingress.value]\n    }}\n  }}\n}}\n\
+         resource \"aws_ebs_volume\" \"many\" {{\n  for_each = toset([{}])\n  encrypted = each.key\n}}\n\
+         resource \"aws_ebs_volume\" \"odd\" {{\n  for_each = {{ \"a\\\"]\" = false, \"\\n\" = true }}\n  encrypted = each.value\n}}\n\
+         resource \"aws_ebs_volume\" \"loop\" {{\n  for_each = aws_ebs_volume.loop\n}}\n",
+        cidrs.join(", "),
+        keys.join(", ")
+    );
+    let start = std::time::Instant::now();
+    let out = with_file("main.tf", text.as_bytes());
+    assert!(out.contains("main.tf:"), "{out}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
+
 #[cfg(unix)]
 #[test]
 fn filesystem_oddities_are_survived() {

@@ -533,11 +533,11 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             .then_with(|| b.labels.len().cmp(&a.labels.len()))
             .then_with(|| a.resource.cmp(&b.resource))
     });
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    diagnostics.dedup_by(|a, b| same_finding(a, b));
     suppressed.sort_by(|a: &SuppressedDiagnostic, b| {
         a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key())
     });
-    suppressed.dedup_by(|a, b| a.diagnostic.sort_key() == b.diagnostic.sort_key());
+    suppressed.dedup_by(|a, b| same_finding(&a.diagnostic, &mut b.diagnostic));
     Report {
         sources: SourceMap::new(sources),
         diagnostics,
@@ -546,6 +546,21 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         summary,
         timings: Timings::default(),
     }
+}
+
+/// Whether `dropped` repeats `kept`. The same finding on several instances of one resource
+/// (`count`/`for_each`) names the resource rather than its first instance.
+fn same_finding(dropped: &Diagnostic, kept: &mut Diagnostic) -> bool {
+    if dropped.sort_key() != kept.sort_key() {
+        return false;
+    }
+    if let (Some(a), Some(b)) = (&dropped.resource, &kept.resource) {
+        let resource = crate::model::ResourceRef::resource_of(b);
+        if a != b && resource == crate::model::ResourceRef::resource_of(a) {
+            kept.resource = Some(resource.into());
+        }
+    }
+    true
 }
 
 /// Whether the report fails the run at `threshold` (`None`: never fails).
@@ -567,5 +582,33 @@ pub fn help_of(meta: &RuleMeta) -> Cow<'static, str> {
             "{}; see `cloudlint explain {}`",
             meta.summary, meta.name
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(resource: &str) -> Diagnostic {
+        let mut diagnostic = Diagnostic::builtin(
+            &builtin::INTERNAL_ERROR,
+            Span::new(FileId(0), 1, 2),
+            "message".into(),
+        );
+        diagnostic.resource = Some(resource.into());
+        diagnostic
+    }
+
+    #[test]
+    fn one_finding_on_several_instances_names_their_resource() {
+        let mut kept = on("aws_ebs_volume.v[0]");
+        assert!(same_finding(&on("aws_ebs_volume.v[1]"), &mut kept));
+        assert_eq!(kept.resource.as_deref(), Some("aws_ebs_volume.v"));
+        let mut kept = on("aws_ebs_volume.v[0]");
+        assert!(same_finding(&on("aws_ebs_volume.w[0]"), &mut kept));
+        assert_eq!(kept.resource.as_deref(), Some("aws_ebs_volume.v[0]"));
+        let mut other = on("aws_ebs_volume.v[1]");
+        other.message = "other".into();
+        assert!(!same_finding(&other, &mut kept));
     }
 }

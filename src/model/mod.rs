@@ -49,6 +49,17 @@ pub struct ResourceRef {
     pub span: Span,
 }
 
+impl ResourceRef {
+    /// The resource of a Terraform instance address (`aws_s3_bucket.b` of `aws_s3_bucket.b["x"]`,
+    /// of `aws_s3_bucket.b[0]`); other addresses are their own resource.
+    pub fn resource_of(address: &str) -> &str {
+        match address.strip_suffix(']').and_then(|rest| rest.find('[')) {
+            Some(at) => address.get(..at).unwrap_or(address),
+            None => address,
+        }
+    }
+}
+
 /// Account-wide settings that may remove findings of other units (RULES.md 2.1).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountFacts {
@@ -64,4 +75,27 @@ pub enum AccountFactKind {
     S3IgnorePublicAcls,
     S3RestrictPublicBuckets,
     S3AllPublicAccessBlocked,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResourceRef;
+
+    #[test]
+    fn an_instance_address_names_its_resource() {
+        assert_eq!(
+            ResourceRef::resource_of("aws_s3_bucket.b[\"x[1]\"]"),
+            "aws_s3_bucket.b"
+        );
+        assert_eq!(
+            ResourceRef::resource_of("aws_ebs_volume.v[10]"),
+            "aws_ebs_volume.v"
+        );
+        assert_eq!(
+            ResourceRef::resource_of("aws_ebs_volume.v"),
+            "aws_ebs_volume.v"
+        );
+        assert_eq!(ResourceRef::resource_of("Bucket"), "Bucket");
+        assert_eq!(ResourceRef::resource_of("]"), "]");
+    }
 }

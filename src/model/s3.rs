@@ -246,12 +246,18 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
             .map(|at| Link::Bucket(first + at))
     };
     match target {
-        Target::Reference(address) => {
-            find(&|b| b.resource.address == *address).unwrap_or_else(|| Link::Unknown {
+        // An instance (`b["x"]`) of a resource linted as one instance links to that one.
+        Target::Reference(address) => find(&|b| b.resource.address == *address)
+            .or_else(|| {
+                let resource = ResourceRef::resource_of(address);
+                (resource != &**address)
+                    .then(|| find(&|b| &*b.resource.address == resource))
+                    .flatten()
+            })
+            .unwrap_or_else(|| Link::Unknown {
                 reason: UnknownReason::Reference(address.clone()),
                 span: child.span,
-            })
-        }
+            }),
         Target::Name(name) => {
             find(&|b| b.name == Some(BucketName::Literal(name.clone()))).unwrap_or(Link::Outside)
         }
@@ -328,6 +334,32 @@ mod tests {
         assert_eq!(links[2], &Link::Outside);
         assert_eq!(links[3], &Link::Bucket(1));
         assert!(matches!(links[4], Link::Unknown { .. }));
+    }
+
+    #[test]
+    fn children_link_to_the_instance_they_index() {
+        let mut s3 = S3::default();
+        s3.buckets.push(bucket("aws_s3_bucket.b[\"x\"]", None));
+        s3.buckets.push(bucket("aws_s3_bucket.b[\"y\"]", None));
+        s3.buckets.push(bucket("aws_s3_bucket.one", None));
+        for target in [
+            "aws_s3_bucket.b[\"y\"]",
+            // A bucket linted as one instance stands for all of its instances.
+            "aws_s3_bucket.one[0]",
+            // Which instance is unknown: an orphan, never the first instance.
+            "aws_s3_bucket.b",
+        ] {
+            s3.policies.push(Child::new(
+                reference("p"),
+                "aws".into(),
+                Target::Reference(target.into()),
+                (),
+            ));
+        }
+        s3.link();
+        assert_eq!(s3.policies[0].link, Link::Bucket(1));
+        assert_eq!(s3.policies[1].link, Link::Bucket(2));
+        assert!(matches!(s3.policies[2].link, Link::Unknown { .. }));
     }
 
     #[test]

@@ -19,10 +19,19 @@ impl SecurityGroups {
     /// Moves every waiting standalone rule into the group it names, or to the orphans.
     pub fn link(&mut self) {
         for (target, rule) in std::mem::take(&mut self.unlinked) {
+            // An instance (`g["x"]`) of a group linted as one instance links to that one.
             let group = target.and_then(|target| {
-                self.groups
-                    .iter_mut()
-                    .find(|group| group.resource.address == target)
+                let resource = ResourceRef::resource_of(&target);
+                let at = self
+                    .groups
+                    .iter()
+                    .position(|group| group.resource.address == target)
+                    .or_else(|| {
+                        self.groups
+                            .iter()
+                            .position(|group| &*group.resource.address == resource)
+                    })?;
+                self.groups.get_mut(at)
             });
             match group {
                 Some(group) => group.ingress.push(rule),
@@ -204,6 +213,49 @@ mod tests {
         assert_eq!(groups.groups[0].ingress.len(), 1);
         assert_eq!(groups.orphan_rules.len(), 2);
         assert!(groups.unlinked.is_empty());
+    }
+
+    #[test]
+    fn rules_naming_an_instance_join_it_or_the_group_linted_as_one() {
+        use crate::model::Format;
+        use crate::source::{FileId, Span};
+        let at = Span::new(FileId(0), 0, 1);
+        let group = |address: &str| SecurityGroup {
+            resource: ResourceRef {
+                address: address.into(),
+                format: Format::Terraform,
+                span: at,
+            },
+            ingress: Vec::new(),
+        };
+        let rule = || IngressRule {
+            declared_by: None,
+            conditions: Vec::new(),
+            protocol: Value::explicit(Protocol::Tcp, at),
+            from_port: Value::explicit(22, at),
+            to_port: Value::explicit(22, at),
+            sources: Vec::new(),
+        };
+        let mut groups = SecurityGroups {
+            groups: vec![
+                group("aws_security_group.tier[\"app\"]"),
+                group("aws_security_group.tier[\"db\"]"),
+                group("aws_security_group.one"),
+            ],
+            ..SecurityGroups::default()
+        };
+        for target in [
+            "aws_security_group.tier[\"db\"]",
+            "aws_security_group.one[0]",
+            // Which instance is unknown: an orphan, never the first instance.
+            "aws_security_group.tier",
+        ] {
+            groups.unlinked.push((Some(target.into()), rule()));
+        }
+        groups.link();
+        let joined: Vec<usize> = groups.groups.iter().map(|g| g.ingress.len()).collect();
+        assert_eq!(joined, [0, 1, 1]);
+        assert_eq!(groups.orphan_rules.len(), 1);
     }
 
     #[test]

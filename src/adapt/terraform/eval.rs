@@ -514,17 +514,22 @@ impl<'a> Evaluator<'a> {
                 }
                 Val::unknown(UnknownReason::Reference(self.source(span).into()), span)
             }
-            resource_type => self.resource_attribute(resource_type, traversal, span),
+            resource_type => {
+                self.resource_attribute(resource_type, traversal, file, bindings, span, depth)
+            }
         }
     }
 
     /// `type.name.attr` (with any `[index]` after the name): a literal attribute of a resource in
-    /// the module, or a link to it.
+    /// the module, or a link to it (to the instance a Known index names: `type.name["k"]`).
     fn resource_attribute(
         &self,
         resource_type: &str,
         traversal: &hcl_edit::expr::Traversal,
+        file: FileId,
+        bindings: &Bindings,
         span: Span,
+        depth: usize,
     ) -> Val {
         let mut attrs = traversal
             .operators
@@ -548,9 +553,21 @@ impl<'a> Evaluator<'a> {
                 return relocate(value, span);
             }
         }
+        let instance = match traversal.operators.get(1).map(|op| op.value()) {
+            Some(TraversalOperator::Index(index)) => {
+                super::instances::index_suffix(&self.eval_at(index, file, bindings, depth + 1))
+            }
+            Some(TraversalOperator::LegacyIndex(index)) => Some(format!("[{}]", index.value())),
+            _ => None,
+        };
         Val::new(
             ValKind::Link {
-                target: format!("{}{resource_type}.{name}", self.prefix).into(),
+                target: format!(
+                    "{}{resource_type}.{name}{}",
+                    self.prefix,
+                    instance.unwrap_or_default()
+                )
+                .into(),
                 attribute: attribute.into(),
             },
             span,

@@ -244,7 +244,13 @@ impl DataDocuments {
                         PolicyKind::Identity
                     }
                 });
-            document.consumers = consumers.iter().map(|(_, span, _)| *span).collect();
+            // Instances of one resource (`count`/`for_each`) consume it at the same place.
+            let mut seen = std::collections::HashSet::new();
+            document.consumers = consumers
+                .iter()
+                .map(|(_, span, _)| *span)
+                .filter(|span| seen.insert(*span))
+                .collect();
             document.attached_to = consumers
                 .iter()
                 .map(|(_, _, owner)| owner.clone())

@@ -7,6 +7,7 @@ mod ec2;
 pub mod eval;
 mod functions;
 mod iam;
+mod instances;
 mod json_string;
 pub mod module;
 mod s3;
@@ -14,10 +15,11 @@ mod s3;
 use std::collections::HashMap;
 
 use eval::{Bindings, Evaluator};
+use instances::Expansion;
 use module::{BlockRef, Module, TfFile};
 
-use crate::adapt::val::{Val, ValKind};
-use crate::model::{Format, Model, ResourceRef, UnknownReason};
+use crate::adapt::val::Val;
+use crate::model::{Format, Model, ResourceRef};
 use crate::source::Span;
 
 /// One resource block, evaluated.
@@ -84,19 +86,19 @@ fn adapt_instance(
     let evaluator =
         Evaluator::new(&module, texts, Some(&load)).for_call(instance.prefix.clone(), inputs);
     let mut policies = iam::DataDocuments::default();
+    let mut instance_budget = instances::Budget::default();
     for block in &module.resources {
         // Evaluating a body costs more than reading it: skip types no adapter reads.
         if !modelled(block.resource_type) {
             continue;
         }
-        let Some(mut resource) = evaluate(&evaluator, *block) else {
-            continue;
-        };
-        instance.apply(&mut resource);
-        iam::resource(&resource, &evaluator, &mut policies, model);
-        ec2::resource(&resource, &evaluator, model);
-        s3::resource(&resource, &evaluator, model);
-        cloudtrail::resource(&resource, &evaluator, model);
+        for mut resource in evaluate(&evaluator, *block, &mut instance_budget) {
+            instance.apply(&mut resource);
+            iam::resource(&resource, &evaluator, &mut policies, model);
+            ec2::resource(&resource, &evaluator, model);
+            s3::resource(&resource, &evaluator, model);
+            cloudtrail::resource(&resource, &evaluator, model);
+        }
     }
     policies.finish(&evaluator, model);
     for callee in calls::callees(&evaluator, &instance, library, budget) {
@@ -140,47 +142,63 @@ fn modelled(resource_type: &str) -> bool {
         || cloudtrail::TYPES.contains(&resource_type)
 }
 
-/// Evaluates a resource once; `None` when `count`/`for_each` is known to create no instance.
-fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resource<'a>> {
-    let header = block.header();
+/// Evaluates each instance of a resource (RULES.md 2.2); none when `count`/`for_each` is known
+/// to create no instance. Instances beyond the module's budget: one with Unknown bindings.
+fn evaluate<'a>(
+    evaluator: &Evaluator<'a>,
+    block: BlockRef<'a>,
+    budget: &mut instances::Budget,
+) -> Vec<Resource<'a>> {
     let address = format!("{}.{}", block.resource_type, block.name);
-    let mut bindings = Bindings::default();
-    let mut exists_when = None;
+    let each = match instances::expand(evaluator, block) {
+        Expansion::Nothing => return Vec::new(),
+        Expansion::Single {
+            bindings,
+            exists_when,
+        } => return vec![instance(evaluator, block, address, &bindings, exists_when)],
+        Expansion::Each(each) => each,
+    };
+    let others = each.len().saturating_sub(1);
+    let mut out: Vec<Resource> = Vec::with_capacity(each.len());
+    for one in each {
+        let resource = instance(
+            evaluator,
+            block,
+            format!("{address}{}", one.key.suffix()),
+            &one.bindings,
+            None,
+        );
+        let size = instances::size(&resource.body);
+        // The first instance is what one costs today; the others must fit the budget (checked
+        // ahead on the first one's size, to give up before evaluating them).
+        let fits = match out.first() {
+            None => budget.has(size.saturating_mul(others)),
+            Some(_) => budget.take(size),
+        };
+        if !fits {
+            let bindings = instances::unknown_bindings(block);
+            return vec![instance(evaluator, block, address, &bindings, None)];
+        }
+        out.push(resource);
+    }
+    out
+}
+
+fn instance<'a>(
+    evaluator: &Evaluator<'a>,
+    block: BlockRef<'a>,
+    address: String,
+    bindings: &Bindings,
+    exists_when: Option<Box<str>>,
+) -> Resource<'a> {
+    let header = block.header();
     let body = &block.block.body;
-    if let Some(attribute) = body.get_attribute("count") {
-        let count = evaluator.eval(&attribute.value, block.file, &bindings);
-        match crate::adapt::val::as_integer(&count) {
-            Some(0) => return None,
-            Some(_) => {}
-            None => {
-                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
-                exists_when = Some(format!("count = {}", text.trim()).into());
-            }
-        }
-        let index = Val::unknown(UnknownReason::Reference("count.index".into()), header);
-        bindings = bindings.with("count", object(&[("index", index)], header));
-    }
-    if let Some(attribute) = body.get_attribute("for_each") {
-        let for_each = evaluator.eval(&attribute.value, block.file, &bindings);
-        match &for_each.kind {
-            ValKind::List(items) if items.is_empty() => return None,
-            ValKind::Object(fields) if fields.is_empty() => return None,
-            ValKind::List(_) | ValKind::Object(_) => {}
-            _ => {
-                let text = evaluator.source(eval::span_of_expr(block.file, &attribute.value));
-                exists_when = Some(format!("for_each = {}", text.trim()).into());
-            }
-        }
-        let key = Val::unknown(UnknownReason::Reference("each.key".into()), header);
-        let value = Val::unknown(UnknownReason::Reference("each.value".into()), header);
-        bindings = bindings.with("each", object(&[("key", key), ("value", value)], header));
-    }
     let span = Span::new(
         block.file,
         hcl_edit::Span::span(block.block).map_or(0, |r| r.start),
         hcl_edit::Span::span(block.block).map_or(0, |r| r.end),
     );
-    let evaluated = evaluator.body(body, block.file, span, &bindings);
+    let evaluated = evaluator.body(body, block.file, span, bindings);
     let provider = body
         .get_attribute("provider")
         .map(|attr| {
@@ -190,7 +208,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
                 .into()
         })
         .unwrap_or_else(|| "aws".into());
-    Some(Resource {
+    Resource {
         block,
         reference: ResourceRef {
             address: address.into(),
@@ -200,24 +218,7 @@ fn evaluate<'a>(evaluator: &Evaluator<'a>, block: BlockRef<'a>) -> Option<Resour
         body: evaluated,
         provider,
         exists_when,
-    })
-}
-
-fn object(fields: &[(&str, Val)], span: Span) -> Val {
-    Val::new(
-        ValKind::Object(
-            fields
-                .iter()
-                .map(|(key, value)| crate::adapt::val::Field {
-                    key: (*key).into(),
-                    key_span: span,
-                    value: value.clone(),
-                    is_block: false,
-                })
-                .collect(),
-        ),
-        span,
-    )
+    }
 }
 
 #[cfg(test)]
@@ -356,6 +357,49 @@ mod tests {
     fn count_zero_creates_no_resource() {
         let text = "resource \"aws_iam_policy\" \"p\" {\n  count = 0\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"*\", Resource = \"*\"}]})\n}\n";
         assert!(adapt(text).iam.policies.is_empty());
+    }
+
+    #[test]
+    fn instances_are_adapted_one_by_one_under_their_addresses() {
+        let text = "resource \"aws_ebs_volume\" \"v\" {\n  for_each = { a = true, b = false }\n  encrypted = each.value\n}\nresource \"aws_iam_policy\" \"p\" {\n  count = 3\n  policy = data.aws_iam_policy_document.d.json\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [\"*\"]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let volumes: Vec<(&str, Option<bool>)> = model
+            .ec2
+            .ebs
+            .volumes
+            .iter()
+            .map(|v| {
+                let encrypted = v.device.encrypted.known().copied();
+                (&*v.resource.address, encrypted)
+            })
+            .collect();
+        assert_eq!(
+            volumes,
+            [
+                ("aws_ebs_volume.v[\"a\"]", Some(true)),
+                ("aws_ebs_volume.v[\"b\"]", Some(false)),
+            ]
+        );
+        // Three instances consume the document at one place: one label, three owners.
+        let document = &model.iam.policies[0];
+        assert_eq!(document.consumers.len(), 1);
+        assert_eq!(document.attached_to.len(), 3);
+    }
+
+    #[test]
+    fn instances_beyond_the_module_budget_are_one_with_unknown_bindings() {
+        let cidrs: Vec<String> = (0..40_000)
+            .map(|i| format!("\"10.{}.{}.0/24\"", i / 250, i % 250))
+            .collect();
+        let text = format!(
+            "locals {{\n  cidrs = [{}]\n}}\nresource \"aws_security_group\" \"g\" {{\n  count = 32\n  name = count.index\n  ingress {{\n    cidr_blocks = local.cidrs\n  }}\n}}\n",
+            cidrs.join(", ")
+        );
+        let model = adapt(&text);
+        let groups = &model.ec2.security_groups.groups;
+        assert_eq!(groups.len(), 1);
+        assert_eq!(&*groups[0].resource.address, "aws_security_group.g");
+        assert_eq!(groups[0].ingress.len(), 1);
     }
 
     #[test]
