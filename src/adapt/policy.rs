@@ -81,13 +81,20 @@ fn key(field: &Field) -> Key {
 fn statements(value: &Val) -> Statements {
     match &value.kind {
         ValKind::Object(_) => Statements::List(vec![statement(value, Vec::new())]),
-        ValKind::List(items) => {
+        // `Statement: !If [c, [...], [...]]` is a list, or one statement, in each branch.
+        ValKind::List(_) | ValKind::Conditional { .. } => {
             let mut out = Vec::new();
-            let mut pending: Vec<(&Val, ExistsWhen)> =
-                items.iter().rev().map(|item| (item, Vec::new())).collect();
+            let mut pending: Vec<(&Val, ExistsWhen)> = match &value.kind {
+                ValKind::List(items) => items.iter().rev().map(|item| (item, Vec::new())).collect(),
+                _ => vec![(value, Vec::new())],
+            };
             while let Some((item, when)) = pending.pop() {
                 match &item.kind {
                     ValKind::Object(_) => out.push(statement(item, when)),
+                    // A branch's own list (never a list nested in the statement list).
+                    ValKind::List(items) if !when.is_empty() => {
+                        pending.extend(items.iter().rev().map(|nested| (nested, when.clone())));
+                    }
                     ValKind::Conditional {
                         condition,
                         when_true,

@@ -60,6 +60,7 @@ pub fn ingress_rule(
         return IngressRule {
             declared_by,
             conditions,
+            direction_unknown: None,
             protocol: Value::unknown(reason.clone(), entry.span),
             from_port: Value::unknown(reason.clone(), entry.span),
             to_port: Value::unknown(reason.clone(), entry.span),
@@ -86,23 +87,30 @@ pub fn ingress_rule(
         }
         Some(_) | None => field_value(entry, key, header, IngressRule::ALL_PORTS, &as_integer),
     };
-    let sources = keys
-        .cidrs
-        .iter()
-        .filter_map(|key| entry.get(key))
-        .flat_map(conditional_items)
-        .map(|(conditions, item)| Source {
-            conditions,
-            cidr: item.to_value(
-                item.span,
-                &|at| Value::unknown(UnknownReason::Unsupported("an omitted CIDR"), at),
-                &|val| val.scalar_text().map(|text| Cidr(text.into())),
-            ),
-        })
-        .collect();
+    let mut sources = Vec::new();
+    for field in keys.cidrs.iter().filter_map(|key| entry.field(key)) {
+        for (conditions, item) in conditional_items(&field.value) {
+            // A scalar attribute (`CidrIp: 0.0.0.0/0`) is located at key and value; a list
+            // element or a conditional's branch at itself (RULES.md 2.7).
+            let span = if std::ptr::eq(item, &field.value) {
+                field.span()
+            } else {
+                item.span
+            };
+            sources.push(Source {
+                conditions,
+                cidr: item.to_value(
+                    span,
+                    &|at| Value::unknown(UnknownReason::Unsupported("an omitted CIDR"), at),
+                    &|val| val.scalar_text().map(|text| Cidr(text.into())),
+                ),
+            });
+        }
+    }
     IngressRule {
         declared_by,
         conditions,
+        direction_unknown: None,
         protocol,
         from_port: port(keys.from_port),
         to_port: port(keys.to_port),

@@ -17,6 +17,10 @@ pub struct Ebs {
 /// the root; list position never does.
 pub const ROOT_DEVICE_NAMES: &[&str] = &["/dev/xvda", "/dev/sda1"];
 
+/// Conditions combined when judging the root of mappings chosen by `Fn::If`; beyond, every
+/// mapping is taken as existing.
+const MAX_ROOT_CONDITIONS: usize = 6;
+
 /// Whether `name` is a root device name.
 pub fn is_root_device_name(name: &str) -> bool {
     ROOT_DEVICE_NAMES.contains(&name)
@@ -55,6 +59,9 @@ pub struct BlockDeviceMapping {
     /// `None` for mappings that create no EBS volume: instance store (`virtual_name`,
     /// `ephemeral_block_device`), suppressed (`no_device`), or without an `ebs` part.
     pub ebs: Option<EbsDevice>,
+    /// Conditions under which the mapping is as described (`Fn::If` choosing the list, the
+    /// mapping or its `Ebs`); empty when unconditional. Each branch is one mapping (RULES.md 2.4).
+    pub when: Vec<(Box<str>, bool)>,
 }
 
 /// The block devices of an instance or launch configuration.
@@ -77,6 +84,8 @@ pub enum RootConfigured {
         reason: UnknownReason,
         span: Span,
     },
+    /// Not configured when the conditions have these outcomes (mappings chosen by `Fn::If`).
+    NoWhen(Vec<(Box<str>, bool)>),
 }
 
 impl BlockDevices {
@@ -84,8 +93,48 @@ impl BlockDevices {
         if self.root.is_some() {
             return RootConfigured::Yes;
         }
+        // Conditions choosing mappings: judge each combination of outcomes (RULES.md 2.4).
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in self.mappings.iter().flat_map(|m| &m.when) {
+            if !names.contains(&&**name) {
+                names.push(name);
+            }
+        }
+        if names.is_empty() || names.len() > MAX_ROOT_CONDITIONS {
+            return self.root_configured_where(&[]);
+        }
+        let mut unknown = None;
+        for combination in 0..1u32 << names.len() {
+            let outcomes: Vec<(Box<str>, bool)> = names
+                .iter()
+                .enumerate()
+                .map(|(at, name)| ((*name).into(), combination & (1 << at) == 0))
+                .collect();
+            match self.root_configured_where(&outcomes) {
+                RootConfigured::Yes => {}
+                RootConfigured::No | RootConfigured::NoWhen(_) => {
+                    return RootConfigured::NoWhen(outcomes);
+                }
+                found @ RootConfigured::Unknown { .. } => {
+                    unknown.get_or_insert(found);
+                }
+            }
+        }
+        unknown.unwrap_or(RootConfigured::Yes)
+    }
+
+    /// Whether the mappings existing under `outcomes` (all when empty) configure the root.
+    fn root_configured_where(&self, outcomes: &[(Box<str>, bool)]) -> RootConfigured {
         let mut unknown = self.unresolved.clone();
-        for mapping in &self.mappings {
+        let exists = |mapping: &&BlockDeviceMapping| {
+            outcomes.is_empty()
+                || mapping.when.iter().all(|(name, outcome)| {
+                    outcomes
+                        .iter()
+                        .all(|(other, chosen)| other != name || chosen == outcome)
+                })
+        };
+        for mapping in self.mappings.iter().filter(exists) {
             let Some(name) = &mapping.device_name else {
                 continue;
             };
@@ -236,6 +285,7 @@ mod tests {
             span: span(1),
             device_name: Some(Value::explicit(name.into(), span(2))),
             ebs: None,
+            when: Vec::new(),
         };
         let devices = BlockDevices {
             mappings: vec![named("/dev/sdb"), named("/dev/sda1")],

@@ -3,7 +3,8 @@
 
 use std::net::IpAddr;
 
-use crate::model::{ResourceRef, Value};
+use crate::model::{ResourceRef, UnknownReason, Value};
+use crate::source::Span;
 
 /// The security groups of a unit and the standalone ingress rules attached to them.
 #[derive(Debug, Default)]
@@ -54,6 +55,8 @@ pub struct IngressRule {
     pub declared_by: Option<ResourceRef>,
     /// The entry only exists under these conditions (`Fn::If` around a list element).
     pub conditions: Vec<(Box<str>, bool)>,
+    /// A standalone rule whose direction (`type`) is not known offline: it may be egress.
+    pub direction_unknown: Option<(UnknownReason, Span)>,
     pub protocol: Value<Protocol>,
     pub from_port: Value<i64>,
     pub to_port: Value<i64>,
@@ -193,6 +196,7 @@ mod tests {
         let rule = || IngressRule {
             declared_by: None,
             conditions: Vec::new(),
+            direction_unknown: None,
             protocol: Value::explicit(Protocol::Tcp, at),
             from_port: Value::explicit(22, at),
             to_port: Value::explicit(22, at),

@@ -2,6 +2,7 @@
 //! device mappings, and launch templates.
 
 use super::Resource;
+use crate::adapt::security_group::{Conditions, conditional_items};
 use crate::adapt::val::{Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
@@ -67,26 +68,24 @@ fn block_devices(properties: &Val) -> BlockDevices {
         devices.unresolved = Some((reason, list.span));
         return devices;
     }
-    if let ValKind::Conditional { .. } = &list.kind {
-        // Which list applies depends on the condition; its devices are not modelled per branch.
-        devices.unresolved = Some((
-            UnknownReason::Unsupported("a block device list chosen by `Fn::If`"),
-            list.span,
-        ));
-        return devices;
+    // The list, a mapping or its `Ebs` chosen by `Fn::If`: each branch is a mapping of its
+    // own, existing under the conditions leading to it (RULES.md 2.4).
+    for (when, item) in conditional_items(list) {
+        mapping(item, when, &mut devices.mappings);
     }
-    devices.mappings = list.items().into_iter().map(mapping).collect();
     devices
 }
 
-fn mapping(item: &Val) -> BlockDeviceMapping {
+fn mapping(item: &Val, when: Conditions, out: &mut Vec<BlockDeviceMapping>) {
     if let Some(reason) = opaque(item) {
         // Neither its device nor its settings are known: the root and the volume are unverifiable.
-        return BlockDeviceMapping {
+        out.push(BlockDeviceMapping {
             span: item.span,
             device_name: Some(Value::unknown(reason, item.span)),
             ebs: Some(device(item, item.span)),
-        };
+            when,
+        });
+        return;
     }
     // `NoDevice: {}` suppresses the device whatever its value; only a launch configuration's
     // boolean `NoDevice: false` leaves it in place.
@@ -96,22 +95,52 @@ fn mapping(item: &Val) -> BlockDeviceMapping {
     let instance_store = item
         .get("VirtualName")
         .is_some_and(|name| !name.is_absent());
-    let ebs = item.field("Ebs").filter(|field| !field.value.is_absent());
-    BlockDeviceMapping {
-        span: item.span,
-        device_name: item.field("DeviceName").map(|field| {
-            let absent =
-                |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
-            field
-                .value
-                .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into))
-        }),
-        ebs: match ebs {
-            Some(field) if !suppressed && !instance_store => {
-                Some(device(&field.value, field.key_span))
+    let device_name = item.field("DeviceName").map(|field| {
+        let absent =
+            |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
+        field
+            .value
+            .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into))
+    });
+    let ebs = item.field("Ebs").filter(|_| !suppressed && !instance_store);
+    let Some(field) = ebs else {
+        out.push(BlockDeviceMapping {
+            span: item.span,
+            device_name,
+            ebs: None,
+            when,
+        });
+        return;
+    };
+    // `Ebs: !If [...]`: one mapping per branch; `AWS::NoValue` creates no volume.
+    let mut branches = Vec::new();
+    let mut pending = vec![(Conditions::new(), &field.value)];
+    while let Some((conditions, value)) = pending.pop() {
+        match &value.kind {
+            ValKind::Conditional {
+                condition,
+                when_true,
+                when_false,
+            } => {
+                let mut on_false = conditions.clone();
+                on_false.push((condition.clone(), false));
+                let mut on_true = conditions;
+                on_true.push((condition.clone(), true));
+                pending.push((on_false, when_false));
+                pending.push((on_true, when_true));
             }
-            Some(_) | None => None,
-        },
+            _ => branches.push((conditions, value)),
+        }
+    }
+    for (more, ebs) in branches {
+        let mut when = when.clone();
+        when.extend(more);
+        out.push(BlockDeviceMapping {
+            span: item.span,
+            device_name: device_name.clone(),
+            ebs: (!ebs.is_absent()).then(|| device(ebs, field.key_span)),
+            when,
+        });
     }
 }
 

@@ -233,19 +233,18 @@ impl<'a> Template<'a> {
         match &*entry.key {
             "Condition" => self.condition_value(entry.value.as_str()?, depth),
             "Fn::Not" => Some(!self.condition_node(args?.first()?, depth + 1)?),
-            "Fn::And" => {
-                let mut all = true;
+            // Three-valued: one constant false decides `Fn::And`, one constant true `Fn::Or`.
+            "Fn::And" | "Fn::Or" => {
+                let decisive = &*entry.key == "Fn::Or";
+                let mut known = true;
                 for arg in args? {
-                    all &= self.condition_node(arg, depth + 1)?;
+                    match self.condition_node(arg, depth + 1) {
+                        Some(value) if value == decisive => return Some(decisive),
+                        Some(_) => {}
+                        None => known = false,
+                    }
                 }
-                Some(all)
-            }
-            "Fn::Or" => {
-                let mut any = false;
-                for arg in args? {
-                    any |= self.condition_node(arg, depth + 1)?;
-                }
-                Some(any)
+                known.then_some(!decisive)
             }
             "Fn::Equals" => {
                 let [a, b] = args? else { return None };

@@ -38,22 +38,26 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                 model.s3.access_blocks.push(child(resource, own(), block));
             }
             if let Some(field) = properties.field("OwnershipControls") {
-                let object_ownership = field
-                    .value
-                    .get("Rules")
-                    .map(Val::items)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|rule| {
-                        field_value(
-                            rule,
-                            "ObjectOwnership",
-                            rule.span,
-                            Box::<str>::from(""),
-                            &as_text,
-                        )
-                    })
-                    .collect();
+                let object_ownership = if let ValKind::Conditional { .. } = &field.value.kind {
+                    vec![chosen_ownership(&field.value, field.key_span)]
+                } else {
+                    field
+                        .value
+                        .get("Rules")
+                        .map(Val::items)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|rule| {
+                            field_value(
+                                rule,
+                                "ObjectOwnership",
+                                rule.span,
+                                Box::<str>::from(""),
+                                &as_text,
+                            )
+                        })
+                        .collect()
+                };
                 let ownership = Ownership {
                     header: field.key_span,
                     object_ownership,
@@ -149,26 +153,9 @@ fn canned_acl(properties: &Val, header: Span) -> Value<CannedAcl> {
 
 /// `PublicAccessBlockConfiguration`; a value not known offline leaves every flag unknown.
 fn access_block(value: &Val, header: Span) -> PublicAccessBlock {
-    let unknown = match &value.kind {
-        ValKind::Object(_) => None,
-        _ => Some(
-            value
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported("a conditional access block")),
-        ),
-    };
     let flag = |name: &'static str| Flag {
         name,
-        value: match &unknown {
-            Some(reason) => Value::unknown(reason.clone(), value.span),
-            None => field_value(
-                value,
-                name,
-                header,
-                PublicAccessBlock::FLAG_DEFAULT,
-                &as_bool,
-            ),
-        },
+        value: flag_value(value, name, header),
     };
     PublicAccessBlock {
         header,
@@ -176,5 +163,68 @@ fn access_block(value: &Val, header: Span) -> PublicAccessBlock {
         block_public_policy: flag("BlockPublicPolicy"),
         ignore_public_acls: flag("IgnorePublicAcls"),
         restrict_public_buckets: flag("RestrictPublicBuckets"),
+    }
+}
+
+/// One flag of a configuration; a configuration chosen by `Fn::If` gives each flag the value of
+/// each branch, `AWS::NoValue` (no configuration) the default (RULES.md 2.4).
+fn flag_value(value: &Val, name: &str, header: Span) -> Value<bool> {
+    match &value.kind {
+        ValKind::Object(_) => field_value(
+            value,
+            name,
+            header,
+            PublicAccessBlock::FLAG_DEFAULT,
+            &as_bool,
+        ),
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => Value::Conditional {
+            condition: condition.clone(),
+            when_true: Box::new(flag_value(when_true, name, header)),
+            when_false: Box::new(flag_value(when_false, name, header)),
+        },
+        ValKind::Absent => Value::aws_default(PublicAccessBlock::FLAG_DEFAULT, value.span),
+        _ => Value::unknown(
+            value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "an access block of an unexpected type",
+            )),
+            value.span,
+        ),
+    }
+}
+
+/// The object ownership of `OwnershipControls` chosen by `Fn::If`: each branch's (one rule, as
+/// S3 allows), `AWS::NoValue` none (RULES.md 2.4).
+fn chosen_ownership(value: &Val, header: Span) -> Value<Box<str>> {
+    let none = || Box::<str>::from("");
+    match &value.kind {
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => Value::Conditional {
+            condition: condition.clone(),
+            when_true: Box::new(chosen_ownership(when_true, header)),
+            when_false: Box::new(chosen_ownership(when_false, header)),
+        },
+        ValKind::Absent => Value::aws_default(none(), value.span),
+        ValKind::Object(_) => match value
+            .get("Rules")
+            .map(Val::items)
+            .unwrap_or_default()
+            .first()
+        {
+            Some(rule) => field_value(rule, "ObjectOwnership", rule.span, none(), &as_text),
+            None => Value::aws_default(none(), header),
+        },
+        _ => Value::unknown(
+            value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                "ownership controls of an unexpected type",
+            )),
+            value.span,
+        ),
     }
 }

@@ -110,6 +110,7 @@ fn block_devices(body: &Val) -> BlockDevices {
             span: header,
             device_name: device_name(block),
             ebs: (!suppressed).then(|| device(block, header)),
+            when: Vec::new(),
         });
     }
     // Instance store: no EBS volume, but it names a device.
@@ -118,6 +119,7 @@ fn block_devices(body: &Val) -> BlockDevices {
             span: header,
             device_name: device_name(block),
             ebs: None,
+            when: Vec::new(),
         });
     }
     devices
@@ -136,6 +138,7 @@ fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
             Some((ebs_header, ebs)) if !creates_no_volume => Some(device(ebs, ebs_header)),
             Some(_) | None => None,
         },
+        when: Vec::new(),
     }
 }
 

@@ -3,8 +3,8 @@
 use crate::adapt::security_group::{Keys, conditional_items, group_target, ingress_rule};
 use crate::adapt::terraform::Resource;
 use crate::adapt::val::as_text;
-use crate::model::Model;
 use crate::model::ec2::security_group::SecurityGroup;
+use crate::model::{Model, UnknownReason};
 
 /// `ingress` blocks of a group and `aws_security_group_rule`.
 const CLASSIC: Keys = Keys {
@@ -61,18 +61,28 @@ pub fn resource(resource: &Resource, model: &mut Model) {
             });
         }
         "aws_security_group_rule" => {
-            let is_ingress = body
-                .get("type")
-                .and_then(as_text)
-                .is_some_and(|kind| kind.eq_ignore_ascii_case("ingress"));
-            if is_ingress {
-                let rule = ingress_rule(
+            // `type` decides the direction; each branch that may be ingress gives a rule, an
+            // unknown one a rule that is only unverifiable (RULES.md 2.4).
+            let Some(kind) = body.get("type") else { return };
+            for (conditions, kind) in conditional_items(kind) {
+                let direction_unknown = match as_text(kind) {
+                    Some(kind) if kind.eq_ignore_ascii_case("ingress") => None,
+                    Some(_) => continue,
+                    None => Some((
+                        kind.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                            "a rule type of an unexpected type",
+                        )),
+                        kind.span,
+                    )),
+                };
+                let mut rule = ingress_rule(
                     body,
                     resource.header(),
                     &CLASSIC,
                     Some(resource.reference.clone()),
-                    Vec::new(),
+                    conditions,
                 );
+                rule.direction_unknown = direction_unknown;
                 let target = group_target(body.get("security_group_id"));
                 groups.unlinked.push((target, rule));
             }

@@ -93,6 +93,11 @@ fn check_rule(
                                     .chain(branch.conditions.iter().copied())
                                     .chain(conditions.iter().copied()),
                             );
+                            if let Some((reason, at)) = &rule.direction_unknown {
+                                // Open if it is an ingress rule, which is not known offline.
+                                unknown.get_or_insert((*at, reason, "whether the rule is ingress"));
+                                continue;
+                            }
                             let text = cidr.0.trim();
                             let message = if *all_traffic {
                                 format!(
@@ -257,6 +262,7 @@ mod tests {
         IngressRule {
             declared_by: None,
             conditions: Vec::new(),
+            direction_unknown: None,
             protocol: Value::explicit(Protocol::parse(protocol), span(10)),
             from_port: Value::explicit(from, span(11)),
             to_port: Value::explicit(to, span(12)),

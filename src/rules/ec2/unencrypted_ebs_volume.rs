@@ -1,7 +1,7 @@
 //! Flags EBS volumes, and block-device mappings creating them, that will be created unencrypted.
 
 use crate::model::ec2::ebs::{BlockDevices, Ebs, EbsDevice, LaunchTemplateRef, RootConfigured};
-use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, Value};
+use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
 
@@ -67,7 +67,7 @@ fn check(model: &Model, findings: &mut Findings) {
     let ebs = &model.ec2.ebs;
     for volume in &ebs.volumes {
         let account = account(ebs, volume.provider.as_deref());
-        device(&volume.resource, &volume.device, &account, findings);
+        device(&volume.resource, &volume.device, &[], &account, findings);
     }
     for instance in &ebs.instances {
         let account = account(ebs, instance.provider.as_deref());
@@ -89,8 +89,16 @@ fn check(model: &Model, findings: &mut Findings) {
     }
     for template in &ebs.launch_templates {
         let account = account(ebs, template.provider.as_deref());
-        for ebs_device in template.mappings.iter().filter_map(|m| m.ebs.as_ref()) {
-            device(&template.resource, ebs_device, &account, findings);
+        for mapping in &template.mappings {
+            if let Some(ebs_device) = &mapping.ebs {
+                device(
+                    &template.resource,
+                    ebs_device,
+                    &mapping.when,
+                    &account,
+                    findings,
+                );
+            }
         }
     }
 }
@@ -125,13 +133,33 @@ fn account(ebs: &Ebs, provider: Option<&str>) -> Account {
 }
 
 fn devices(on: &ResourceRef, devices: &BlockDevices, account: &Account, findings: &mut Findings) {
-    for ebs_device in devices.ebs_devices() {
-        device(on, ebs_device, account, findings);
+    if let Some(root) = &devices.root {
+        device(on, root, &[], account, findings);
+    }
+    for mapping in &devices.mappings {
+        if let Some(ebs_device) = &mapping.ebs {
+            device(on, ebs_device, &mapping.when, account, findings);
+        }
     }
 }
 
-/// One volume: violating branches are reported; else an unknown makes it unverifiable.
-fn device(on: &ResourceRef, device: &EbsDevice, account: &Account, findings: &mut Findings) {
+/// One volume, existing when the conditions `exists_when` hold: violating branches are reported;
+/// else an unknown makes it unverifiable.
+fn device(
+    on: &ResourceRef,
+    device: &EbsDevice,
+    exists_when: &[(Box<str>, bool)],
+    account: &Account,
+    findings: &mut Findings,
+) {
+    let when = |branch: &crate::model::Branch<'_, bool>| {
+        when_clause(
+            exists_when
+                .iter()
+                .map(|(condition, outcome)| (&**condition, *outcome))
+                .chain(branch.conditions.iter().copied()),
+        )
+    };
     if matches!(account, Account::Applies) {
         return;
     }
@@ -156,7 +184,7 @@ fn device(on: &ResourceRef, device: &EbsDevice, account: &Account, findings: &mu
                 span,
             } => {
                 violated = true;
-                let message = format!("{NOT_ENCRYPTED}{}", branch.when());
+                let message = format!("{NOT_ENCRYPTED}{}", when(branch));
                 violation(on, span, message, defined_at, account, findings);
             }
             Leaf::Known {
@@ -165,7 +193,7 @@ fn device(on: &ResourceRef, device: &EbsDevice, account: &Account, findings: &mu
                 span,
             } => {
                 violated = true;
-                let message = format!("{DEFAULTS_UNENCRYPTED}{}", branch.when());
+                let message = format!("{DEFAULTS_UNENCRYPTED}{}", when(branch));
                 violation(on, span, message, None, account, findings);
             }
             Leaf::Unknown { reason, span } => {
@@ -223,8 +251,12 @@ fn root(
     account: &Account,
     findings: &mut Findings,
 ) {
+    let mut when = String::new();
     match devices.root_configured() {
         RootConfigured::Yes => return,
+        RootConfigured::NoWhen(outcomes) => {
+            when = when_clause(outcomes.iter().map(|(c, outcome)| (&**c, *outcome)));
+        }
         RootConfigured::Unknown { reason, span } => {
             if !matches!(account, Account::Applies) {
                 findings.unverifiable(on, span, "whether the root volume is configured", &reason);
@@ -240,7 +272,7 @@ fn root(
         violation(
             on,
             on.span,
-            DEFAULTS_UNENCRYPTED.into(),
+            format!("{DEFAULTS_UNENCRYPTED}{when}"),
             None,
             account,
             findings,
@@ -344,6 +376,7 @@ mod tests {
             span: span(20),
             device_name: Some(Value::explicit(name.into(), span(21))),
             ebs,
+            when: Vec::new(),
         }
     }
 
@@ -506,6 +539,7 @@ mod tests {
                 span: span(20),
                 device_name: Some(unknown_var("device", 21)),
                 ebs: Some(ebs_device(Value::explicit(true, span(30)))),
+                when: Vec::new(),
             }],
             ..BlockDevices::default()
         };
