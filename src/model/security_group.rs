@@ -195,8 +195,8 @@ mod tests {
         };
         let rule = || IngressRule {
             declared_by: None,
-            conditions: Vec::new(),
             direction_unknown: None,
+            conditions: Vec::new(),
             protocol: Value::explicit(Protocol::Tcp, at),
             from_port: Value::explicit(22, at),
             to_port: Value::explicit(22, at),
@@ -234,6 +234,7 @@ mod tests {
         };
         let rule = || IngressRule {
             declared_by: None,
+            direction_unknown: None,
             conditions: Vec::new(),
             protocol: Value::explicit(Protocol::Tcp, at),
             from_port: Value::explicit(22, at),
