@@ -270,12 +270,18 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
             fields.next() == Some("arn") && fields.nth(1) == Some("s3") && text.contains(":::")
         })
     };
+    // `Resource` or `NotResource` alike name the bucket's objects; a statement naming neither is
+    // invalid on its own and says nothing about the kind.
+    fn resources<'s>(s: &'s Statement) -> Vec<&'s Value<Box<str>>> {
+        [&s.resource, &s.not_resource]
+            .into_iter()
+            .flatten()
+            .flat_map(|elements| elements.items.iter())
+            .collect()
+    }
     let all_bucket = statements.iter().all(|s| {
-        has_principal(s)
-            && s.resource
-                .as_ref()
-                .is_some_and(|r| !r.items.is_empty() && r.items.iter().all(s3_resource))
-    });
+        has_principal(s) && resources(s).into_iter().all(s3_resource)
+    }) && statements.iter().any(|s| !resources(s).is_empty());
     if all_bucket {
         PolicyKind::Bucket
     } else {
