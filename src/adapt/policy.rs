@@ -272,7 +272,7 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
     };
     // `Resource` or `NotResource` alike name the bucket's objects; a statement naming neither is
     // invalid on its own and says nothing about the kind.
-    fn resources<'s>(s: &'s Statement) -> Vec<&'s Value<Box<str>>> {
+    fn resources(s: &Statement) -> Vec<&Value<Box<str>>> {
         [&s.resource, &s.not_resource]
             .into_iter()
             .flatten()
