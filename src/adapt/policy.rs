@@ -279,9 +279,10 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
             .flat_map(|elements| elements.items.iter())
             .collect()
     }
-    let all_bucket = statements.iter().all(|s| {
-        has_principal(s) && resources(s).into_iter().all(s3_resource)
-    }) && statements.iter().any(|s| !resources(s).is_empty());
+    let all_bucket = statements
+        .iter()
+        .all(|s| has_principal(s) && resources(s).into_iter().all(s3_resource))
+        && statements.iter().any(|s| !resources(s).is_empty());
     if all_bucket {
         PolicyKind::Bucket
     } else {

@@ -5,16 +5,21 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::expr::{Expression, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 
-use super::module::{Module, header_span};
+use super::module::Module;
 use crate::adapt::cloudformation::intrinsics::template_val;
 use crate::adapt::val::{Field, Segment, Val, ValKind, as_bool};
 use crate::model::UnknownReason;
 use crate::parse::limits::{MAX_COPIED_WEIGHT, MAX_EVAL_DEPTH};
 use crate::source::{FileId, Span};
+
+mod blocks;
+mod operators;
+
+pub use operators::is_literal;
+use operators::{binary, unknown_from};
 
 /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator.
 #[derive(Clone, Default)]
@@ -124,155 +129,6 @@ impl<'a> Evaluator<'a> {
             .get(&span.file)
             .and_then(|text| text.get(span.range()))
             .unwrap_or("")
-    }
-
-    /// A block body as an object: attributes and nested blocks (repeated blocks repeat the key),
-    /// `dynamic` blocks expanded over their known collection.
-    pub fn body(&self, body: &Body, file: FileId, span: Span, bindings: &Bindings) -> Val {
-        let outer = self.dynamic_left.replace(MAX_DYNAMIC_BLOCKS);
-        let value = self.body_at(body, file, span, bindings, 0);
-        self.dynamic_left.set(outer);
-        value
-    }
-
-    fn body_at(
-        &self,
-        body: &Body,
-        file: FileId,
-        span: Span,
-        bindings: &Bindings,
-        depth: usize,
-    ) -> Val {
-        let mut fields = Vec::new();
-        if depth > MAX_EVAL_DEPTH {
-            return Val::new(ValKind::Object(fields), span);
-        }
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => fields.push(Field {
-                    key: attribute.key.as_str().into(),
-                    key_span: span_of(file, &attribute.key),
-                    value: self.eval(&attribute.value, file, bindings),
-                    is_block: false,
-                }),
-                Structure::Block(block) if block.ident.as_str() == "dynamic" => {
-                    self.dynamic(block, file, bindings, depth, &mut fields);
-                }
-                Structure::Block(block) => {
-                    let block_span = span_of(file, block);
-                    fields.push(Field {
-                        key: block.ident.as_str().into(),
-                        key_span: header_span(file, block),
-                        value: self.body_at(&block.body, file, block_span, bindings, depth + 1),
-                        is_block: true,
-                    });
-                }
-            }
-        }
-        Val::new(ValKind::Object(fields), span)
-    }
-
-    fn dynamic(
-        &self,
-        block: &hcl_edit::structure::Block,
-        file: FileId,
-        bindings: &Bindings,
-        depth: usize,
-        fields: &mut Vec<Field>,
-    ) {
-        let Some(name) = block.labels.first().map(|l| l.as_str()) else {
-            return;
-        };
-        let Some(content) = block.body.get_blocks("content").next() else {
-            return;
-        };
-        let iterator = block
-            .body
-            .get_attribute("iterator")
-            .and_then(|a| match &a.value {
-                Expression::Variable(v) => Some(v.as_str().to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| name.to_string());
-        let header = header_span(file, block);
-        let content_span = span_of(file, block);
-        let for_each = block
-            .body
-            .get_attribute("for_each")
-            .map(|a| self.eval(&a.value, file, bindings));
-        let elements: Vec<(Val, Val)> = match for_each.as_ref().map(|v| &v.kind) {
-            Some(ValKind::List(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    (
-                        Val::new(ValKind::Number(i.to_string().into()), item.span),
-                        item.clone(),
-                    )
-                })
-                .collect(),
-            Some(ValKind::Object(entries)) => entries
-                .iter()
-                .map(|f| {
-                    (
-                        Val::new(ValKind::String(f.key.clone()), f.key_span),
-                        f.value.clone(),
-                    )
-                })
-                .collect(),
-            _ => {
-                let reason = for_each
-                    .as_ref()
-                    .and_then(Val::unknown_reason)
-                    .unwrap_or(UnknownReason::Unsupported("a dynamic block's collection"));
-                vec![(
-                    Val::unknown(reason.clone(), header),
-                    Val::unknown(reason, header),
-                )]
-            }
-        };
-        for (key, value) in elements {
-            let iteration = Val::new(
-                ValKind::Object(vec![
-                    Field {
-                        key: "key".into(),
-                        key_span: key.span,
-                        value: key,
-                        is_block: false,
-                    },
-                    Field {
-                        key: "value".into(),
-                        key_span: value.span,
-                        value,
-                        is_block: false,
-                    },
-                ]),
-                header,
-            );
-            let left = self.dynamic_left.get();
-            if left == 0 {
-                // Nested dynamic blocks multiply: past the budget the block is unknown, not
-                // silently dropped.
-                fields.push(Field {
-                    key: name.into(),
-                    key_span: header,
-                    value: Val::unknown(
-                        UnknownReason::Unsupported("more dynamic blocks than cloudlint expands"),
-                        header,
-                    ),
-                    is_block: true,
-                });
-                return;
-            }
-            self.dynamic_left.set(left - 1);
-            let scope = bindings.with(&iterator, iteration);
-            fields.push(Field {
-                key: name.into(),
-                key_span: header,
-                value: self.body_at(&content.body, file, content_span, &scope, depth + 1),
-                is_block: true,
-            });
-        }
     }
 
     /// Evaluates an expression. Following a reference (a local, a variable, another resource's
@@ -741,81 +597,6 @@ fn merge_text(segments: Vec<Segment>) -> Vec<Segment> {
         }
     }
     out
-}
-
-/// An expression made of literals and operators only: no variable or reference anywhere.
-pub fn is_literal(expr: &Expression) -> bool {
-    let mut stack = vec![expr];
-    while let Some(expr) = stack.pop() {
-        match expr {
-            Expression::Null(_)
-            | Expression::Bool(_)
-            | Expression::Number(_)
-            | Expression::String(_) => {}
-            Expression::Array(array) => stack.extend(array.iter()),
-            Expression::Object(object) => stack.extend(object.iter().map(|(_, v)| v.expr())),
-            Expression::Parenthesis(inner) => stack.push(inner.inner()),
-            Expression::UnaryOp(op) => stack.push(&op.expr),
-            Expression::BinaryOp(op) => {
-                stack.push(&op.lhs_expr);
-                stack.push(&op.rhs_expr);
-            }
-            Expression::StringTemplate(template) => {
-                if template.iter().any(|e| !e.is_literal()) {
-                    return false;
-                }
-            }
-            _ => return false,
-        }
-    }
-    true
-}
-
-fn unknown_from(value: &Val, span: Span, what: &'static str) -> Val {
-    Val::unknown(
-        value
-            .unknown_reason()
-            .unwrap_or(UnknownReason::Unsupported(what)),
-        span,
-    )
-}
-
-fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Val {
-    use BinaryOperator as B;
-    let bool_of = |b: bool| Val::new(ValKind::Bool(b), span);
-    match op {
-        B::Eq | B::NotEq => match (lhs.scalar_text(), rhs.scalar_text()) {
-            (Some(a), Some(b)) => bool_of((a == b) == (op == B::Eq)),
-            _ => unknown_from(
-                if lhs.unknown_reason().is_some() {
-                    lhs
-                } else {
-                    rhs
-                },
-                span,
-                "a comparison",
-            ),
-        },
-        B::And | B::Or => match (as_bool(lhs), as_bool(rhs)) {
-            (Some(a), Some(b)) => bool_of(if op == B::And { a && b } else { a || b }),
-            (Some(false), None) | (None, Some(false)) if op == B::And => bool_of(false),
-            (Some(true), None) | (None, Some(true)) if op == B::Or => bool_of(true),
-            _ => unknown_from(
-                if as_bool(lhs).is_none() { lhs } else { rhs },
-                span,
-                "a boolean operator",
-            ),
-        },
-        _ => unknown_from(
-            if lhs.unknown_reason().is_some() {
-                lhs
-            } else {
-                rhs
-            },
-            span,
-            "an arithmetic or comparison operator",
-        ),
-    }
 }
 
 /// The span of an expression in `file`.
