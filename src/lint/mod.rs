@@ -534,6 +534,20 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             .then_with(|| a.resource.cmp(&b.resource))
     });
     diagnostics.dedup_by(|a, b| same_finding(a, b));
+    // A document linted twice (a policy file also rendered through `templatefile()`) may give a
+    // finding and a note, or two notes, at one place: the finding, else the first note, stays.
+    let decided: std::collections::HashSet<(Span, &'static str)> = diagnostics
+        .iter()
+        .filter(|d| !d.unverifiable)
+        .map(|d| (d.primary, d.rule.name))
+        .collect();
+    let mut noted: std::collections::HashSet<(Span, &'static str)> =
+        std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        !d.unverifiable
+            || (!decided.contains(&(d.primary, d.rule.name))
+                && noted.insert((d.primary, d.rule.name)))
+    });
     suppressed.sort_by(|a: &SuppressedDiagnostic, b| {
         a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key())
     });
