@@ -235,6 +235,9 @@ impl Val {
                 when_false: Box::new(when_false.to_value(when_false.span, absent, convert)),
             },
             ValKind::Absent => absent(self.span),
+            // Terraform's `null` argument is the argument omitted: the AWS default, located where
+            // the argument is written.
+            ValKind::Null => absent(span),
             _ => {
                 if let Some(reason) = self.unknown_reason() {
                     return Value::Unknown { reason, span };
