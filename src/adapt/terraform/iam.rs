@@ -63,11 +63,32 @@ pub fn resource(
                     model,
                 );
             }
-            for block in body.get_blocks("inline_policy") {
-                if let Some(attribute) = block.body.get_attribute("policy") {
+            // Static blocks, and those a `dynamic "inline_policy"` generates (RULES.md 2.2):
+            // each evaluated block with the `policy` expression it was written with.
+            let written: Vec<&hcl_edit::structure::Attribute> = body
+                .get_blocks("inline_policy")
+                .chain(
+                    body.get_blocks("dynamic")
+                        .filter(|block| {
+                            matches!(block.labels.as_slice(), [label] if label.as_str() == "inline_policy")
+                        })
+                        .flat_map(|block| block.body.get_blocks("content")),
+                )
+                .filter_map(|block| block.body.get_attribute("policy"))
+                .collect();
+            for block in resource.body.blocks("inline_policy") {
+                let Some(field) = block.field("policy") else {
+                    continue;
+                };
+                let expression = written.iter().find(|attribute| {
+                    hcl_edit::Span::span(&attribute.key).map(|span| span.start)
+                        == usize::try_from(field.key_span.start).ok()
+                        && field.key_span.file == resource.block.file
+                });
+                if let Some(attribute) = expression {
                     add(
                         resource,
-                        (&attribute.value, None),
+                        (&attribute.value, Some(&field.value)),
                         PolicyKind::Identity,
                         evaluator,
                         documents,
