@@ -23,7 +23,8 @@ pub enum FileKind {
 impl FileKind {
     pub fn of(path: &Path) -> Option<FileKind> {
         let name = path.file_name()?.to_str()?;
-        if name.ends_with(".tfvars.json") {
+        // Only the variable files Terraform loads itself; other JSON stays JSON.
+        if name.ends_with(".json") && is_auto_tfvars(name) {
             return Some(FileKind::TerraformVars);
         }
         let extension = name.rsplit_once('.')?.1;
@@ -254,6 +255,13 @@ mod tests {
         assert_eq!(FileKind::of(Path::new("x.template")), Some(FileKind::Yaml));
         assert_eq!(FileKind::of(Path::new("p.json")), Some(FileKind::Json));
         assert_eq!(FileKind::of(Path::new("README.md")), None);
+        for vars in ["terraform.tfvars.json", "a/b.auto.tfvars.json", "c.tfvars"] {
+            assert_eq!(FileKind::of(Path::new(vars)), Some(FileKind::TerraformVars));
+        }
+        assert_eq!(
+            FileKind::of(Path::new("prod.tfvars.json")),
+            Some(FileKind::Json)
+        );
     }
 
     #[test]
