@@ -110,9 +110,10 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 if arg.unknown_reason().is_some() {
                     return unknown_of(&arg, span);
                 }
-                let empty = matches!(&arg.kind, ValKind::Null)
-                    || (name == "coalesce"
-                        && matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
+                // `coalesce` skips null and empty strings; `try` returns a null it evaluated.
+                let empty = name == "coalesce"
+                    && (matches!(&arg.kind, ValKind::Null)
+                        || matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
                 if !empty {
                     return arg;
                 }
