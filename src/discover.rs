@@ -23,6 +23,10 @@ pub enum FileKind {
 impl FileKind {
     pub fn of(path: &Path) -> Option<FileKind> {
         let name = path.file_name()?.to_str()?;
+        // Only the variable files Terraform loads itself; other JSON stays JSON.
+        if name.ends_with(".json") && is_auto_tfvars(name) {
+            return Some(FileKind::TerraformVars);
+        }
         let extension = name.rsplit_once('.')?.1;
         Some(match extension {
             "tf" => FileKind::Terraform,
@@ -228,7 +232,14 @@ fn is_module_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    name.ends_with(".tf") || name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
+    name.ends_with(".tf") || is_auto_tfvars(name)
+}
+
+/// The variable files Terraform loads automatically: `terraform.tfvars(.json)` and
+/// `*.auto.tfvars(.json)`.
+pub fn is_auto_tfvars(name: &str) -> bool {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
 }
 
 #[cfg(test)]
@@ -244,6 +255,13 @@ mod tests {
         assert_eq!(FileKind::of(Path::new("x.template")), Some(FileKind::Yaml));
         assert_eq!(FileKind::of(Path::new("p.json")), Some(FileKind::Json));
         assert_eq!(FileKind::of(Path::new("README.md")), None);
+        for vars in ["terraform.tfvars.json", "a/b.auto.tfvars.json", "c.tfvars"] {
+            assert_eq!(FileKind::of(Path::new(vars)), Some(FileKind::TerraformVars));
+        }
+        assert_eq!(
+            FileKind::of(Path::new("prod.tfvars.json")),
+            Some(FileKind::Json)
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Raw IAM policy JSON files: one document each, its kind read from its content.
 
 use super::policy::{policy_document, raw_file_kind};
-use super::val::from_node;
+use super::val::{from_node_with, raw_policy_string};
 use crate::model::iam::PolicyKind;
 use crate::model::{Format, Model, ResourceRef};
 use crate::parse::Node;
@@ -17,7 +17,11 @@ pub fn adapt(root: &Node, path: &str, model: &mut Model) {
         format: Format::IamJson,
         span: header,
     };
-    let mut document = policy_document(&from_node(root), &owner, PolicyKind::Identity);
+    let mut document = policy_document(
+        &from_node_with(root, &raw_policy_string),
+        &owner,
+        PolicyKind::Identity,
+    );
     document.kind = raw_file_kind(&document);
     model.iam.policies.push(document);
 }

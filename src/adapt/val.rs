@@ -235,6 +235,9 @@ impl Val {
                 when_false: Box::new(when_false.to_value(when_false.span, absent, convert)),
             },
             ValKind::Absent => absent(self.span),
+            // Terraform's `null` argument is the argument omitted: the AWS default, located where
+            // the argument is written.
+            ValKind::Null => absent(span),
             _ => {
                 if let Some(reason) = self.unknown_reason() {
                     return Value::Unknown { reason, span };
@@ -334,6 +337,112 @@ pub fn from_node(node: &Node) -> Val {
     from_node_with(node, &|text| ValKind::String(text.into()))
 }
 
+/// A string of a Terraform template file (`templatefile`): `${name}` is the variable `name`
+/// (`resolve` gives its text, else why it is unknown), any other `${...}` and every `%{...}`
+/// directive are unknown, `$${` and `%%{` are the literal `${` and `%{`.
+pub fn rendered_template(
+    text: &str,
+    resolve: &dyn Fn(&str) -> Result<Box<str>, UnknownReason>,
+) -> ValKind {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(['$', '%']) {
+        literal.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail
+            .strip_prefix("$${")
+            .or_else(|| tail.strip_prefix("%%{"))
+        {
+            literal.push_str(&tail[1..3]);
+            rest = after;
+            continue;
+        }
+        let directive = tail.starts_with("%{");
+        if !(tail.starts_with("${") || directive) {
+            literal.push_str(&tail[..1]);
+            rest = &tail[1..];
+            continue;
+        }
+        let Some(end) = tail.find('}') else {
+            literal.push_str(tail);
+            rest = "";
+            break;
+        };
+        let inner = tail[2..end]
+            .trim()
+            .trim_start_matches('~')
+            .trim_end_matches('~')
+            .trim();
+        let unknown = UnknownReason::Function("templatefile".into());
+        let resolved = match directive {
+            true => Err(unknown),
+            false if is_identifier(inner) => resolve(inner),
+            false => Err(unknown),
+        };
+        match resolved {
+            Ok(value) => literal.push_str(&value),
+            Err(reason) => {
+                if !literal.is_empty() {
+                    segments.push(Segment::Text(std::mem::take(&mut literal).into()));
+                }
+                segments.push(Segment::Unknown(reason));
+            }
+        }
+        rest = &tail[end + 1..];
+    }
+    literal.push_str(rest);
+    if segments.is_empty() {
+        return ValKind::String(literal.into());
+    }
+    if !literal.is_empty() {
+        segments.push(Segment::Text(literal.into()));
+    }
+    ValKind::Template(segments)
+}
+
+/// A raw policy file's string: a Terraform placeholder `${name}` (a bare identifier, unlike every
+/// IAM policy variable, which has a `:` or is `${*}`, `${?}`, `${$}`) marks a template rendered
+/// before use, so that part is unknown.
+pub fn raw_policy_string(text: &str) -> ValKind {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        let tail = &rest[at..];
+        let Some(end) = tail.find('}') else { break };
+        let inner = &tail[2..end];
+        literal.push_str(&rest[..at]);
+        if is_identifier(inner) {
+            if !literal.is_empty() {
+                segments.push(Segment::Text(std::mem::take(&mut literal).into()));
+            }
+            segments.push(Segment::Unknown(UnknownReason::Unsupported(
+                "a template placeholder",
+            )));
+        } else {
+            literal.push_str(&tail[..=end]);
+        }
+        rest = &tail[end + 1..];
+    }
+    literal.push_str(rest);
+    if segments.is_empty() {
+        return ValKind::String(literal.into());
+    }
+    if !literal.is_empty() {
+        segments.push(Segment::Text(literal.into()));
+    }
+    ValKind::Template(segments)
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A YAML/JSON node as a value, strings read through `string` (to find placeholders in them).
 pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
     let kind = match &node.kind {
@@ -366,6 +475,30 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
 mod tests {
     use super::*;
     use crate::source::FileId;
+
+    #[test]
+    fn templates_render_known_variables_and_keep_escapes() {
+        let resolve = |name: &str| match name {
+            "b" => Ok("logs".into()),
+            _ => Err(UnknownReason::Variable(name.into())),
+        };
+        assert_eq!(
+            rendered_template("arn:aws:s3:::${b}/$${aws:username}", &resolve),
+            ValKind::String("arn:aws:s3:::logs/${aws:username}".into())
+        );
+        assert!(matches!(
+            rendered_template("${x}:*", &resolve),
+            ValKind::Template(ref segments) if segments.len() == 2
+        ));
+        assert_eq!(
+            raw_policy_string("${aws:username}"),
+            ValKind::String("${aws:username}".into())
+        );
+        assert!(matches!(
+            raw_policy_string("arn:aws:s3:::${bucket}/*"),
+            ValKind::Template(_)
+        ));
+    }
 
     fn at(start: usize, end: usize) -> Span {
         Span::new(FileId(0), start, end)

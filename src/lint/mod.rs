@@ -534,6 +534,20 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
             .then_with(|| a.resource.cmp(&b.resource))
     });
     diagnostics.dedup_by(|a, b| same_finding(a, b));
+    // A document linted twice (a policy file also rendered through `templatefile()`) may give a
+    // finding and a note, or two notes, at one place: the finding, else the first note, stays.
+    let decided: std::collections::HashSet<(Span, &'static str)> = diagnostics
+        .iter()
+        .filter(|d| !d.unverifiable)
+        .map(|d| (d.primary, d.rule.name))
+        .collect();
+    let mut noted: std::collections::HashSet<(Span, &'static str)> =
+        std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        !d.unverifiable
+            || (!decided.contains(&(d.primary, d.rule.name))
+                && noted.insert((d.primary, d.rule.name)))
+    });
     suppressed.sort_by(|a: &SuppressedDiagnostic, b| {
         a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key())
     });
@@ -555,12 +569,48 @@ fn same_finding(dropped: &Diagnostic, kept: &mut Diagnostic) -> bool {
         return false;
     }
     if let (Some(a), Some(b)) = (&dropped.resource, &kept.resource) {
-        let resource = crate::model::ResourceRef::resource_of(b);
-        if a != b && resource == crate::model::ResourceRef::resource_of(a) {
+        let resource = without_keys(b);
+        if a != b && resource == without_keys(a) {
             kept.resource = Some(resource.into());
         }
     }
     true
+}
+
+/// A Terraform address without its instance keys, module calls' included
+/// (`module.m["a.b"].aws_s3_bucket.b[0]` is `module.m.aws_s3_bucket.b`).
+fn without_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut rest = address;
+    while let Some(at) = rest.find('[') {
+        out.push_str(&rest[..at]);
+        let key = &rest[at + 1..];
+        let mut quoted = false;
+        let mut escaped = false;
+        let mut end = None;
+        for (i, c) in key.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                ']' if !quoted => {
+                    end = Some(i + 1);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match end {
+            Some(end) => rest = &key[end..],
+            // Not a key: keep the text as written.
+            None => {
+                out.push_str(&rest[at..]);
+                return out;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether the report fails the run at `threshold` (`None`: never fails).

@@ -27,8 +27,11 @@ pub(super) fn terraform_unit(
     for file in &unit.files {
         let Some(text) = run.read(file) else { continue };
         run.outcome.scanned += 1;
-        let parsed = Timings::time(&mut run.outcome.timings.parse, || {
-            parse::hcl::parse_hcl(&text, file.id)
+        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let json_vars = file.kind == FileKind::TerraformVars && name.ends_with(".json");
+        let parsed = Timings::time(&mut run.outcome.timings.parse, || match json_vars {
+            true => parse::hcl::parse_tfvars_json(&text, file.id),
+            false => parse::hcl::parse_hcl(&text, file.id),
         });
         match parsed {
             Ok(body) => {
@@ -45,8 +48,7 @@ pub(super) fn terraform_unit(
                 match file.kind {
                     FileKind::Terraform => files.push(parsed),
                     _ => {
-                        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+                        if crate::discover::is_auto_tfvars(name) {
                             tfvars.push((name.to_string(), parsed));
                         }
                     }
@@ -55,9 +57,14 @@ pub(super) fn terraform_unit(
             Err(error) => run.parse_error(file, error.span, error.message),
         }
     }
-    // Terraform's order: terraform.tfvars, then *.auto.tfvars by name; later ones win.
-    tfvars
-        .sort_by(|(a, _), (b, _)| (a != "terraform.tfvars", a).cmp(&(b != "terraform.tfvars", b)));
+    // Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars and
+    // *.auto.tfvars.json together by name; later ones win.
+    let rank = |name: &str| match name {
+        "terraform.tfvars" => 0,
+        "terraform.tfvars.json" => 1,
+        _ => 2,
+    };
+    tfvars.sort_by(|(a, _), (b, _)| (rank(a), a).cmp(&(rank(b), b)));
     let tfvars: Vec<TfFile> = tfvars.into_iter().map(|(_, file)| file).collect();
     let dir = unit
         .files

@@ -97,6 +97,56 @@ fn collect(trivia: &str, base: usize, file: FileId, out: &mut Vec<Comment>) {
     }
 }
 
+/// Parses a `.tfvars.json` file: its top-level JSON object (JSON is HCL expression syntax)
+/// becomes one attribute per key, each value keeping its span in the file. Keys that are not
+/// identifiers cannot name a variable and are dropped.
+pub fn parse_tfvars_json(text: &str, file: FileId) -> Result<Body, ParseError> {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    use hcl_edit::structure::Attribute;
+    let not_object = || ParseError {
+        message: "invalid variables file: expected a JSON object".to_string(),
+        span: Span::new(file, 0, next_char_end(text, 0)),
+    };
+    // The expression parser takes no surrounding whitespace: the trailing one is trimmed, the
+    // leading one becomes an opening parenthesis (closed at the end) so that spans still match.
+    let body_text = text.trim_end();
+    let leading = body_text.len()
+        - body_text
+            .trim_start_matches(|c: char| c.is_ascii_whitespace())
+            .len();
+    let wrapped = match leading {
+        0 => body_text.to_string(),
+        _ => format!("({}{})", " ".repeat(leading - 1), &body_text[leading..]),
+    };
+    let expression = hcl_edit::parser::parse_expr(&wrapped).map_err(|error| {
+        let at = error.location().offset().min(text.len());
+        ParseError {
+            message: format!("invalid JSON: {}", error.message().trim()),
+            span: Span::new(file, at, next_char_end(text, at)),
+        }
+    })?;
+    let expression = match expression {
+        Expression::Parenthesis(inner) if leading > 0 => inner.into_inner(),
+        other => other,
+    };
+    let Expression::Object(object) = expression else {
+        return Err(not_object());
+    };
+    let mut body = Body::new();
+    for (key, value) in object {
+        let name = match &key {
+            ObjectKey::Expression(Expression::String(name)) => name.value().to_string(),
+            ObjectKey::Ident(ident) => ident.value().to_string(),
+            ObjectKey::Expression(_) => continue,
+        };
+        let Ok(ident) = hcl_edit::Ident::try_new(name) else {
+            continue;
+        };
+        body.push(Attribute::new(ident, value.into_expr()));
+    }
+    Ok(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

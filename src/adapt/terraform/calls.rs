@@ -12,10 +12,10 @@ use hcl_edit::structure::{Block, Body};
 
 use super::Resource;
 use super::eval::{Bindings, Evaluator, MAX_VALUE_WEIGHT, span_of_expr, too_large};
-use super::module::{TfFile, header_span};
-use crate::adapt::val::{Val, ValKind, as_integer};
-use crate::model::UnknownReason;
-use crate::source::{FileId, Span};
+use super::instances::{self, Expansion};
+use super::module::{BlockRef, TfFile};
+use crate::adapt::val::Val;
+use crate::source::FileId;
 
 /// Nesting of module calls followed below the root module.
 pub const MAX_DEPTH: usize = 8;
@@ -154,85 +154,46 @@ pub fn callees(
             if caller.path.contains(&module) || budget.0 == 0 {
                 continue;
             }
-            let Some((bindings, exists_when)) = existence(evaluator, block, file.id) else {
-                continue;
+            let call = BlockRef {
+                file: file.id,
+                block,
+                resource_type: "module",
+                name: label.as_str(),
             };
-            budget.0 -= 1;
-            let mut path = caller.path.clone();
-            path.push(module);
-            let prefix: Box<str> = format!("{}module.{}.", caller.prefix, label.as_str()).into();
-            out.push(Instance {
-                module,
-                inputs: inputs(evaluator, block, file.id, &bindings),
-                providers: providers(evaluator, block, file.id, caller, library, module),
-                exists_when: exists_when.or_else(|| caller.exists_when.clone()),
-                prefix,
-                path,
-            });
+            // One instance per known key or index (RULES.md 2.2), else one standing for all.
+            let expanded: Vec<(String, Bindings, Option<Box<str>>)> =
+                match instances::expand(evaluator, call) {
+                    Expansion::Nothing => continue,
+                    Expansion::Single {
+                        bindings,
+                        exists_when,
+                    } => vec![(String::new(), bindings, exists_when)],
+                    Expansion::Each(each) => each
+                        .into_iter()
+                        .map(|instance| (instance.key.suffix(), instance.bindings, None))
+                        .collect(),
+                };
+            for (key, bindings, exists_when) in expanded {
+                if budget.0 == 0 {
+                    break;
+                }
+                budget.0 -= 1;
+                let mut path = caller.path.clone();
+                path.push(module);
+                let prefix: Box<str> =
+                    format!("{}module.{}{key}.", caller.prefix, label.as_str()).into();
+                out.push(Instance {
+                    module,
+                    inputs: inputs(evaluator, block, file.id, &bindings),
+                    providers: providers(evaluator, block, file.id, caller, library, module),
+                    exists_when: exists_when.or_else(|| caller.exists_when.clone()),
+                    prefix,
+                    path,
+                });
+            }
         }
     }
     out
-}
-
-/// `None` when `count`/`for_each` is known to create no instance; else the names it binds and,
-/// when not known, the expression the instance's existence depends on.
-fn existence(
-    evaluator: &Evaluator,
-    block: &Block,
-    file: FileId,
-) -> Option<(Bindings, Option<Box<str>>)> {
-    let header = header_span(file, block);
-    let mut bindings = Bindings::default();
-    let mut exists_when = None;
-    let unknown = |name: &str| Val::unknown(UnknownReason::Reference(name.into()), header);
-    if let Some(attribute) = block.body.get_attribute("count") {
-        let count = evaluator.eval(&attribute.value, file, &bindings);
-        match as_integer(&count) {
-            Some(n) if n <= 0 => return None,
-            Some(_) => {}
-            None => exists_when = Some(condition(evaluator, "count", file, &attribute.value)),
-        }
-        bindings = bindings.with(
-            "count",
-            object(&[("index", unknown("count.index"))], header),
-        );
-    }
-    if let Some(attribute) = block.body.get_attribute("for_each") {
-        let for_each = evaluator.eval(&attribute.value, file, &bindings);
-        match &for_each.kind {
-            ValKind::List(items) if items.is_empty() => return None,
-            ValKind::Object(fields) if fields.is_empty() => return None,
-            ValKind::List(_) | ValKind::Object(_) => {}
-            _ => exists_when = Some(condition(evaluator, "for_each", file, &attribute.value)),
-        }
-        let each = object(
-            &[
-                ("key", unknown("each.key")),
-                ("value", unknown("each.value")),
-            ],
-            header,
-        );
-        bindings = bindings.with("each", each);
-    }
-    Some((bindings, exists_when))
-}
-
-fn condition(evaluator: &Evaluator, key: &str, file: FileId, expr: &Expression) -> Box<str> {
-    let text = evaluator.source(span_of_expr(file, expr)).trim();
-    format!("{key} = {text}").into()
-}
-
-fn object(fields: &[(&str, Val)], span: Span) -> Val {
-    let fields = fields
-        .iter()
-        .map(|(key, value)| crate::adapt::val::Field {
-            key: (*key).into(),
-            key_span: span,
-            value: value.clone(),
-            is_block: false,
-        })
-        .collect();
-    Val::new(ValKind::Object(fields), span)
 }
 
 /// Every argument that is no meta-argument, evaluated in the caller's scope.
@@ -440,6 +401,30 @@ mod tests {
                 .ebs
                 .volumes
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn known_count_and_for_each_give_one_instance_each() {
+        let keyed = CALL.replace("source", "for_each = toset([\"x\", \"a.b\"])\n  source");
+        let model = adapt(&[&keyed, VOLUME], vec![(0, "./volume", 1)]);
+        let found: Vec<&str> = volumes(&model).iter().map(|(a, _, _)| *a).collect();
+        assert_eq!(
+            found,
+            [
+                "module.data[\"a.b\"].aws_ebs_volume.v",
+                "module.data[\"x\"].aws_ebs_volume.v"
+            ]
+        );
+        let counted = CALL.replace("source", "count = 2\n  source");
+        let model = adapt(&[&counted, VOLUME], vec![(0, "./volume", 1)]);
+        let found: Vec<&str> = volumes(&model).iter().map(|(a, _, _)| *a).collect();
+        assert_eq!(
+            found,
+            [
+                "module.data[0].aws_ebs_volume.v",
+                "module.data[1].aws_ebs_volume.v"
+            ]
         );
     }
 

@@ -62,6 +62,13 @@ pub fn resource(resource: &Resource, model: &mut Model) {
                 EncryptionByDefault::DEFAULT_ENABLED,
                 &as_bool,
             );
+            // Existence is no branch (RULES.md 2.4): as a neutralizer it is Unknown.
+            let enabled = match &resource.exists_when {
+                Some(expression) if enabled.known() != Some(&false) => {
+                    Value::unknown(UnknownReason::Reference(expression.clone()), enabled.span())
+                }
+                _ => enabled,
+            };
             let kind = AccountFactKind::EbsEncryptionByDefault;
             if enabled.known() != Some(&false) && !model.facts.declared.contains(&kind) {
                 model.facts.declared.push(kind);

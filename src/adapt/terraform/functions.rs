@@ -6,6 +6,10 @@ use crate::adapt::val::{Segment, Val, ValKind, as_integer};
 use crate::model::UnknownReason;
 use crate::source::Span;
 
+/// Why a call Terraform fails to evaluate (`jsondecode` of a list or of text that is not JSON)
+/// has no value; `try` skips it.
+const REJECTED: &str = "a call Terraform rejects";
+
 pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
     let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
     // An unknown argument makes the result unknown, except where a function picks among them.
@@ -78,14 +82,38 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 _ => unknown(),
             }
         }
+        "jsondecode" => match args.next() {
+            Some(Val {
+                kind: ValKind::String(text),
+                ..
+            }) => {
+                let map = crate::adapt::embedded::OffsetMap::Whole(span);
+                let parsed = crate::adapt::embedded::parse_mapped_json(&text, span.file, &map);
+                match parsed.root {
+                    Some(root) if parsed.errors.is_empty() => Val {
+                        span,
+                        ..crate::adapt::val::from_node(&root)
+                    },
+                    _ => Val::unknown(UnknownReason::Unsupported(REJECTED), span),
+                }
+            }
+            _ => Val::unknown(UnknownReason::Unsupported(REJECTED), span),
+        },
         "coalesce" | "try" => {
             for arg in args {
+                // An argument Terraform fails to evaluate: `try` moves on to the next one.
+                if name == "try"
+                    && matches!(arg.unknown_reason(), Some(UnknownReason::Unsupported(r)) if r == REJECTED)
+                {
+                    continue;
+                }
                 if arg.unknown_reason().is_some() {
                     return unknown_of(&arg, span);
                 }
-                let empty = matches!(&arg.kind, ValKind::Null)
-                    || (name == "coalesce"
-                        && matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
+                // `coalesce` skips null and empty strings; `try` returns a null it evaluated.
+                let empty = name == "coalesce"
+                    && (matches!(&arg.kind, ValKind::Null)
+                        || matches!(&arg.kind, ValKind::String(s) if s.is_empty()));
                 if !empty {
                     return arg;
                 }

@@ -63,11 +63,32 @@ pub fn resource(
                     model,
                 );
             }
-            for block in body.get_blocks("inline_policy") {
-                if let Some(attribute) = block.body.get_attribute("policy") {
+            // Static blocks, and those a `dynamic "inline_policy"` generates (RULES.md 2.2):
+            // each evaluated block with the `policy` expression it was written with.
+            let written: Vec<&hcl_edit::structure::Attribute> = body
+                .get_blocks("inline_policy")
+                .chain(
+                    body.get_blocks("dynamic")
+                        .filter(|block| {
+                            matches!(block.labels.as_slice(), [label] if label.as_str() == "inline_policy")
+                        })
+                        .flat_map(|block| block.body.get_blocks("content")),
+                )
+                .filter_map(|block| block.body.get_attribute("policy"))
+                .collect();
+            for block in resource.body.blocks("inline_policy") {
+                let Some(field) = block.field("policy") else {
+                    continue;
+                };
+                let expression = written.iter().find(|attribute| {
+                    hcl_edit::Span::span(&attribute.key).map(|span| span.start)
+                        == usize::try_from(field.key_span.start).ok()
+                        && field.key_span.file == resource.block.file
+                });
+                if let Some(attribute) = expression {
                     add(
                         resource,
-                        (&attribute.value, None),
+                        (&attribute.value, Some(&field.value)),
                         PolicyKind::Identity,
                         evaluator,
                         documents,
@@ -175,15 +196,34 @@ fn file_document(
             "a policy file that is not valid JSON",
         ));
     };
-    // A templatefile placeholder is only known when the template is rendered.
-    let templated = function == "templatefile";
-    let value = crate::adapt::val::from_node_with(&root, &|text| {
-        if templated && (text.contains("${") || text.contains("%{")) {
-            ValKind::Unknown(UnknownReason::Function("templatefile".into()))
-        } else {
-            ValKind::String(text.into())
+    // A templatefile placeholder is its variable's text when that is known (RULES.md 2.2).
+    let value = match function {
+        "templatefile" => {
+            let vars = call
+                .args
+                .iter()
+                .nth(1)
+                .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
+            let resolve = |name: &str| -> Result<Box<str>, UnknownReason> {
+                let unknown = || UnknownReason::Function("templatefile".into());
+                let Some(vars) = &vars else {
+                    return Err(unknown());
+                };
+                if let Some(reason) = vars.unknown_reason() {
+                    return Err(reason);
+                }
+                let field = vars.get(name).ok_or_else(unknown)?;
+                if let Some(reason) = field.unknown_reason() {
+                    return Err(reason);
+                }
+                field.scalar_text().map(Into::into).ok_or_else(unknown)
+            };
+            crate::adapt::val::from_node_with(&root, &|text| {
+                crate::adapt::val::rendered_template(text, &resolve)
+            })
         }
-    });
+        _ => crate::adapt::val::from_node(&root),
+    };
     Some(value)
 }
 
@@ -381,8 +421,14 @@ fn imported(
                     );
                 }
             }
-            ValKind::String(json) => {
-                let value = parse_relocated(json, item.span, item.defined_at.or(Some(item.span)));
+            ValKind::String(_) | ValKind::Object(_) => {
+                // A JSON string, or the object of `jsonencode({...})` with its HCL spans.
+                let value = match &item.kind {
+                    ValKind::String(json) => {
+                        parse_relocated(json, item.span, item.defined_at.or(Some(item.span)))
+                    }
+                    _ => item.clone(),
+                };
                 let owner = ResourceRef {
                     address: format!(
                         "{}data.aws_iam_policy_document.{}",

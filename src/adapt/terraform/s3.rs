@@ -196,15 +196,40 @@ fn target(resource: &Resource, evaluator: &Evaluator) -> Target {
     }
 }
 
-/// An address without its `module.<name>.` prefixes: the resource's address in its module.
+/// An address without its `module.<name>.` and `module.<name>[<key>].` prefixes: the resource's
+/// address in its module. A key is a number or a quoted string, which may hold dots.
 fn in_module(mut address: &str) -> &str {
     while let Some(rest) = address.strip_prefix("module.") {
-        match rest.split_once('.') {
-            Some((_, inner)) => address = inner,
+        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let Some(after) = skip_key(&rest[name_end..]) else {
+            break;
+        };
+        match after.strip_prefix('.') {
+            Some(inner) => address = inner,
             None => break,
         }
     }
     address
+}
+
+/// The text after an instance key `[0]` or `["a.b"]` at the start of `text` (`text` itself when
+/// there is none); `None` when the key is not closed.
+fn skip_key(text: &str) -> Option<&str> {
+    let Some(rest) = text.strip_prefix('[') else {
+        return Some(text);
+    };
+    let mut quoted = false;
+    let mut escaped = false;
+    for (at, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ']' if !quoted => return rest.get(at + 1..),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {
