@@ -22,6 +22,8 @@ enum Frame {
         node: Node,
         key: Option<Node>,
         keys: KeyIndex,
+        /// Values of `<<` merge keys, merged in when the map closes.
+        merges: Vec<Node>,
         anchor: usize,
         tag: Option<TagInfo>,
     },
@@ -166,6 +168,7 @@ impl Builder<'_> {
                     node,
                     key: None,
                     keys: KeyIndex::default(),
+                    merges: Vec::new(),
                     anchor,
                     tag,
                 });
@@ -176,10 +179,17 @@ impl Builder<'_> {
                     return Ok(());
                 };
                 let (mut node, anchor, tag) = match frame {
-                    Frame::Seq { node, anchor, tag }
-                    | Frame::Map {
-                        node, anchor, tag, ..
-                    } => (node, anchor, tag),
+                    Frame::Seq { node, anchor, tag } => (node, anchor, tag),
+                    Frame::Map {
+                        mut node,
+                        merges,
+                        anchor,
+                        tag,
+                        ..
+                    } => {
+                        merge_into(&mut node, merges);
+                        (node, anchor, tag)
+                    }
                 };
                 close_span(&mut node, range);
                 if let Some(tag) = tag {
@@ -249,6 +259,7 @@ impl Builder<'_> {
                 node: parent,
                 key,
                 keys,
+                merges,
                 ..
             }) => match key.take() {
                 None => {
@@ -263,6 +274,11 @@ impl Builder<'_> {
                 }
                 Some(key_node) => {
                     let name: Box<str> = key_text(&key_node, self.text).into();
+                    // `<<: *defaults` (as `aws cloudformation package` expands it before deploying).
+                    if &*name == "<<" && matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_)) {
+                        merges.push(node);
+                        return Ok(());
+                    }
                     let entries = match &parent.kind {
                         NodeKind::Map(entries) => &entries[..],
                         _ => &[],
@@ -286,6 +302,42 @@ impl Builder<'_> {
                     Ok(())
                 }
             },
+        }
+    }
+}
+
+/// YAML merge keys: entries of the merged maps that the map does not set itself, earlier merged
+/// maps first.
+fn merge_into(node: &mut Node, merges: Vec<Node>) {
+    let NodeKind::Map(entries) = &mut node.kind else {
+        return;
+    };
+    let mut sources = Vec::new();
+    for merge in merges {
+        match merge.kind {
+            NodeKind::Map(_) => sources.push(merge),
+            NodeKind::Seq(_) => {
+                let mut merge = merge;
+                if let NodeKind::Seq(items) = &mut merge.kind {
+                    sources.extend(
+                        std::mem::take(items)
+                            .into_iter()
+                            .filter(|item| matches!(item.kind, NodeKind::Map(_))),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut present: std::collections::HashSet<Box<str>> =
+        entries.iter().map(|entry| entry.key.clone()).collect();
+    for mut source in sources {
+        if let NodeKind::Map(merged) = &mut source.kind {
+            for entry in std::mem::take(merged) {
+                if present.insert(entry.key.clone()) {
+                    entries.push(entry);
+                }
+            }
         }
     }
 }
@@ -424,6 +476,18 @@ mod tests {
 
     fn at<'t>(text: &'t str, node: &Node) -> &'t str {
         &text[node.span.range()]
+    }
+
+    #[test]
+    fn merge_keys_add_only_what_the_map_does_not_set() {
+        let text = "a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nc:\n  <<: [*a, *b]\n  x: 0\n";
+        let root = parse(text);
+        let c = root.get("c").expect("c");
+        let value = |key: &str| c.get(key).map(|node| at(text, node).to_string());
+        assert_eq!(value("x").as_deref(), Some("0"));
+        assert_eq!(value("y").as_deref(), Some("2"));
+        assert_eq!(value("z").as_deref(), Some("4"));
+        assert!(c.get("<<").is_none());
     }
 
     #[test]
