@@ -3,6 +3,7 @@
 //! service adapter reads one shape whatever the format.
 
 use crate::model::{Origin, UnknownReason, Value};
+use crate::parse::limits::MAX_COPIED_WEIGHT;
 use crate::parse::{Node, NodeKind};
 use crate::source::Span;
 
@@ -60,6 +61,22 @@ impl Field {
     /// Key and value: the span of a scalar attribute, or the whole nested block.
     pub fn span(&self) -> Span {
         self.key_span.cover(self.value.span)
+    }
+}
+
+/// Weight of the values copied from where they are defined (variables, locals, module inputs,
+/// parameter defaults, mappings) to where they are used, against `MAX_COPIED_WEIGHT` per unit.
+#[derive(Debug, Default)]
+pub struct CopyBudget {
+    spent: std::cell::Cell<usize>,
+}
+
+impl CopyBudget {
+    /// Charges a copy of `weight`; false once the budget is spent.
+    pub fn spend(&self, weight: usize) -> bool {
+        let total = self.spent.get().saturating_add(weight);
+        self.spent.set(total);
+        total <= MAX_COPIED_WEIGHT
     }
 }
 
@@ -123,30 +140,56 @@ impl Val {
         matches!(self.kind, ValKind::Absent)
     }
 
-    /// The value as known text when it is a plain string, number or boolean.
+    /// What a value past a size budget becomes.
+    pub fn too_large(span: Span) -> Val {
+        Val::unknown(
+            UnknownReason::Unsupported("a value too large to evaluate"),
+            span,
+        )
+    }
+
+    /// The values directly inside this one: list items, object fields, both branches of a
+    /// conditional.
+    pub fn children(&self) -> impl Iterator<Item = &Val> {
+        let (items, fields, branches): (&[Val], &[Field], [Option<&Val>; 2]) = match &self.kind {
+            ValKind::List(items) => (items, &[], [None, None]),
+            ValKind::Object(fields) => (&[], fields, [None, None]),
+            ValKind::Conditional {
+                when_true,
+                when_false,
+                ..
+            } => (&[], &[], [Some(when_true), Some(when_false)]),
+            _ => (&[], &[], [None, None]),
+        };
+        items
+            .iter()
+            .chain(fields.iter().map(|field| &field.value))
+            .chain(branches.into_iter().flatten())
+    }
+
+    /// How many value nodes this one holds, itself included, counted without recursion.
+    pub fn node_count(&self) -> usize {
+        let mut stack = vec![self];
+        let mut count = 0;
+        while let Some(val) = stack.pop() {
+            count += 1;
+            stack.extend(val.children());
+        }
+        count
+    }
+
     /// Size for budgets: nodes plus string bytes / 16, counted without recursion.
     pub fn weight(&self) -> usize {
         let mut stack = vec![self];
         let mut weight = 0usize;
         while let Some(val) = stack.pop() {
-            weight = weight.saturating_add(1);
-            match &val.kind {
-                ValKind::String(text) | ValKind::Number(text) => {
-                    weight = weight.saturating_add(text.len() / 16)
-                }
-                ValKind::List(items) => stack.extend(items),
-                ValKind::Object(fields) => stack.extend(fields.iter().map(|field| &field.value)),
-                ValKind::Conditional {
-                    when_true,
-                    when_false,
-                    ..
-                } => {
-                    stack.push(when_true);
-                    stack.push(when_false);
-                }
-                ValKind::Template(segments) => weight = weight.saturating_add(segments.len()),
-                _ => {}
-            }
+            let own = match &val.kind {
+                ValKind::String(text) | ValKind::Number(text) => text.len() / 16,
+                ValKind::Template(segments) => segments.len(),
+                _ => 0,
+            };
+            weight = weight.saturating_add(1).saturating_add(own);
+            stack.extend(val.children());
         }
         weight
     }
@@ -157,25 +200,12 @@ impl Val {
         let mut deepest = 0;
         while let Some((val, level)) = stack.pop() {
             deepest = deepest.max(level);
-            match &val.kind {
-                ValKind::List(items) => stack.extend(items.iter().map(|item| (item, level + 1))),
-                ValKind::Object(fields) => {
-                    stack.extend(fields.iter().map(|field| (&field.value, level + 1)))
-                }
-                ValKind::Conditional {
-                    when_true,
-                    when_false,
-                    ..
-                } => {
-                    stack.push((when_true, level + 1));
-                    stack.push((when_false, level + 1));
-                }
-                _ => {}
-            }
+            stack.extend(val.children().map(|child| (child, level + 1)));
         }
         deepest
     }
 
+    /// The value as known text when it is a plain string, number or boolean.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.kind {
             ValKind::String(text) => Some(text.to_string()),

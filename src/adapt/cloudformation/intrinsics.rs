@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::adapt::val::{Field, Segment, Val, ValKind, from_node};
+use crate::adapt::val::{CopyBudget, Field, Segment, Val, ValKind, from_node};
 use crate::model::UnknownReason;
-use crate::parse::limits::MAX_COPIED_WEIGHT;
 use crate::parse::{Node, NodeKind};
 use crate::source::Span;
 
@@ -18,8 +17,7 @@ pub struct Template<'a> {
     pub resources: HashMap<&'a str, &'a str>,
     /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
     pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
-    /// Weight of parameter defaults and mapping values copied to use sites so far.
-    copied: std::cell::Cell<usize>,
+    copied: CopyBudget,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -164,15 +162,10 @@ impl<'a> Template<'a> {
 
     /// A copied value, or unknown once the template's copy budget is spent.
     fn charged(&self, value: Val) -> Val {
-        let total = self.copied.get().saturating_add(value.weight());
-        self.copied.set(total);
-        if total <= MAX_COPIED_WEIGHT {
+        if self.copied.spend(value.weight()) {
             value
         } else {
-            Val::unknown(
-                UnknownReason::Unsupported("a value too large to evaluate"),
-                value.span,
-            )
+            Val::too_large(value.span)
         }
     }
 

@@ -11,7 +11,7 @@ use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body};
 
 use super::Resource;
-use super::eval::{Bindings, Evaluator, MAX_VALUE_WEIGHT, span_of_expr, too_large};
+use super::eval::{Bindings, Evaluator, capped, span_of_expr};
 use super::instances::{self, Expansion};
 use super::module::{BlockRef, TfFile};
 use crate::adapt::val::Val;
@@ -208,11 +208,8 @@ fn inputs(
         .attributes()
         .filter(|attribute| !META.contains(&attribute.key.as_str()))
         .map(|attribute| {
-            let mut value = evaluator.eval(&attribute.value, file, bindings);
             // Nested calls passing `concat(var.x, var.x)` down would double at each level.
-            if value.weight() > MAX_VALUE_WEIGHT {
-                value = too_large(value.span);
-            }
+            let (value, _) = capped(evaluator.eval(&attribute.value, file, bindings));
             (attribute.key.as_str().into(), value)
         })
         .collect()

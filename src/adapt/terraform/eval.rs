@@ -10,9 +10,9 @@ use hcl_edit::template::{Element, Template};
 
 use super::module::Module;
 use crate::adapt::cloudformation::intrinsics::template_val;
-use crate::adapt::val::{Field, Segment, Val, ValKind, as_bool};
+use crate::adapt::val::{CopyBudget, Field, Segment, Val, ValKind, as_bool};
 use crate::model::UnknownReason;
-use crate::parse::limits::{MAX_COPIED_WEIGHT, MAX_EVAL_DEPTH};
+use crate::parse::limits::MAX_EVAL_DEPTH;
 use crate::source::{FileId, Span};
 
 mod blocks;
@@ -49,14 +49,14 @@ pub type FileLoader<'a> = &'a dyn Fn(&str) -> Option<(FileId, std::sync::Arc<str
 pub struct Evaluator<'a> {
     pub module: &'a Module<'a>,
     pub loader: Option<FileLoader<'a>>,
-    locals: RefCell<HashMap<&'a str, Option<Val>>>,
+    /// Evaluated locals with their weight; `None` while one is being evaluated.
+    locals: RefCell<HashMap<&'a str, Option<(Val, usize)>>>,
     texts: HashMap<FileId, &'a str>,
     /// Depth of the expression being evaluated, references followed included.
     depth: Cell<usize>,
     /// Dynamic block instances the body being evaluated may still expand.
     dynamic_left: Cell<usize>,
-    /// Weight of the variable and local values copied to their use sites so far.
-    copied: Cell<usize>,
+    copied: CopyBudget,
     /// The module instance's address prefix (`module.a.`; empty at the root): resource links
     /// name the instance's resources.
     pub prefix: Box<str>,
@@ -66,13 +66,18 @@ pub struct Evaluator<'a> {
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
 /// double at each step.
-pub(super) const MAX_VALUE_WEIGHT: usize = 200_000;
+const MAX_VALUE_WEIGHT: usize = 200_000;
 
-pub(super) fn too_large(span: Span) -> Val {
-    Val::unknown(
-        UnknownReason::Unsupported("a value too large to evaluate"),
-        span,
-    )
+/// A value kept for later uses (a local, a module input) with its weight: unknown past
+/// [`MAX_VALUE_WEIGHT`].
+pub(super) fn capped(value: Val) -> (Val, usize) {
+    let weight = value.weight();
+    if weight > MAX_VALUE_WEIGHT {
+        let value = Val::too_large(value.span);
+        let weight = value.weight();
+        return (value, weight);
+    }
+    (value, weight)
 }
 
 /// Dynamic block instances expanded per resource body: nested `dynamic` blocks multiply, so
@@ -97,7 +102,7 @@ impl<'a> Evaluator<'a> {
             texts,
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
-            copied: Cell::new(0),
+            copied: CopyBudget::default(),
             prefix: "".into(),
             inputs: HashMap::new(),
         }
@@ -109,13 +114,6 @@ impl<'a> Evaluator<'a> {
         self.prefix = prefix;
         self.inputs = inputs;
         self
-    }
-
-    /// Charges copying `value` to a use site against the module's budget; false once spent.
-    fn spend(&self, value: &Val) -> bool {
-        let total = self.copied.get().saturating_add(value.weight());
-        self.copied.set(total);
-        total <= MAX_COPIED_WEIGHT
     }
 
     /// The whole text of one of the module's files.
@@ -482,17 +480,17 @@ impl<'a> Evaluator<'a> {
     /// at the use site.
     pub fn variable(&self, name: &str, use_site: Span) -> Val {
         if let Some(bound) = self.inputs.get(name) {
-            return match self.spend(bound) {
+            return match self.copied.spend(bound.weight()) {
                 true => relocate(bound.clone(), use_site),
-                false => too_large(use_site),
+                false => Val::too_large(use_site),
             };
         }
         match self.module.variables.get(name) {
             Some(located) => {
                 let value = self.eval(located.item, located.file, &Bindings::default());
-                match self.spend(&value) {
+                match self.copied.spend(value.weight()) {
                     true => relocate(value, use_site),
-                    false => too_large(use_site),
+                    false => Val::too_large(use_site),
                 }
             }
             None => Val::unknown(UnknownReason::Variable(name.into()), use_site),
@@ -517,8 +515,10 @@ impl<'a> Evaluator<'a> {
         };
         if let Some(cached) = self.locals.borrow().get(key) {
             return match cached {
-                Some(value) if self.spend(value) => relocate(value.clone(), use_site),
-                Some(_) => too_large(use_site),
+                Some((value, weight)) if self.copied.spend(*weight) => {
+                    relocate(value.clone(), use_site)
+                }
+                Some(_) => Val::too_large(use_site),
                 None => Val::unknown(
                     UnknownReason::Unsupported("a local that refers to itself"),
                     use_site,
@@ -526,20 +526,22 @@ impl<'a> Evaluator<'a> {
             };
         }
         self.locals.borrow_mut().insert(key, None);
-        let mut value = self.eval(located.item, located.file, &Bindings::default());
         // Locals evaluated one after another can each wrap (or double) the previous one's value.
-        if value.weight() > MAX_VALUE_WEIGHT {
-            value = too_large(value.span);
-        } else if value.depth() > MAX_EVAL_DEPTH {
+        let (mut value, mut weight) =
+            capped(self.eval(located.item, located.file, &Bindings::default()));
+        if value.depth() > MAX_EVAL_DEPTH {
             value = Val::unknown(
                 UnknownReason::Unsupported("a too deeply nested value"),
                 value.span,
             );
+            weight = value.weight();
         }
-        self.locals.borrow_mut().insert(key, Some(value.clone()));
-        match self.spend(&value) {
+        self.locals
+            .borrow_mut()
+            .insert(key, Some((value.clone(), weight)));
+        match self.copied.spend(weight) {
             true => relocate(value, use_site),
-            false => too_large(use_site),
+            false => Val::too_large(use_site),
         }
     }
 

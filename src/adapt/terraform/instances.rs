@@ -53,29 +53,6 @@ impl Budget {
     }
 }
 
-/// How many value nodes `val` holds.
-pub fn size(val: &Val) -> usize {
-    let mut count = 0;
-    let mut stack = vec![val];
-    while let Some(val) = stack.pop() {
-        count += 1;
-        match &val.kind {
-            ValKind::List(items) => stack.extend(items),
-            ValKind::Object(fields) => stack.extend(fields.iter().map(|f| &f.value)),
-            ValKind::Conditional {
-                when_true,
-                when_false,
-                ..
-            } => {
-                stack.push(when_true);
-                stack.push(when_false);
-            }
-            _ => {}
-        }
-    }
-    count
-}
-
 /// The bindings of the one instance standing for all: `count.index` and `each.*` Unknown.
 pub fn unknown_bindings(block: BlockRef) -> Bindings {
     let body = &block.block.body;
@@ -604,7 +581,7 @@ mod tests {
         let leaf = || Val::new(ValKind::Bool(true), at);
         let list = Val::new(ValKind::List(vec![leaf(), leaf()]), at);
         let object = object(vec![("a", list, at), ("b", leaf(), at)], at);
-        assert_eq!(size(&object), 5);
+        assert_eq!(object.node_count(), 5);
         let mut budget = Budget::default();
         assert!(budget.has(MAX_EXTRA_NODES));
         assert!(budget.take(MAX_EXTRA_NODES - 1));

@@ -168,7 +168,7 @@ fn evaluate<'a>(
             &one.bindings,
             None,
         );
-        let size = instances::size(&resource.body);
+        let size = resource.body.node_count();
         // The first instance is what one costs today; the others must fit the budget (checked
         // ahead on the first one's size, to give up before evaluating them).
         let fits = match out.first() {
