@@ -104,35 +104,36 @@ impl Node {
         self.entry(key).map(|entry| &entry.value)
     }
 
+    /// The nodes directly inside this one: sequence items and map values.
+    pub fn children(&self) -> impl Iterator<Item = &Node> {
+        let (items, entries): (&[Node], &[Entry]) = match &self.kind {
+            NodeKind::Seq(items) => (items, &[]),
+            NodeKind::Map(entries) => (&[], entries),
+            _ => (&[], &[]),
+        };
+        items.iter().chain(entries.iter().map(|entry| &entry.value))
+    }
+
     /// Number of nodes in this tree, iteratively (alias budgets and tests).
     pub fn count(&self) -> usize {
         let mut stack = vec![self];
         let mut count = 0;
         while let Some(node) = stack.pop() {
             count += 1;
-            match &node.kind {
-                NodeKind::Seq(items) => stack.extend(items),
-                NodeKind::Map(entries) => stack.extend(entries.iter().map(|entry| &entry.value)),
-                _ => {}
-            }
+            stack.extend(node.children());
         }
         count
     }
-}
 
-impl Node {
     /// Levels of collections: 0 for a scalar, 1 for a flat list or map.
     pub fn depth(&self) -> usize {
         let mut stack = vec![(self, 0)];
         let mut deepest = 0;
         while let Some((node, above)) = stack.pop() {
-            let children: Box<dyn Iterator<Item = &Node>> = match &node.kind {
-                NodeKind::Seq(items) => Box::new(items.iter()),
-                NodeKind::Map(entries) => Box::new(entries.iter().map(|entry| &entry.value)),
-                _ => continue,
-            };
-            deepest = deepest.max(above + 1);
-            stack.extend(children.map(|child| (child, above + 1)));
+            if matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
+                deepest = deepest.max(above + 1);
+                stack.extend(node.children().map(|child| (child, above + 1)));
+            }
         }
         deepest
     }
@@ -217,6 +218,19 @@ mod tests {
             key_span: span,
             value: Node::new(span, NodeKind::Null),
         }
+    }
+
+    #[test]
+    fn depth_and_count_walk_sequences_and_maps() {
+        let scalar = Node::new(at(0), NodeKind::Null);
+        let map = Node::new(at(0), NodeKind::Map(vec![entry("k", 1)]));
+        let seq = Node::new(
+            at(0),
+            NodeKind::Seq(vec![map, Node::new(at(2), NodeKind::Null)]),
+        );
+        assert_eq!(scalar.depth(), 0);
+        assert_eq!(seq.depth(), 2);
+        assert_eq!(seq.count(), 4);
     }
 
     #[test]
