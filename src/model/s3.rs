@@ -115,6 +115,25 @@ pub struct CannedAcl {
     pub writable: bool,
 }
 
+impl CannedAcl {
+    /// The ACL as written; `public` spells, case-insensitively, `public-read`,
+    /// `public-read-write` and `authenticated-read` in the format at hand. Anything else is private.
+    pub fn read(written: Box<str>, public: [&str; 3]) -> CannedAcl {
+        let [read, read_write, authenticated_read] = public;
+        let (reach, writable) = match &*written {
+            name if name.eq_ignore_ascii_case(read) => (Reach::Everyone, false),
+            name if name.eq_ignore_ascii_case(read_write) => (Reach::Everyone, true),
+            name if name.eq_ignore_ascii_case(authenticated_read) => (Reach::AnyAwsAccount, false),
+            _ => (Reach::Private, false),
+        };
+        CannedAcl {
+            written,
+            reach,
+            writable,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grantee {
     /// The grantee URI as written.
@@ -278,6 +297,25 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canned_acls_are_read_case_insensitively_in_either_spelling() {
+        let tf = ["public-read", "public-read-write", "authenticated-read"];
+        let read = |written: &str| {
+            let acl = CannedAcl::read(written.into(), tf);
+            (acl.reach, acl.writable)
+        };
+        assert_eq!(read("Public-Read"), (Reach::Everyone, false));
+        assert_eq!(read("public-read-write"), (Reach::Everyone, true));
+        assert_eq!(read("authenticated-read"), (Reach::AnyAwsAccount, false));
+        assert_eq!(read("website"), (Reach::Private, false));
+        let cfn = CannedAcl::read(
+            "publicread".into(),
+            ["PublicRead", "PublicReadWrite", "AuthenticatedRead"],
+        );
+        assert_eq!(cfn.reach, Reach::Everyone);
+        assert_eq!(&*cfn.written, "publicread");
+    }
     use crate::model::Format;
     use crate::model::testing::{header, span};
 

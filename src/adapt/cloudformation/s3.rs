@@ -4,7 +4,7 @@ use super::{Context, Resource};
 use crate::adapt::val::{Val, ValKind, as_bool, as_text, field_value};
 use crate::model::iam::PolicyKind;
 use crate::model::s3::{
-    Acl, Bucket, BucketName, CannedAcl, Child, Flag, Ownership, PublicAccessBlock, Reach, Target,
+    Acl, Bucket, BucketName, CannedAcl, Child, Flag, Ownership, PublicAccessBlock, Target,
 };
 use crate::model::{Model, UnknownReason, Value};
 use crate::source::Span;
@@ -130,24 +130,10 @@ fn target(value: &Val) -> Target {
 }
 
 fn canned_acl(properties: &Val, header: Span) -> Value<CannedAcl> {
-    let private = CannedAcl {
-        written: "Private".into(),
-        reach: Reach::Private,
-        writable: false,
-    };
+    const PUBLIC: [&str; 3] = ["PublicRead", "PublicReadWrite", "AuthenticatedRead"];
+    let private = CannedAcl::read("Private".into(), PUBLIC);
     field_value(properties, "AccessControl", header, private, &|val| {
-        let written = as_text(val)?;
-        let (reach, writable) = match written.to_ascii_lowercase().as_str() {
-            "publicread" => (Reach::Everyone, false),
-            "publicreadwrite" => (Reach::Everyone, true),
-            "authenticatedread" => (Reach::AnyAwsAccount, false),
-            _ => (Reach::Private, false),
-        };
-        Some(CannedAcl {
-            written,
-            reach,
-            writable,
-        })
+        as_text(val).map(|written| CannedAcl::read(written, PUBLIC))
     })
 }
 

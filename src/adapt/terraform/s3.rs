@@ -233,24 +233,10 @@ fn skip_key(text: &str) -> Option<&str> {
 }
 
 fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {
-    let private = CannedAcl {
-        written: "private".into(),
-        reach: Reach::Private,
-        writable: false,
-    };
+    const PUBLIC: [&str; 3] = ["public-read", "public-read-write", "authenticated-read"];
+    let private = CannedAcl::read("private".into(), PUBLIC);
     field_value(body, "acl", header, private, &|val| {
-        let written = as_text(val)?;
-        let (reach, writable) = match written.to_ascii_lowercase().as_str() {
-            "public-read" => (Reach::Everyone, false),
-            "public-read-write" => (Reach::Everyone, true),
-            "authenticated-read" => (Reach::AnyAwsAccount, false),
-            _ => (Reach::Private, false),
-        };
-        Some(CannedAcl {
-            written,
-            reach,
-            writable,
-        })
+        as_text(val).map(|written| CannedAcl::read(written, PUBLIC))
     })
 }
 
