@@ -180,28 +180,36 @@ mod tests {
         assert!(Cidr::could_be_internet("10.0.0.0/*"));
     }
 
-    #[test]
-    fn standalone_rules_join_the_group_they_name_or_stay_orphans() {
-        use crate::model::Format;
-        use crate::source::{FileId, Span};
-        let at = Span::new(FileId(0), 0, 1);
-        let group = |address: &str| SecurityGroup {
+    fn group(address: &str) -> SecurityGroup {
+        SecurityGroup {
             resource: ResourceRef {
                 address: address.into(),
-                format: Format::Terraform,
-                span: at,
+                format: crate::model::Format::Terraform,
+                span: at(),
             },
             ingress: Vec::new(),
-        };
-        let rule = || IngressRule {
+        }
+    }
+
+    /// An SSH rule with no source, to be linked.
+    fn rule() -> IngressRule {
+        IngressRule {
             declared_by: None,
             direction_unknown: None,
             conditions: Vec::new(),
-            protocol: Value::explicit(Protocol::Tcp, at),
-            from_port: Value::explicit(22, at),
-            to_port: Value::explicit(22, at),
+            protocol: Value::explicit(Protocol::Tcp, at()),
+            from_port: Value::explicit(22, at()),
+            to_port: Value::explicit(22, at()),
             sources: Vec::new(),
-        };
+        }
+    }
+
+    fn at() -> crate::source::Span {
+        crate::source::Span::new(crate::source::FileId(0), 0, 1)
+    }
+
+    #[test]
+    fn standalone_rules_join_the_group_they_name_or_stay_orphans() {
         let mut groups = SecurityGroups {
             groups: vec![group("aws_security_group.web")],
             ..SecurityGroups::default()
@@ -221,26 +229,6 @@ mod tests {
 
     #[test]
     fn rules_naming_an_instance_join_it_or_the_group_linted_as_one() {
-        use crate::model::Format;
-        use crate::source::{FileId, Span};
-        let at = Span::new(FileId(0), 0, 1);
-        let group = |address: &str| SecurityGroup {
-            resource: ResourceRef {
-                address: address.into(),
-                format: Format::Terraform,
-                span: at,
-            },
-            ingress: Vec::new(),
-        };
-        let rule = || IngressRule {
-            declared_by: None,
-            direction_unknown: None,
-            conditions: Vec::new(),
-            protocol: Value::explicit(Protocol::Tcp, at),
-            from_port: Value::explicit(22, at),
-            to_port: Value::explicit(22, at),
-            sources: Vec::new(),
-        };
         let mut groups = SecurityGroups {
             groups: vec![
                 group("aws_security_group.tier[\"app\"]"),
