@@ -272,17 +272,16 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
     };
     // `Resource` or `NotResource` alike name the bucket's objects; a statement naming neither is
     // invalid on its own and says nothing about the kind.
-    fn resources(s: &Statement) -> Vec<&Value<Box<str>>> {
-        [&s.resource, &s.not_resource]
+    let mut names_any = false;
+    let all_bucket = statements.iter().all(|s| {
+        let mut resources = [&s.resource, &s.not_resource]
             .into_iter()
             .flatten()
             .flat_map(|elements| elements.items.iter())
-            .collect()
-    }
-    let all_bucket = statements
-        .iter()
-        .all(|s| has_principal(s) && resources(s).into_iter().all(s3_resource))
-        && statements.iter().any(|s| !resources(s).is_empty());
+            .peekable();
+        names_any |= resources.peek().is_some();
+        has_principal(s) && resources.all(s3_resource)
+    }) && names_any;
     if all_bucket {
         PolicyKind::Bucket
     } else {
