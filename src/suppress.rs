@@ -419,6 +419,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_directive_prefix_is_one_request_reads() {
+        // The prefix list lets files without any directive skip the comment walk.
+        for prefix in DIRECTIVE_PREFIXES {
+            assert!(request(&format!("{prefix}x")).is_some(), "{prefix}");
+        }
+        assert!(request("ignore this").is_none());
+    }
+
+    #[test]
     fn reads_our_directives() {
         assert_eq!(
             request("cloudlint:ignore a-b, c-d -- reviewed by sec"),
