@@ -17,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod text;
 
 pub use lint::{Report, Settings, lint};
 pub use report::OutputFormat;

@@ -7,9 +7,10 @@ use crate::model::iam::{
     Principals, Statement, Statements,
 };
 use crate::model::{ResourceRef, UnknownReason, Value};
+use crate::text::Text;
 
 /// Conditions under which a statement exists.
-type ExistsWhen = Vec<(Box<str>, bool)>;
+type ExistsWhen = Vec<(Text, bool)>;
 
 /// Builds the document `doc` holds; an unknown or non-object value gives an unknown document.
 pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> PolicyDocument {
@@ -128,7 +129,7 @@ fn statements(value: &Val) -> Statements {
     }
 }
 
-fn statement(value: &Val, exists_when: Vec<(Box<str>, bool)>) -> Statement {
+fn statement(value: &Val, exists_when: Vec<(Text, bool)>) -> Statement {
     let mut statement = Statement::empty(value.span);
     statement.exists_when = exists_when;
     for field in value.fields() {
@@ -150,7 +151,7 @@ fn statement(value: &Val, exists_when: Vec<(Box<str>, bool)>) -> Statement {
 }
 
 /// A scalar element as text; `span` is where a known value is reported.
-pub fn text_value(value: &Val, span: Span) -> Value<Box<str>> {
+pub fn text_value(value: &Val, span: Span) -> Value<Text> {
     value.to_value(
         span,
         &|at| Value::unknown(UnknownReason::Unsupported("an omitted value"), at),
@@ -179,7 +180,7 @@ pub fn elements(field: &Field) -> Elements {
     }
 }
 
-fn push_items(item: &Val, span: Span, out: &mut Vec<Value<Box<str>>>) {
+fn push_items(item: &Val, span: Span, out: &mut Vec<Value<Text>>) {
     match &item.kind {
         // A conditional choosing between lists contributes every item of both branches.
         ValKind::Conditional {
@@ -264,7 +265,7 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
     if statements.is_empty() || !statements.iter().any(has_principal) {
         return PolicyKind::Identity;
     }
-    let s3_resource = |value: &Value<Box<str>>| {
+    let s3_resource = |value: &Value<Text>| {
         value.known().is_some_and(|text| {
             let mut fields = text.splitn(6, ':');
             fields.next() == Some("arn") && fields.nth(1) == Some("s3") && text.contains(":::")

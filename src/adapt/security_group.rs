@@ -5,6 +5,7 @@ use crate::adapt::val::{Val, ValKind, as_integer, field_value};
 use crate::model::ec2::security_group::{Cidr, IngressRule, Protocol, Source};
 use crate::model::{ResourceRef, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 /// The keys one resource type writes an ingress entry with.
 pub struct Keys {
@@ -16,7 +17,7 @@ pub struct Keys {
 }
 
 /// Conditions leading to a value: `(condition, outcome)` pairs, outermost first.
-pub type Conditions = Vec<(Box<str>, bool)>;
+pub type Conditions = Vec<(Text, bool)>;
 
 /// Every element of a list (or the value itself), both branches of each undecided conditional
 /// with the condition that selects it; `AWS::NoValue` and `null` are nothing.
@@ -120,7 +121,7 @@ pub fn ingress_rule(
 
 /// The address of the group a standalone rule names by reference; `None` when it is not a
 /// reference to a resource of the unit (an id, an import, a parameter).
-pub fn group_target(value: Option<&Val>) -> Option<Box<str>> {
+pub fn group_target(value: Option<&Val>) -> Option<Text> {
     match &value?.kind {
         ValKind::Link { target, .. } => Some(target.clone()),
         _ => None,

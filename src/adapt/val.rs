@@ -6,6 +6,7 @@ use crate::model::{Origin, UnknownReason, Value};
 use crate::parse::limits::MAX_COPIED_WEIGHT;
 use crate::parse::{Node, NodeKind};
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Val {
@@ -20,8 +21,8 @@ pub enum ValKind {
     Null,
     Bool(bool),
     /// A number as written.
-    Number(Box<str>),
-    String(Box<str>),
+    Number(Text),
+    String(Text),
     /// A string with parts not known offline; the literal parts are kept.
     Template(Vec<Segment>),
     List(Vec<Val>),
@@ -30,26 +31,26 @@ pub enum ValKind {
     /// `Ref: AWS::NoValue`: as if the property were not written.
     Absent,
     Conditional {
-        condition: Box<str>,
+        condition: Text,
         when_true: Box<Val>,
         when_false: Box<Val>,
     },
     /// A reference to a resource of the same unit (`aws_s3_bucket.b.id`, `Ref: Bucket`).
     Link {
-        target: Box<str>,
-        attribute: Box<str>,
+        target: Text,
+        attribute: Text,
     },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Segment {
-    Text(Box<str>),
+    Text(Text),
     Unknown(UnknownReason),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
-    pub key: Box<str>,
+    pub key: Text,
     /// The key, or a nested block's header (type and labels).
     pub key_span: Span,
     pub value: Val,
@@ -330,7 +331,7 @@ pub fn as_integer(val: &Val) -> Option<i64> {
 }
 
 /// Plain text of a string, number or boolean.
-pub fn as_text(val: &Val) -> Option<Box<str>> {
+pub fn as_text(val: &Val) -> Option<Text> {
     match &val.kind {
         ValKind::String(text) | ValKind::Number(text) => Some(text.clone()),
         ValKind::Bool(flag) => Some(if *flag { "true" } else { "false" }.into()),
@@ -353,7 +354,7 @@ pub fn opaque(val: &Val) -> Option<UnknownReason> {
 }
 
 /// An optional id such as a snapshot id: null or empty means none.
-pub fn as_snapshot(val: &Val) -> Option<Option<Box<str>>> {
+pub fn as_snapshot(val: &Val) -> Option<Option<Text>> {
     match &val.kind {
         ValKind::Null => Some(None),
         ValKind::String(id) if id.is_empty() => Some(None),
@@ -372,7 +373,7 @@ pub fn from_node(node: &Node) -> Val {
 /// directive are unknown, `$${` and `%%{` are the literal `${` and `%{`.
 pub fn rendered_template(
     text: &str,
-    resolve: &dyn Fn(&str) -> Result<Box<str>, UnknownReason>,
+    resolve: &dyn Fn(&str) -> Result<Text, UnknownReason>,
 ) -> ValKind {
     let mut segments: Vec<Segment> = Vec::new();
     let mut literal = String::new();

@@ -458,7 +458,7 @@ fn stamp(meta: &'static RuleMeta, finding: Finding) -> Diagnostic {
         message: Diagnostic::shorten_quotes(finding.message),
         primary: finding.primary,
         labels: finding.labels,
-        resource: Some(finding.resource),
+        resource: Some(finding.resource.as_str().into()),
         unverifiable: finding.unverifiable,
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Debug, Default)]
 pub struct Ebs {
@@ -31,7 +32,7 @@ pub fn is_root_device_name(name: &str) -> bool {
 pub struct EbsVolume {
     pub resource: ResourceRef,
     /// Terraform provider configuration (`aws`, `aws.eu`); `None` outside Terraform.
-    pub provider: Option<Box<str>>,
+    pub provider: Option<Text>,
     pub device: EbsDevice,
 }
 
@@ -42,7 +43,7 @@ pub struct EbsDevice {
     pub header: Span,
     pub encrypted: Value<bool>,
     /// `None` when no snapshot is named: the volume starts empty.
-    pub snapshot_id: Value<Option<Box<str>>>,
+    pub snapshot_id: Value<Option<Text>>,
 }
 
 impl EbsDevice {
@@ -55,13 +56,13 @@ impl EbsDevice {
 pub struct BlockDeviceMapping {
     pub span: Span,
     /// `None` when the format does not name the device (Terraform `root_block_device`).
-    pub device_name: Option<Value<Box<str>>>,
+    pub device_name: Option<Value<Text>>,
     /// `None` for mappings that create no EBS volume: instance store (`virtual_name`,
     /// `ephemeral_block_device`), suppressed (`no_device`), or without an `ebs` part.
     pub ebs: Option<EbsDevice>,
     /// Conditions under which the mapping is as described (`Fn::If` choosing the list, the
     /// mapping or its `Ebs`); empty when unconditional. Each branch is one mapping (RULES.md 2.4).
-    pub when: Vec<(Box<str>, bool)>,
+    pub when: Vec<(Text, bool)>,
 }
 
 /// The block devices of an instance or launch configuration.
@@ -85,7 +86,7 @@ pub enum RootConfigured {
         span: Span,
     },
     /// Not configured when the conditions have these outcomes (mappings chosen by `Fn::If`).
-    NoWhen(Vec<(Box<str>, bool)>),
+    NoWhen(Vec<(Text, bool)>),
 }
 
 impl BlockDevices {
@@ -105,7 +106,7 @@ impl BlockDevices {
         }
         let mut unknown = None;
         for combination in 0..1u32 << names.len() {
-            let outcomes: Vec<(Box<str>, bool)> = names
+            let outcomes: Vec<(Text, bool)> = names
                 .iter()
                 .enumerate()
                 .map(|(at, name)| ((*name).into(), combination & (1 << at) == 0))
@@ -124,7 +125,7 @@ impl BlockDevices {
     }
 
     /// Whether the mappings existing under `outcomes` (all when empty) configure the root.
-    fn root_configured_where(&self, outcomes: &[(Box<str>, bool)]) -> RootConfigured {
+    fn root_configured_where(&self, outcomes: &[(Text, bool)]) -> RootConfigured {
         let mut unknown = self.unresolved.clone();
         let exists = |mapping: &&BlockDeviceMapping| {
             outcomes.is_empty()
@@ -170,16 +171,16 @@ impl BlockDevices {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LaunchTemplateRef {
     /// A template of the same unit, by address or logical id.
-    Address(Box<str>),
+    Address(Text),
     /// A literal name no template of the unit carries: a template outside the scan.
-    Name(Box<str>),
+    Name(Text),
 }
 
 /// `aws_instance`, `aws_spot_instance_request`, `AWS::EC2::Instance`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
     pub resource: ResourceRef,
-    pub provider: Option<Box<str>>,
+    pub provider: Option<Text>,
     pub devices: BlockDevices,
     pub launch_template: Option<Value<LaunchTemplateRef>>,
 }
@@ -188,9 +189,9 @@ pub struct Instance {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaunchTemplate {
     pub resource: ResourceRef,
-    pub provider: Option<Box<str>>,
+    pub provider: Option<Text>,
     /// The literal template name, which instances may link by.
-    pub name: Option<Box<str>>,
+    pub name: Option<Text>,
     pub mappings: Vec<BlockDeviceMapping>,
 }
 
@@ -198,7 +199,7 @@ pub struct LaunchTemplate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaunchConfiguration {
     pub resource: ResourceRef,
-    pub provider: Option<Box<str>>,
+    pub provider: Option<Text>,
     pub devices: BlockDevices,
 }
 
@@ -206,7 +207,7 @@ pub struct LaunchConfiguration {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncryptionByDefault {
     pub resource: ResourceRef,
-    pub provider: Box<str>,
+    pub provider: Text,
     pub enabled: Value<bool>,
 }
 

@@ -2,6 +2,7 @@
 
 use super::{ResourceRef, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Debug, Default)]
 pub struct Iam {
@@ -53,7 +54,7 @@ impl PolicyKind {
 /// A key as written, for keys the grammar does not allow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
-    pub name: Box<str>,
+    pub name: Text,
     pub span: Span,
 }
 
@@ -64,7 +65,7 @@ pub struct PolicyDocument {
     /// The whole document.
     pub span: Span,
     /// `None`: the document has no `Version` key.
-    pub version: Option<Value<Box<str>>>,
+    pub version: Option<Value<Text>>,
     pub unexpected_keys: Vec<Key>,
     pub statements: Statements,
     /// Other places using this document (labels on findings).
@@ -104,10 +105,10 @@ impl Statements {
 pub struct Statement {
     pub span: Span,
     /// Conditions under which the statement exists at all (`Fn::If` around it).
-    pub exists_when: Vec<(Box<str>, bool)>,
-    pub sid: Option<Value<Box<str>>>,
+    pub exists_when: Vec<(Text, bool)>,
+    pub sid: Option<Value<Text>>,
     /// `None`: no `Effect` key (invalid outside the data source, which defaults to Allow).
-    pub effect: Option<Value<Box<str>>>,
+    pub effect: Option<Value<Text>>,
     pub action: Option<Elements>,
     pub not_action: Option<Elements>,
     pub resource: Option<Elements>,
@@ -124,7 +125,7 @@ pub struct Elements {
     pub key_span: Span,
     /// Key and value together.
     pub span: Span,
-    pub items: Vec<Value<Box<str>>>,
+    pub items: Vec<Value<Text>>,
 }
 
 /// `Principal`/`NotPrincipal`: `"*"` or a map from principal type to values.
@@ -138,8 +139,8 @@ pub struct Principals {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalItem {
     /// `AWS`, `Service`, `Federated`, `CanonicalUser`; `None` for a bare `"*"`.
-    pub principal_type: Option<Box<str>>,
-    pub value: Value<Box<str>>,
+    pub principal_type: Option<Text>,
+    pub value: Value<Text>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -152,10 +153,10 @@ pub struct Conditions {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConditionEntry {
-    pub operator: Box<str>,
-    pub key: Box<str>,
+    pub operator: Text,
+    pub key: Text,
     pub span: Span,
-    pub values: Vec<Value<Box<str>>>,
+    pub values: Vec<Value<Text>>,
 }
 
 impl Statement {

@@ -9,6 +9,7 @@ pub mod testing;
 pub mod value;
 
 use crate::source::Span;
+use crate::text::Text;
 
 pub use value::{Branch, Leaf, Origin, UnknownReason, Value, when_clause};
 
@@ -44,7 +45,7 @@ impl Format {
 /// path for raw policies) and its header span.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
-    pub address: Box<str>,
+    pub address: Text,
     pub format: Format,
     pub span: Span,
 }

@@ -6,6 +6,7 @@
 
 use super::{ResourceRef, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Debug, Default)]
 pub struct S3 {
@@ -34,26 +35,26 @@ pub struct Bucket {
     pub resource: ResourceRef,
     pub name: Option<BucketName>,
     /// Terraform provider configuration (`aws`, `aws.eu`); empty in CloudFormation.
-    pub provider: Box<str>,
+    pub provider: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BucketName {
-    Literal(Box<str>),
+    Literal(Text),
     /// Not resolvable offline: the expression as written, matched against children's targets.
-    Expression(Box<str>),
+    Expression(Text),
 }
 
 /// The bucket a child resource names.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// A reference to a resource of the unit (Terraform address or logical id).
-    Reference(Box<str>),
+    Reference(Text),
     /// A literal bucket name.
-    Name(Box<str>),
+    Name(Text),
     /// An unresolved expression: links to a bucket named by the very same expression.
     Expression {
-        text: Box<str>,
+        text: Text,
         reason: UnknownReason,
         span: Span,
     },
@@ -79,14 +80,14 @@ pub enum Link {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Child<T> {
     pub resource: ResourceRef,
-    pub provider: Box<str>,
+    pub provider: Text,
     pub target: Target,
     pub link: Link,
     pub item: T,
 }
 
 impl<T> Child<T> {
-    pub fn new(resource: ResourceRef, provider: Box<str>, target: Target, item: T) -> Child<T> {
+    pub fn new(resource: ResourceRef, provider: Text, target: Target, item: T) -> Child<T> {
         Child {
             resource,
             provider,
@@ -110,7 +111,7 @@ pub enum Reach {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CannedAcl {
     /// As written, for messages.
-    pub written: Box<str>,
+    pub written: Text,
     pub reach: Reach,
     pub writable: bool,
 }
@@ -118,7 +119,7 @@ pub struct CannedAcl {
 impl CannedAcl {
     /// The ACL as written; `public` spells, case-insensitively, `public-read`,
     /// `public-read-write` and `authenticated-read` in the format at hand. Anything else is private.
-    pub fn read(written: Box<str>, public: [&str; 3]) -> CannedAcl {
+    pub fn read(written: Text, public: [&str; 3]) -> CannedAcl {
         let [read, read_write, authenticated_read] = public;
         let (reach, writable) = match &*written {
             name if name.eq_ignore_ascii_case(read) => (Reach::Everyone, false),
@@ -137,7 +138,7 @@ impl CannedAcl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grantee {
     /// The grantee URI as written.
-    pub written: Box<str>,
+    pub written: Text,
     pub reach: Reach,
 }
 
@@ -199,7 +200,7 @@ impl PublicAccessBlock {
 pub struct Ownership {
     pub header: Span,
     /// `ObjectOwnership` of each rule.
-    pub object_ownership: Vec<Value<Box<str>>>,
+    pub object_ownership: Vec<Value<Text>>,
 }
 
 impl Ownership {
@@ -217,7 +218,7 @@ impl Ownership {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountBlock {
     pub resource: ResourceRef,
-    pub provider: Box<str>,
+    pub provider: Text,
     pub block: PublicAccessBlock,
 }
 

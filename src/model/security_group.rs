@@ -1,6 +1,7 @@
 //! Security groups and their ingress rules, one source per grant so a finding can point at the
 //! exact CIDR that opens a port.
 
+use crate::text::Text;
 use std::net::IpAddr;
 
 use crate::model::{ResourceRef, UnknownReason, Value};
@@ -13,7 +14,7 @@ pub struct SecurityGroups {
     /// Standalone rules whose group is unknown or outside the unit: linted on their own.
     pub orphan_rules: Vec<IngressRule>,
     /// Standalone rules with the address of the group they name, waiting for [`Self::link`].
-    pub unlinked: Vec<(Option<Box<str>>, IngressRule)>,
+    pub unlinked: Vec<(Option<Text>, IngressRule)>,
 }
 
 impl SecurityGroups {
@@ -54,7 +55,7 @@ pub struct IngressRule {
     /// The standalone rule resource; `None` for an entry written inside its group.
     pub declared_by: Option<ResourceRef>,
     /// The entry only exists under these conditions (`Fn::If` around a list element).
-    pub conditions: Vec<(Box<str>, bool)>,
+    pub conditions: Vec<(Text, bool)>,
     /// A standalone rule whose direction (`type`) is not known offline: it may be egress.
     pub direction_unknown: Option<(UnknownReason, Span)>,
     pub protocol: Value<Protocol>,
@@ -73,7 +74,7 @@ impl IngressRule {
 #[derive(Debug)]
 pub struct Source {
     /// The source only exists under these conditions (a conditional list of CIDRs).
-    pub conditions: Vec<(Box<str>, bool)>,
+    pub conditions: Vec<(Text, bool)>,
     pub cidr: Value<Cidr>,
 }
 
@@ -83,7 +84,7 @@ pub enum Protocol {
     /// `-1` / `all`: every protocol and port.
     All,
     /// Any other protocol, as written (lower case).
-    Other(Box<str>),
+    Other(Text),
 }
 
 impl Protocol {
@@ -100,7 +101,7 @@ impl Protocol {
 
 /// A CIDR as written; parsed on demand so any spelling of an address compares by meaning.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cidr(pub Box<str>);
+pub struct Cidr(pub Text);
 
 impl Cidr {
     /// Address and prefix length, or `None` when the text is not a CIDR (then it is no source).

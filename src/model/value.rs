@@ -2,6 +2,7 @@
 //! on a condition it cannot decide.
 
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<T> {
@@ -16,7 +17,7 @@ pub enum Value<T> {
     },
     /// `c ? a : b` or `Fn::If` whose condition is not known: each branch is judged (RULES.md 2.4).
     Conditional {
-        condition: Box<str>,
+        condition: Text,
         when_true: Box<Value<T>>,
         when_false: Box<Value<T>>,
     },
@@ -33,16 +34,16 @@ pub enum Origin {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnknownReason {
-    Variable(Box<str>),
-    Parameter(Box<str>),
-    Reference(Box<str>),
-    Function(Box<str>),
+    Variable(Text),
+    Parameter(Text),
+    Reference(Text),
+    Function(Text),
     Intrinsic(&'static str),
     Unsupported(&'static str),
     /// A string with unknown parts: `literal` is the text with each unknown part written `*`,
     /// the widest value it can take, so a test that fails on it fails on every value.
     Partial {
-        literal: Box<str>,
+        literal: Text,
         reason: Box<UnknownReason>,
     },
 }

@@ -2,6 +2,7 @@
 //! their long `Fn::` forms while building, so `!Ref X` and `{"Ref": "X"}` are the same tree.
 
 use crate::source::Span;
+use crate::text::Text;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -14,15 +15,15 @@ pub enum NodeKind {
     Null,
     Bool(bool),
     /// A number as written (`22`, `-1`, `1.5`); kept as text so nothing is lost to floats.
-    Number(Box<str>),
-    String(Box<str>),
+    Number(Text),
+    String(Text),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    pub key: Text,
     pub key_span: Span,
     pub value: Node,
 }
@@ -31,7 +32,7 @@ pub struct Entry {
 /// a hash index once it grows, so a 100,000-key map stays linear.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    index: Option<std::collections::HashMap<Box<str>, Span>>,
+    index: Option<std::collections::HashMap<Text, Span>>,
 }
 
 impl KeyIndex {

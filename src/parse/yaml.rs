@@ -10,6 +10,7 @@ use super::limits::{MAX_NESTING, MAX_NODES};
 use super::node::{Entry, KeyIndex, long_form_of_tag};
 use super::{Comment, Node, NodeKind, ParseError, Parsed};
 use crate::source::{FileId, Span};
+use crate::text::Text;
 
 /// A collection being built: the node, the pending key of a map, its keys seen so far, its anchor.
 enum Frame {
@@ -273,7 +274,7 @@ impl Builder<'_> {
                     Ok(())
                 }
                 Some(key_node) => {
-                    let name: Box<str> = key_text(&key_node, self.text).into();
+                    let name: Text = key_text(&key_node, self.text).into();
                     // `<<: *defaults` (as `aws cloudformation package` expands it before deploying).
                     if &*name == "<<" && matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_)) {
                         merges.push(node);
@@ -329,7 +330,7 @@ fn merge_into(node: &mut Node, merges: Vec<Node>) {
             _ => {}
         }
     }
-    let mut present: std::collections::HashSet<Box<str>> =
+    let mut present: std::collections::HashSet<Text> =
         entries.iter().map(|entry| entry.key.clone()).collect();
     for mut source in sources {
         if let NodeKind::Map(merged) = &mut source.kind {

@@ -1,5 +1,6 @@
 //! The sink one rule writes its findings for one model into.
 
+use crate::text::Text;
 use std::borrow::Cow;
 
 use crate::diagnostic::Label;
@@ -9,7 +10,7 @@ use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    pub resource: Box<str>,
+    pub resource: Text,
     pub primary: Span,
     pub message: Cow<'static, str>,
     pub labels: Vec<Label>,

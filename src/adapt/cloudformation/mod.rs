@@ -11,6 +11,7 @@ use crate::adapt::val::{Val, ValKind};
 use crate::model::{Format, Model, ResourceRef};
 use crate::parse::Node;
 use crate::source::{FileId, Span};
+use crate::text::Text;
 
 pub use intrinsics::Template;
 
@@ -22,7 +23,7 @@ pub struct Resource<'a> {
     pub properties: Val,
     /// The resource's `Condition`, when it may not be created: lint it as existing, but as a
     /// neutralizer of other findings it is unknown (RULES.md 2.4).
-    pub exists_when: Option<Box<str>>,
+    pub exists_when: Option<Text>,
 }
 
 impl Resource<'_> {

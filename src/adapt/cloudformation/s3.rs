@@ -8,6 +8,7 @@ use crate::model::s3::{
 };
 use crate::model::{Model, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 /// Resource types this adapter reads.
 pub const TYPES: &[&str] = &["AWS::S3::Bucket", "AWS::S3::BucketPolicy"];
@@ -52,7 +53,7 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                                 rule,
                                 "ObjectOwnership",
                                 rule.span,
-                                Box::<str>::from(""),
+                                Text::default(),
                                 &as_text,
                             )
                         })
@@ -92,7 +93,7 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
 }
 
 /// A parameter without default names the bucket the same way wherever it is used.
-fn parameter_text(value: &Val) -> Option<Box<str>> {
+fn parameter_text(value: &Val) -> Option<Text> {
     match &value.kind {
         ValKind::Unknown(UnknownReason::Parameter(name)) => Some(format!("!Ref {name}").into()),
         _ => None,
@@ -184,8 +185,8 @@ fn flag_value(value: &Val, name: &str, header: Span) -> Value<bool> {
 
 /// The object ownership of `OwnershipControls` chosen by `Fn::If`: each branch's (one rule, as
 /// S3 allows), `AWS::NoValue` none (RULES.md 2.4).
-fn chosen_ownership(value: &Val, header: Span) -> Value<Box<str>> {
-    let none = || Box::<str>::from("");
+fn chosen_ownership(value: &Val, header: Span) -> Value<Text> {
+    let none = || Text::default();
     match &value.kind {
         ValKind::Conditional {
             condition,

@@ -4,6 +4,7 @@
 //! mapped to the caller's. Remote modules are not fetched: nothing of them is linted and their
 //! outputs stay unknown (the evaluator's `module.*` is unknown).
 
+use crate::text::Text;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -70,13 +71,13 @@ fn source_of(block: &Block) -> Option<&str> {
 pub struct Instance {
     pub module: usize,
     /// `module.a.module.b.`; empty at the root.
-    pub prefix: Box<str>,
+    pub prefix: Text,
     /// Variables bound by the call, evaluated in the caller.
-    pub inputs: HashMap<Box<str>, Val>,
+    pub inputs: HashMap<Text, Val>,
     /// The module's provider configurations (`aws`, `aws.eu`) and the root's they stand for.
-    providers: Vec<(Box<str>, Box<str>)>,
+    providers: Vec<(Text, Text)>,
     /// The call's `count`/`for_each` when it may create no instance (RULES.md 2.4).
-    exists_when: Option<Box<str>>,
+    exists_when: Option<Text>,
     /// The modules from the root to this one, to stop cycles.
     path: Vec<usize>,
 }
@@ -94,7 +95,7 @@ impl Instance {
     }
 
     /// The root module's name for the provider configuration this module calls `local`.
-    pub fn provider(&self, local: &str) -> Box<str> {
+    pub fn provider(&self, local: &str) -> Text {
         if self.prefix.is_empty() {
             return local.into();
         }
@@ -161,7 +162,7 @@ pub fn callees(
                 name: label.as_str(),
             };
             // One instance per known key or index (RULES.md 2.2), else one standing for all.
-            let expanded: Vec<(String, Bindings, Option<Box<str>>)> =
+            let expanded: Vec<(String, Bindings, Option<Text>)> =
                 match instances::expand(evaluator, call) {
                     Expansion::Nothing => continue,
                     Expansion::Single {
@@ -180,7 +181,7 @@ pub fn callees(
                 budget.0 -= 1;
                 let mut path = caller.path.clone();
                 path.push(module);
-                let prefix: Box<str> =
+                let prefix: Text =
                     format!("{}module.{}{key}.", caller.prefix, label.as_str()).into();
                 out.push(Instance {
                     module,
@@ -202,7 +203,7 @@ fn inputs(
     block: &Block,
     file: FileId,
     bindings: &Bindings,
-) -> HashMap<Box<str>, Val> {
+) -> HashMap<Text, Val> {
     block
         .body
         .attributes()
@@ -225,8 +226,8 @@ fn providers(
     caller: &Instance,
     library: &dyn Library,
     module: usize,
-) -> Vec<(Box<str>, Box<str>)> {
-    let mut out: Vec<(Box<str>, Box<str>)> = Vec::new();
+) -> Vec<(Text, Text)> {
+    let mut out: Vec<(Text, Text)> = Vec::new();
     if let Some(attribute) = block.body.get_attribute("providers") {
         if let Expression::Object(object) = &attribute.value {
             for (key, value) in object.iter() {

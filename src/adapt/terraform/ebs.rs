@@ -9,6 +9,7 @@ use crate::model::ec2::ebs::{
 };
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 /// Resource types this adapter reads; others are not evaluated at all.
 pub const TYPES: &[&str] = &[
@@ -149,7 +150,7 @@ fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
     }
 }
 
-fn device_name(block: &Val) -> Option<Value<Box<str>>> {
+fn device_name(block: &Val) -> Option<Value<Text>> {
     let field = block.field("device_name")?;
     let absent = |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
     Some(

@@ -2,6 +2,7 @@
 //! variables (tfvars, then default), locals, literal attributes of resources, a set of pure
 //! functions, and conditionals under the branch policy. Everything else is explicitly unknown.
 
+use crate::text::Text;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ use operators::{binary, unknown_from};
 /// Names bound while evaluating: `each`, `count`, a `dynamic` block's iterator.
 #[derive(Clone, Default)]
 pub struct Bindings {
-    names: Vec<(Box<str>, Val)>,
+    names: Vec<(Text, Val)>,
 }
 
 impl Bindings {
@@ -59,9 +60,9 @@ pub struct Evaluator<'a> {
     copied: CopyBudget,
     /// The module instance's address prefix (`module.a.`; empty at the root): resource links
     /// name the instance's resources.
-    pub prefix: Box<str>,
+    pub prefix: Text,
     /// Inputs a module call binds, already evaluated in the caller (`super::calls`).
-    inputs: HashMap<Box<str>, Val>,
+    inputs: HashMap<Text, Val>,
 }
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
@@ -110,7 +111,7 @@ impl<'a> Evaluator<'a> {
 
     /// The evaluator of a called module instance: addresses under `prefix`, variables bound
     /// from `inputs` before their defaults.
-    pub fn for_call(mut self, prefix: Box<str>, inputs: HashMap<Box<str>, Val>) -> Evaluator<'a> {
+    pub fn for_call(mut self, prefix: Text, inputs: HashMap<Text, Val>) -> Evaluator<'a> {
         self.prefix = prefix;
         self.inputs = inputs;
         self
@@ -177,7 +178,7 @@ impl<'a> Evaluator<'a> {
                     .iter()
                     .map(|(key, value)| {
                         let key_span = span_of(file, key);
-                        let name: Box<str> = match key {
+                        let name: Text = match key {
                             hcl_edit::expr::ObjectKey::Ident(ident) => ident.as_str().into(),
                             hcl_edit::expr::ObjectKey::Expression(expr) => {
                                 match self.eval_at(expr, file, bindings, next).scalar_text() {

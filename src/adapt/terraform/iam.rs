@@ -1,6 +1,7 @@
 //! IAM policies declared in Terraform: policy resources, role inline and trust policies, and
 //! `aws_iam_policy_document` data sources, linted once with their consumers as labels.
 
+use crate::text::Text;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ use crate::source::Span;
 /// Uses of `data.aws_iam_policy_document.X.json`, collected while adapting resources.
 #[derive(Default)]
 pub struct DataDocuments {
-    consumers: BTreeMap<Box<str>, Vec<(PolicyKind, Span, ResourceRef)>>,
+    consumers: BTreeMap<Text, Vec<(PolicyKind, Span, ResourceRef)>>,
 }
 
 /// Resource types this adapter reads; others are not evaluated at all.
@@ -204,7 +205,7 @@ fn file_document(
                 .iter()
                 .nth(1)
                 .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
-            let resolve = |name: &str| -> Result<Box<str>, UnknownReason> {
+            let resolve = |name: &str| -> Result<Text, UnknownReason> {
                 let unknown = || UnknownReason::Function("templatefile".into());
                 let Some(vars) = &vars else {
                     return Err(unknown());
@@ -310,7 +311,7 @@ const IMPORT_KEYS: [&str; 4] = [
 ];
 
 /// Data documents named in another one's source or override documents.
-fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Box<str>> {
+fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Text> {
     let mut embedded = std::collections::BTreeSet::new();
     for data in &evaluator.module.data {
         if data.resource_type != "aws_iam_policy_document" {

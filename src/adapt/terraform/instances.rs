@@ -3,6 +3,7 @@
 //! instance per element, in Terraform's order; anything not fully known = one instance standing
 //! for all of them, its bindings Unknown.
 
+use crate::text::Text;
 use std::collections::BTreeMap;
 
 use super::eval::{Bindings, Evaluator, span_of_expr};
@@ -75,7 +76,7 @@ pub enum Expansion {
     /// meta-argument as written when the resource may not exist at all (RULES.md 2.4).
     Single {
         bindings: Bindings,
-        exists_when: Option<Box<str>>,
+        exists_when: Option<Text>,
     },
     /// Known instances, in Terraform's order (indexes ascending, keys sorted).
     Each(Vec<Instance>),
@@ -92,7 +93,7 @@ pub enum Key {
     /// `count`: `[0]`.
     Index(usize),
     /// `for_each`: `["name"]`.
-    Name(Box<str>),
+    Name(Text),
 }
 
 impl Key {
@@ -224,7 +225,7 @@ fn by_for_each(
         bindings: Bindings::default().with("each", unknown_each(header)),
         exists_when: Some(written(evaluator, "for_each", span)),
     };
-    let entries: Vec<(Box<str>, Val, Val)> = match &collection.kind {
+    let entries: Vec<(Text, Val, Val)> = match &collection.kind {
         ValKind::Object(fields) => {
             // Duplicate keys: the last one wins, as when reading the object.
             let mut sorted = BTreeMap::new();
@@ -332,7 +333,7 @@ fn unresolved_key(evaluator: &Evaluator, field: &Field) -> bool {
 }
 
 /// A Known element of a set of strings (numbers and booleans convert), else `None`.
-fn set_element(item: &Val) -> Option<Box<str>> {
+fn set_element(item: &Val) -> Option<Text> {
     match &item.kind {
         ValKind::String(text) | ValKind::Number(text) => Some(text.clone()),
         ValKind::Bool(flag) => Some(flag.to_string().into()),
@@ -341,7 +342,7 @@ fn set_element(item: &Val) -> Option<Box<str>> {
 }
 
 /// The meta-argument as written, to name it in messages: `count = var.n`.
-fn written(evaluator: &Evaluator, name: &str, span: Span) -> Box<str> {
+fn written(evaluator: &Evaluator, name: &str, span: Span) -> Text {
     format!("{name} = {}", evaluator.source(span).trim()).into()
 }
 
@@ -402,7 +403,7 @@ mod tests {
     type Read = Vec<(Option<String>, String)>;
 
     /// Every instance of the last resource, and when it may not exist.
-    fn instances(text: &str) -> (Read, Option<Box<str>>) {
+    fn instances(text: &str) -> (Read, Option<Text>) {
         let files = [file(text)];
         let module = Module::index(&files, &[]);
         let texts = HashMap::from([(FileId(0), text)]);

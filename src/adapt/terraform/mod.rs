@@ -12,6 +12,7 @@ mod json_string;
 pub mod module;
 mod s3;
 
+use crate::text::Text;
 use std::collections::HashMap;
 
 use eval::{Bindings, Evaluator};
@@ -28,10 +29,10 @@ pub struct Resource<'a> {
     pub reference: ResourceRef,
     pub body: Val,
     /// The `provider` meta-argument as written (`aws`, `aws.eu`); `aws` when omitted.
-    pub provider: Box<str>,
+    pub provider: Text,
     /// The `count`/`for_each` expression when it may create no instance: lint the resource as
     /// existing, but as a neutralizer of other findings it is unknown (RULES.md 2.4).
-    pub exists_when: Option<Box<str>>,
+    pub exists_when: Option<Text>,
 }
 
 impl Resource<'_> {
@@ -189,7 +190,7 @@ fn instance<'a>(
     block: BlockRef<'a>,
     address: String,
     bindings: &Bindings,
-    exists_when: Option<Box<str>>,
+    exists_when: Option<Text>,
 ) -> Resource<'a> {
     let header = block.header();
     let body = &block.block.body;

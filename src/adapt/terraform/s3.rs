@@ -9,6 +9,7 @@ use crate::model::s3::{
 };
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
+use crate::text::Text;
 
 /// Resource types this adapter reads; others are not evaluated at all.
 pub const TYPES: &[&str] = &[
@@ -84,7 +85,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                         rule,
                         "object_ownership",
                         rule.span,
-                        Box::<str>::from(""),
+                        Text::default(),
                         &as_text,
                     )
                 })
@@ -149,7 +150,7 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
 
 /// The source text of an attribute's expression, to match the same unresolved expression (of
 /// the same module instance).
-fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Box<str>> {
+fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Text> {
     let attribute = resource.block.block.body.get_attribute(key)?;
     let span = span_of_expr(resource.block.file, &attribute.value);
     Some(format!("{}{}", evaluator.prefix, evaluator.source(span).trim()).into())

@@ -4,6 +4,7 @@ use crate::model::ec2::ebs::{BlockDevices, Ebs, EbsDevice, LaunchTemplateRef, Ro
 use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
+use crate::text::Text;
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -148,7 +149,7 @@ fn devices(on: &ResourceRef, devices: &BlockDevices, account: &Account, findings
 fn device(
     on: &ResourceRef,
     device: &EbsDevice,
-    exists_when: &[(Box<str>, bool)],
+    exists_when: &[(Text, bool)],
     account: &Account,
     findings: &mut Findings,
 ) {
@@ -208,11 +209,7 @@ fn device(
 
 /// A volume restored from a snapshot is encrypted if the snapshot is, which is not known
 /// offline: records the note and returns true when a snapshot may be named.
-fn snapshot(
-    on: &ResourceRef,
-    snapshot_id: &Value<Option<Box<str>>>,
-    findings: &mut Findings,
-) -> bool {
+fn snapshot(on: &ResourceRef, snapshot_id: &Value<Option<Text>>, findings: &mut Findings) -> bool {
     for branch in snapshot_id.branches() {
         match branch.leaf {
             Leaf::Known { value: None, .. } => {}

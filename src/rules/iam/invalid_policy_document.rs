@@ -7,6 +7,7 @@ use crate::model::iam::{
 };
 use crate::model::{Leaf, Model, ResourceRef, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
+use crate::text::Text;
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -216,12 +217,12 @@ enum Presence {
     Present,
 }
 
-fn presence(items: Option<&[Value<Box<str>>]>) -> Presence {
+fn presence(items: Option<&[Value<Text>]>) -> Presence {
     items.map_or(Presence::Absent, |items| presence_of(items.iter()))
 }
 
-fn presence_of<'a>(mut items: impl Iterator<Item = &'a Value<Box<str>>>) -> Presence {
-    let known = |item: &Value<Box<str>>| {
+fn presence_of<'a>(mut items: impl Iterator<Item = &'a Value<Text>>) -> Presence {
+    let known = |item: &Value<Text>| {
         item.branches()
             .iter()
             .any(|b| matches!(b.leaf, Leaf::Known { .. }))
@@ -339,8 +340,7 @@ fn check_version(document: &PolicyDocument, findings: &mut Findings) {
 }
 
 fn uses_policy_variables(document: &PolicyDocument) -> bool {
-    let has_variable =
-        |value: &Value<Box<str>>| value.known().is_some_and(|text| text.contains("${"));
+    let has_variable = |value: &Value<Text>| value.known().is_some_and(|text| text.contains("${"));
     document.statements.iter().any(|statement| {
         let elements = [
             &statement.action,

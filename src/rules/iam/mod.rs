@@ -5,13 +5,14 @@ pub mod wildcard_admin_policy;
 
 use crate::model::iam::Statement;
 use crate::model::{Leaf, Value};
+use crate::text::Text;
 
 /// What a statement's `Effect` amounts to for rules granting access.
 #[derive(Debug, PartialEq)]
 pub enum EffectIs<'a> {
     /// Allow, in the branches listed (an empty list: unconditionally).
     Allow(Vec<Vec<(&'a str, bool)>>),
-    Unknown(&'a Value<Box<str>>),
+    Unknown(&'a Value<Text>),
     /// Deny, invalid or missing: grants nothing.
     NotAllow,
 }

@@ -8,6 +8,7 @@ use crate::model::iam::{
 use crate::model::{Leaf, Model, UnknownReason, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
+use crate::text::Text;
 
 pub const RULE: Rule = Rule {
     meta: RuleMeta {
@@ -170,7 +171,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     }
 }
 
-fn first_unknown(value: &Value<Box<str>>) -> Option<&UnknownReason> {
+fn first_unknown(value: &Value<Text>) -> Option<&UnknownReason> {
     value.branches().into_iter().find_map(|b| match b.leaf {
         Leaf::Unknown { reason, .. } => Some(reason),
         Leaf::Known { .. } => None,
@@ -351,7 +352,7 @@ mod tests {
         assert_eq!(out.unverified(), 1);
     }
 
-    fn partial(literal: &str, at: u32) -> Value<Box<str>> {
+    fn partial(literal: &str, at: u32) -> Value<Text> {
         Value::unknown(
             UnknownReason::Partial {
                 literal: literal.into(),
