@@ -17,6 +17,9 @@ pub struct Template<'a> {
     pub resources: HashMap<&'a str, &'a str>,
     /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
     pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// The `Condition` of the resource being resolved: the resource exists only when it holds, so
+    /// inside its properties it is true (`Fn::If [IsProd, ...]` under `Condition: IsProd`).
+    created_under: std::cell::Cell<Option<&'a str>>,
     copied: CopyBudget,
 }
 
@@ -50,6 +53,14 @@ impl<'a> Template<'a> {
     /// Resolves a property value.
     pub fn resolve(&self, node: &Node) -> Val {
         self.resolve_at(node, 0)
+    }
+
+    /// Resolves the properties of a resource created only when `condition` holds.
+    pub fn resolve_created_under(&self, node: &Node, condition: Option<&'a str>) -> Val {
+        let outer = self.created_under.replace(condition);
+        let value = self.resolve_at(node, 0);
+        self.created_under.set(outer);
+        value
     }
 
     fn resolve_at(&self, node: &Node, depth: usize) -> Val {
@@ -211,6 +222,9 @@ impl<'a> Template<'a> {
     /// A condition made of literals only; anything referring to a parameter stays undecided,
     /// because parameters can be overridden at deploy time.
     fn condition_value(&self, name: &str, depth: usize) -> Option<bool> {
+        if self.created_under.get() == Some(name) {
+            return Some(true);
+        }
         let node = self.conditions.get(name)?;
         self.condition_node(node, depth + 1)
     }

@@ -61,21 +61,17 @@ pub fn adapt(
         if !modelled(resource_type) {
             continue;
         }
-        let properties = match entry.value.get("Properties") {
-            Some(node) => template.resolve(node),
-            None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
-        };
-        let exists_when = entry
-            .value
-            .get("Condition")
-            .and_then(Node::as_str)
-            .filter(|condition| template.condition_is(condition) != Some(true))
-            .map(Into::into);
-        if let Some(condition) = entry.value.get("Condition").and_then(Node::as_str)
-            && template.condition_is(condition) == Some(false)
-        {
+        let condition = entry.value.get("Condition").and_then(Node::as_str);
+        if condition.is_some_and(|condition| template.condition_is(condition) == Some(false)) {
             continue;
         }
+        let exists_when = condition
+            .filter(|condition| template.condition_is(condition) != Some(true))
+            .map(Into::into);
+        let properties = match entry.value.get("Properties") {
+            Some(node) => template.resolve_created_under(node, condition),
+            None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
+        };
         let resource = Resource {
             exists_when,
             logical_id: &entry.key,
