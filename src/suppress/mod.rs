@@ -11,6 +11,8 @@ use crate::parse::{Comment, Node};
 use crate::rules::{self, builtin};
 use crate::source::{FileId, Span};
 
+mod foreign;
+
 /// One directive: where it is written, the region it covers and the rules it silences.
 #[derive(Debug)]
 struct Directive {
@@ -87,28 +89,15 @@ fn request(text: &str) -> Option<Result<Request, String>> {
         }
         return Some(Ok(Request::Ours { rules, reason }));
     }
-    // checkov:skip=CKV_AWS_24:reason
-    if let Some(rest) = text.strip_prefix("checkov:skip=") {
-        let (id, reason) = match rest.split_once(':') {
-            Some((id, reason)) => (id, non_empty(reason)),
-            None => (rest, None),
-        };
-        return Some(Ok(Request::Foreign {
-            id: id.trim().to_string(),
-            reason,
-        }));
-    }
-    // trivy:ignore:AVD-AWS-0107, tfsec:ignore:aws-iam-no-policy-wildcards
-    for prefix in ["trivy:ignore:", "tfsec:ignore:"] {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            let id = rest.split_whitespace().next().unwrap_or("");
-            return Some(Ok(Request::Foreign {
-                id: id.to_string(),
-                reason: None,
-            }));
-        }
-    }
-    None
+    foreign::request(text, today).map(|(id, reason)| Ok(Request::Foreign { id, reason }))
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, for other tools' expiring ignores.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() / 86_400);
+    foreign::civil_date(days)
 }
 
 /// The rule a `cloudlint:ignore` names, or why it cannot be suppressed.
@@ -128,23 +117,6 @@ fn resolve(name: &str) -> Result<&'static str, String> {
         Some(known) => format!("unknown rule `{name}`; did you mean `{known}`?"),
         None => format!("unknown rule `{name}` (`cloudlint rules` lists them)"),
     })
-}
-
-/// Rules another tool's id stands for (`AVD-AWS-0107` and `AWS-0107` alike).
-fn aliased(id: &str) -> Vec<&'static str> {
-    let bare = |s: &str| {
-        let s = s.trim();
-        s.strip_prefix("AVD-")
-            .or_else(|| s.strip_prefix("avd-"))
-            .unwrap_or(s)
-            .to_ascii_lowercase()
-    };
-    let id = bare(id);
-    rules::ALL
-        .iter()
-        .filter(|rule| rule.meta.aliases.iter().any(|alias| bare(alias) == id))
-        .map(|rule| rule.meta.name)
-        .collect()
 }
 
 impl Directives {
@@ -170,7 +142,10 @@ impl Directives {
                 }
             }
             Ok(Request::Foreign { id, reason }) => {
-                let rules: Vec<_> = aliased(&id).into_iter().map(|r| (r, false)).collect();
+                let rules: Vec<_> = foreign::aliased(&id)
+                    .into_iter()
+                    .map(|r| (r, false))
+                    .collect();
                 if !rules.is_empty() {
                     self.list.push(Directive {
                         span,
@@ -458,12 +433,6 @@ mod tests {
                 reason: None
             }))
         );
-    }
-
-    #[test]
-    fn aliases_match_with_or_without_avd() {
-        assert_eq!(aliased("CKV_AWS_62"), ["iam-wildcard-admin-policy"]);
-        assert!(aliased("CKV_AWS_99999").is_empty());
     }
 
     #[test]
