@@ -25,6 +25,19 @@ pub const STATEMENT_KEYS: &[&str] = &[
     "Condition",
 ];
 
+/// The arguments of a `statement` block of `data.aws_iam_policy_document`.
+pub const DATA_SOURCE_STATEMENT_KEYS: &[&str] = &[
+    "sid",
+    "effect",
+    "actions",
+    "not_actions",
+    "resources",
+    "not_resources",
+    "principals",
+    "not_principals",
+    "condition",
+];
+
 /// What a policy document is attached to decides which elements it must and must not have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PolicyKind {
@@ -117,6 +130,9 @@ pub struct Statement {
     pub not_principal: Option<Principals>,
     pub condition: Option<Conditions>,
     pub unexpected_keys: Vec<Key>,
+    /// A `statement` block of the Terraform data source: its keys are the data source's
+    /// arguments (`actions`), not the JSON elements (`Action`).
+    pub is_data_source_block: bool,
 }
 
 /// The elements of `Action`, `Resource` and the like: a string or a list of them.
@@ -174,6 +190,7 @@ impl Statement {
             not_principal: None,
             condition: None,
             unexpected_keys: Vec::new(),
+            is_data_source_block: false,
         }
     }
 }

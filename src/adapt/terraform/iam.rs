@@ -13,8 +13,8 @@ use super::module::BlockRef;
 use crate::adapt::policy::{elements, policy_document, text_value};
 use crate::adapt::val::{Field, Val, ValKind};
 use crate::model::iam::{
-    ConditionEntry, Conditions, PolicyDocument, PolicyKind, PrincipalItem, Principals, Statement,
-    Statements,
+    ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Key, PolicyDocument, PolicyKind,
+    PrincipalItem, Principals, Statement, Statements,
 };
 use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
@@ -460,9 +460,16 @@ fn data_statement(block: &Val) -> Statement {
             "not_actions" => statement.not_action = Some(elements(&policy_variables(field))),
             "resources" => statement.resource = Some(elements(&policy_variables(field))),
             "not_resources" => statement.not_resource = Some(elements(&policy_variables(field))),
+            key if !DATA_SOURCE_STATEMENT_KEYS.contains(&key) => {
+                statement.unexpected_keys.push(Key {
+                    name: field.key.clone(),
+                    span: field.key_span,
+                });
+            }
             _ => {}
         }
     }
+    statement.is_data_source_block = true;
     if statement.effect.is_none() {
         statement.effect = Some(Value::aws_default("Allow".into(), block.span));
     }

@@ -2,8 +2,8 @@
 
 use super::suggest;
 use crate::model::iam::{
-    DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind, Principals, STATEMENT_KEYS,
-    Statement, Statements,
+    DATA_SOURCE_STATEMENT_KEYS, DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind,
+    Principals, STATEMENT_KEYS, Statement, Statements,
 };
 use crate::model::{Leaf, Model, ResourceRef, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -48,7 +48,7 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
         on,
         &document.unexpected_keys,
         DOCUMENT_KEYS,
-        "policy",
+        "policy element",
         findings,
     );
     match &document.statements {
@@ -81,11 +81,8 @@ fn unexpected(
 ) {
     for key in keys {
         let message = match suggest(&key.name, allowed) {
-            Some(close) => format!(
-                "`{}` is not a {what} element; did you mean `{close}`",
-                key.name
-            ),
-            None => format!("`{}` is not a {what} element", key.name),
+            Some(close) => format!("`{}` is not a {what}; did you mean `{close}`", key.name),
+            None => format!("`{}` is not a {what}", key.name),
         };
         findings.report(on, key.span, message);
     }
@@ -93,13 +90,23 @@ fn unexpected(
 
 fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
     let on = &document.owner;
-    unexpected(
-        on,
-        &statement.unexpected_keys,
-        STATEMENT_KEYS,
-        "statement",
-        findings,
-    );
+    if statement.is_data_source_block {
+        unexpected(
+            on,
+            &statement.unexpected_keys,
+            DATA_SOURCE_STATEMENT_KEYS,
+            "statement argument",
+            findings,
+        );
+    } else {
+        unexpected(
+            on,
+            &statement.unexpected_keys,
+            STATEMENT_KEYS,
+            "statement element",
+            findings,
+        );
+    }
     match &statement.effect {
         None => {
             findings.report(
