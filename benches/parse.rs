@@ -9,7 +9,7 @@ use cloudlint::source::FileId;
 
 /// The binary's allocator, so the figures are the shipped tool's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cloudlint::allocator::Allocator = cloudlint::allocator::Allocator;
 
 fn terraform(resources: usize) -> String {
     let mut text = String::new();

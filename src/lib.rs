@@ -6,6 +6,7 @@
 )]
 
 pub mod adapt;
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

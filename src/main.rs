@@ -8,11 +8,9 @@ use clap::Parser;
 use cloudlint::cli::{Cli, ColorChoice, Command, RulesFormat, check_rule_id, explain, rules_table};
 use cloudlint::{OutputFormat, lint, report, rules};
 
-/// Parsing and resolution build many small nodes; with the system allocator, malloc and free were
-/// a third of all instructions (callgrind). mimalloc is the allocator ruff and others ship for the
-/// same reason.
+/// mimalloc: see `cloudlint::allocator` for why.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cloudlint::allocator::Allocator = cloudlint::allocator::Allocator;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
