@@ -537,13 +537,12 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
     diagnostics.dedup_by(|a, b| same_finding(a, b));
     // A document linted twice (a policy file also rendered through `templatefile()`) may give a
     // finding and a note, or two notes, at one place: the finding, else the first note, stays.
-    let decided: std::collections::HashSet<(Span, &'static str)> = diagnostics
+    let decided: foldhash::HashSet<(Span, &'static str)> = diagnostics
         .iter()
         .filter(|d| !d.unverifiable)
         .map(|d| (d.primary, d.rule.name))
         .collect();
-    let mut noted: std::collections::HashSet<(Span, &'static str)> =
-        std::collections::HashSet::new();
+    let mut noted: foldhash::HashSet<(Span, &'static str)> = foldhash::HashSet::default();
     diagnostics.retain(|d| {
         !d.unverifiable
             || (!decided.contains(&(d.primary, d.rule.name))

@@ -32,7 +32,7 @@ pub struct Entry {
 /// a hash index once it grows, so a 100,000-key map stays linear.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    index: Option<std::collections::HashMap<Text, Span>>,
+    index: Option<foldhash::HashMap<Text, Span>>,
 }
 
 impl KeyIndex {
@@ -47,7 +47,8 @@ impl KeyIndex {
                 .map(|entry| entry.key_span);
         }
         let index = self.index.get_or_insert_with(|| {
-            let mut index = std::collections::HashMap::with_capacity(entries.len() * 2);
+            let mut index =
+                foldhash::HashMap::with_capacity_and_hasher(entries.len() * 2, Default::default());
             for entry in entries {
                 index.entry(entry.key.clone()).or_insert(entry.key_span);
             }

@@ -2,7 +2,7 @@
 //! short-form tags become their long forms; plain scalars resolve the way CloudFormation reads them
 //! (YAML 1.1 booleans such as `yes`/`On`); aliases expand under a node budget.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle};
 
@@ -42,7 +42,7 @@ pub fn parse_yaml(text: &str, file: FileId) -> Parsed {
         file,
         text,
         stack: Vec::new(),
-        anchors: HashMap::new(),
+        anchors: HashMap::default(),
         expanded: 0,
         root: None,
         parsed: Parsed::default(),
@@ -330,7 +330,7 @@ fn merge_into(node: &mut Node, merges: Vec<Node>) {
             _ => {}
         }
     }
-    let mut present: std::collections::HashSet<Text> =
+    let mut present: foldhash::HashSet<Text> =
         entries.iter().map(|entry| entry.key.clone()).collect();
     for mut source in sources {
         if let NodeKind::Map(merged) = &mut source.kind {

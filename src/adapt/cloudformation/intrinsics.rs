@@ -1,7 +1,7 @@
 //! CloudFormation intrinsic functions resolved as far as an offline tool honestly can
 //! (RULES.md 2.3): parameter defaults, `AWS::NoValue`, conditions, string functions, mappings.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::adapt::val::{CopyBudget, Field, Segment, Val, ValKind, from_node};
 use crate::model::UnknownReason;

@@ -5,7 +5,7 @@
 //! outputs stay unknown (the evaluator's `module.*` is unknown).
 
 use crate::text::Text;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use hcl_edit::expr::{Expression, ObjectKey};
@@ -87,7 +87,7 @@ impl Instance {
         Instance {
             module: ROOT,
             prefix: "".into(),
-            inputs: HashMap::new(),
+            inputs: HashMap::default(),
             providers: Vec::new(),
             exists_when: None,
             path: vec![ROOT],

@@ -3,8 +3,8 @@
 //! functions, and conditionals under the branch policy. Everything else is explicitly unknown.
 
 use crate::text::Text;
+use foldhash::HashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use hcl_edit::expr::{Expression, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
@@ -99,13 +99,13 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             module,
             loader,
-            locals: RefCell::new(HashMap::new()),
+            locals: RefCell::new(HashMap::default()),
             texts,
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
             copied: CopyBudget::default(),
             prefix: "".into(),
-            inputs: HashMap::new(),
+            inputs: HashMap::default(),
         }
     }
 

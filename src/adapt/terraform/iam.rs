@@ -286,7 +286,7 @@ impl DataDocuments {
                     }
                 });
             // Instances of one resource (`count`/`for_each`) consume it at the same place.
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = foldhash::HashSet::default();
             document.consumers = consumers
                 .iter()
                 .map(|(_, span, _)| *span)

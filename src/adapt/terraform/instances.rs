@@ -384,7 +384,7 @@ fn object(fields: Vec<(&str, Val, Span)>, span: Span) -> Val {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use foldhash::HashMap;
     use std::sync::Arc;
 
     use super::*;
@@ -406,7 +406,7 @@ mod tests {
     fn instances(text: &str) -> (Read, Option<Text>) {
         let files = [file(text)];
         let module = Module::index(&files, &[]);
-        let texts = HashMap::from([(FileId(0), text)]);
+        let texts = HashMap::from_iter([(FileId(0), text)]);
         let evaluator = Evaluator::new(&module, texts, None);
         let block = *module.resources.last().expect("a resource");
         let read = |bindings: &Bindings| {

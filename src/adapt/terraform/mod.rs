@@ -13,7 +13,7 @@ pub mod module;
 mod s3;
 
 use crate::text::Text;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use eval::{Bindings, Evaluator};
 use instances::Expansion;

@@ -1,7 +1,7 @@
 //! One Terraform module: every `.tf` file of a directory, with its variables, locals, resources
 //! and data sources indexed for evaluation.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use hcl_edit::Span as _;
