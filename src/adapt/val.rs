@@ -255,29 +255,20 @@ impl Val {
         absent: &dyn Fn(Span) -> Value<T>,
         convert: &dyn Fn(&Val) -> Option<T>,
     ) -> Value<T> {
-        match &self.kind {
-            ValKind::Conditional {
-                condition,
-                when_true,
-                when_false,
-            } => Value::Conditional {
-                condition: condition.clone(),
-                when_true: Box::new(when_true.to_value(when_true.span, absent, convert)),
-                when_false: Box::new(when_false.to_value(when_false.span, absent, convert)),
-            },
-            ValKind::Absent => absent(self.span),
+        self.branch_values(span, &|val, span| match &val.kind {
+            ValKind::Absent => absent(val.span),
             // Terraform's `null` argument is the argument omitted: the AWS default, located where
             // the argument is written.
             ValKind::Null => absent(span),
             _ => {
-                if let Some(reason) = self.unknown_reason() {
+                if let Some(reason) = val.unknown_reason() {
                     return Value::Unknown { reason, span };
                 }
-                match convert(self) {
+                match convert(val) {
                     Some(value) => Value::Known {
                         value,
                         origin: Origin::Explicit {
-                            defined_at: self.defined_at,
+                            defined_at: val.defined_at,
                         },
                         span,
                     },
@@ -287,6 +278,23 @@ impl Val {
                     },
                 }
             }
+        })
+    }
+
+    /// Each branch of an undecided conditional read by `leaf`, with the span it is located at
+    /// (`span` for this value itself, its own span for a branch); the conditionals are kept.
+    pub fn branch_values<T>(&self, span: Span, leaf: &dyn Fn(&Val, Span) -> Value<T>) -> Value<T> {
+        match &self.kind {
+            ValKind::Conditional {
+                condition,
+                when_true,
+                when_false,
+            } => Value::Conditional {
+                condition: condition.clone(),
+                when_true: Box::new(when_true.branch_values(when_true.span, leaf)),
+                when_false: Box::new(when_false.branch_values(when_false.span, leaf)),
+            },
+            _ => leaf(self, span),
         }
     }
 }

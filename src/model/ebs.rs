@@ -159,6 +159,22 @@ impl BlockDevices {
         }
     }
 
+    /// The devices an instance launches with on `template`: its own, then the template's. AWS
+    /// lets the instance's override the template's by device name; the template's are judged
+    /// on the template, so here they only tell whether some mapping configures the root.
+    pub fn launched_with(&self, template: &LaunchTemplate) -> BlockDevices {
+        BlockDevices {
+            root: self.root.clone(),
+            mappings: self
+                .mappings
+                .iter()
+                .chain(&template.mappings)
+                .cloned()
+                .collect(),
+            unresolved: self.unresolved.clone(),
+        }
+    }
+
     /// Every EBS volume the devices create, root first.
     pub fn ebs_devices(&self) -> impl Iterator<Item = &EbsDevice> {
         self.root
@@ -217,6 +233,20 @@ impl EncryptionByDefault {
 }
 
 impl Ebs {
+    /// The launch template of the unit an instance links to by `address`; an instance of a
+    /// template with `count` or `for_each` (`t[0]`) links to the template linted as one.
+    pub fn launch_template(&self, address: &str) -> Option<&LaunchTemplate> {
+        let resource = ResourceRef::resource_of(address);
+        self.launch_templates
+            .iter()
+            .find(|t| &*t.resource.address == address)
+            .or_else(|| {
+                self.launch_templates
+                    .iter()
+                    .find(|t| &*t.resource.address == resource)
+            })
+    }
+
     /// Resolves instances naming their template by a literal name to a template of the unit
     /// carrying that name; other names stay as they are (a template outside the scan).
     pub fn link_templates_by_name(&mut self) {

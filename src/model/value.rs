@@ -123,6 +123,23 @@ pub fn when_clause<'a>(conditions: impl IntoIterator<Item = (&'a str, bool)>) ->
     out
 }
 
+/// Conditions gathered from several conditional values (an entry, its ports, its CIDR) as one
+/// deployment needs them, each named once; `None` when they need one condition both true and
+/// false: no deployment has all those values at once, so they never combine into a finding.
+pub fn consistent_conditions<'a>(
+    conditions: impl IntoIterator<Item = (&'a str, bool)>,
+) -> Option<Vec<(&'a str, bool)>> {
+    let mut out: Vec<(&str, bool)> = Vec::new();
+    for (condition, outcome) in conditions {
+        match out.iter().find(|(seen, _)| *seen == condition) {
+            Some((_, required)) if *required != outcome => return None,
+            Some(_) => {}
+            None => out.push((condition, outcome)),
+        }
+    }
+    Some(out)
+}
+
 impl<T> Value<T> {
     pub fn explicit(value: T, span: Span) -> Value<T> {
         Value::Known {
@@ -289,6 +306,15 @@ mod tests {
             " when IsProd is false and Strict is false"
         );
         assert!(matches!(branches[2].leaf, Leaf::Known { value: false, .. }));
+    }
+
+    #[test]
+    fn conditions_are_named_once_and_never_both_ways() {
+        assert_eq!(
+            consistent_conditions([("A", true), ("B", false), ("A", true)]),
+            Some(vec![("A", true), ("B", false)])
+        );
+        assert_eq!(consistent_conditions([("A", true), ("A", false)]), None);
     }
 
     #[test]

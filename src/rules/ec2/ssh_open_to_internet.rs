@@ -1,6 +1,7 @@
 //! Flags security-group ingress grants letting the whole IPv4 or IPv6 internet reach TCP port 22.
 
 use crate::model::ec2::security_group::{Cidr, IngressRule, Protocol, SecurityGroup};
+use crate::model::value::consistent_conditions;
 use crate::model::{Leaf, Model, Origin, ResourceRef, UnknownReason, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
@@ -36,13 +37,15 @@ const SSH_PORT: i64 = 22;
 
 type Conditions<'a> = Vec<(&'a str, bool)>;
 
-/// Whether an ingress entry admits TCP 22, whatever its sources.
+/// One way an entry's protocol and ports can turn out that may admit TCP 22, with the
+/// conditions leading to it; ways that cannot admit it are left out.
+struct Outcome<'a> {
+    reach: Reach<'a>,
+    conditions: Conditions<'a>,
+}
+
 enum Reach<'a> {
-    Ssh {
-        all_traffic: bool,
-        conditions: Conditions<'a>,
-    },
-    No,
+    Ssh { all_traffic: bool },
     Unknown(Span, &'a UnknownReason),
 }
 
@@ -60,17 +63,29 @@ fn check(model: &Model, findings: &mut Findings) {
     }
 }
 
-fn check_rule(
+fn check_rule<'r>(
     on: &ResourceRef,
     group: Option<&SecurityGroup>,
-    rule: &IngressRule,
+    rule: &'r IngressRule,
     findings: &mut Findings,
 ) {
-    let reach = reach(rule);
+    let outcomes = outcomes(rule);
     for source in &rule.sources {
         let mut unknown = None;
         let mut reported = false;
         for branch in source.cidr.branches() {
+            // A CIDR branch pairs only with the protocol and ports of the same deployment:
+            // conditions it shares with them must have the same outcome (RULES.md 2.4).
+            let with = |outcome: &Outcome<'r>| {
+                consistent_conditions(
+                    rule.conditions
+                        .iter()
+                        .chain(&source.conditions)
+                        .map(|(c, outcome)| (&**c, *outcome))
+                        .chain(branch.conditions.iter().copied())
+                        .chain(outcome.conditions.iter().copied()),
+                )
+            };
             match branch.leaf {
                 Leaf::Known {
                     value: cidr,
@@ -80,51 +95,48 @@ fn check_rule(
                     if !cidr.is_internet() {
                         continue;
                     }
-                    match &reach {
-                        Reach::Ssh {
-                            all_traffic,
-                            conditions,
-                        } => {
-                            let when = when_clause(
-                                rule.conditions
-                                    .iter()
-                                    .chain(&source.conditions)
-                                    .map(|(c, outcome)| (&**c, *outcome))
-                                    .chain(branch.conditions.iter().copied())
-                                    .chain(conditions.iter().copied()),
-                            );
-                            if let Some((reason, at)) = &rule.direction_unknown {
-                                // Open if it is an ingress rule, which is not known offline.
-                                unknown.get_or_insert((*at, reason, "whether the rule is ingress"));
+                    for outcome in &outcomes {
+                        let Some(conditions) = with(outcome) else {
+                            continue;
+                        };
+                        let all_traffic = match outcome.reach {
+                            Reach::Ssh { all_traffic } => all_traffic,
+                            Reach::Unknown(at, reason) => {
+                                unknown.get_or_insert((
+                                    at,
+                                    reason,
+                                    "whether the rule opens TCP port 22",
+                                ));
                                 continue;
                             }
-                            let text = cidr.0.trim();
-                            let message = if *all_traffic {
-                                format!(
-                                    "all traffic, SSH included, is open to the internet from `{text}`{when}"
-                                )
-                            } else {
-                                format!("SSH (TCP 22) is open to the internet from `{text}`{when}")
-                            };
-                            let finding = findings.report(on, span, message);
-                            if let Origin::Explicit { defined_at } = origin {
-                                finding.defined_at(defined_at);
-                            }
-                            label_rule(finding, rule, group);
-                            reported = true;
+                        };
+                        if let Some((reason, at)) = &rule.direction_unknown {
+                            // Open if it is an ingress rule, which is not known offline.
+                            unknown.get_or_insert((*at, reason, "whether the rule is ingress"));
+                            break;
                         }
-                        Reach::No => {}
-                        Reach::Unknown(at, reason) => {
-                            unknown.get_or_insert((
-                                *at,
-                                *reason,
-                                "whether the rule opens TCP port 22",
-                            ));
+                        let when = when_clause(conditions);
+                        let text = cidr.0.trim();
+                        let message = if all_traffic {
+                            format!(
+                                "all traffic, SSH included, is open to the internet from `{text}`{when}"
+                            )
+                        } else {
+                            format!("SSH (TCP 22) is open to the internet from `{text}`{when}")
+                        };
+                        let finding = findings.report(on, span, message);
+                        if let Origin::Explicit { defined_at } = origin {
+                            finding.defined_at(defined_at);
                         }
+                        label_rule(finding, rule, group);
+                        reported = true;
+                        break;
                     }
                 }
                 Leaf::Unknown { reason, span } => {
-                    if !matches!(reach, Reach::No) && reason.could_be(Cidr::could_be_internet) {
+                    if reason.could_be(Cidr::could_be_internet)
+                        && outcomes.iter().any(|outcome| with(outcome).is_some())
+                    {
                         unknown.get_or_insert((span, reason, "whether the source is the internet"));
                     }
                 }
@@ -171,85 +183,75 @@ fn label_rule(
     }
 }
 
-/// Whether the entry's protocol and ports admit TCP 22; the first admitting branch wins.
-fn reach(rule: &IngressRule) -> Reach<'_> {
-    let mut unknown = None;
-    for branch in rule.protocol.branches() {
-        match branch.leaf {
+/// Every way the entry's protocol and ports may admit TCP 22, in source order (true branch
+/// first); combinations needing a condition both true and false are no way at all.
+fn outcomes(rule: &IngressRule) -> Vec<Outcome<'_>> {
+    let mut out = Vec::new();
+    for protocol in rule.protocol.branches() {
+        match protocol.leaf {
             Leaf::Known {
                 value: Protocol::All,
                 ..
-            } => {
-                return Reach::Ssh {
-                    all_traffic: true,
-                    conditions: branch.conditions,
-                };
-            }
+            } => out.push(Outcome {
+                reach: Reach::Ssh { all_traffic: true },
+                conditions: protocol.conditions,
+            }),
             Leaf::Known {
                 value: Protocol::Tcp,
                 ..
-            } => match tcp_ports(rule) {
-                Reach::Ssh { conditions, .. } => {
-                    let mut all = branch.conditions;
-                    all.extend(conditions);
-                    return Reach::Ssh {
-                        all_traffic: false,
-                        conditions: all,
-                    };
-                }
-                Reach::No => {}
-                Reach::Unknown(at, reason) => {
-                    unknown.get_or_insert((at, reason));
-                }
-            },
+            } => tcp_ports(rule, &protocol.conditions, &mut out),
             Leaf::Known {
                 value: Protocol::Other(_),
                 ..
             } => {}
-            Leaf::Unknown { reason, span } => {
-                unknown.get_or_insert((span, reason));
-            }
+            Leaf::Unknown { reason, span } => out.push(Outcome {
+                reach: Reach::Unknown(span, reason),
+                conditions: protocol.conditions,
+            }),
         }
     }
-    unknown.map_or(Reach::No, |(at, reason)| Reach::Unknown(at, reason))
+    out
 }
 
 /// TCP ports: `from <= 22 <= to`, and `-1` (or omitted) for every port.
-fn tcp_ports(rule: &IngressRule) -> Reach<'_> {
+fn tcp_ports<'a>(rule: &'a IngressRule, protocol: &Conditions<'a>, out: &mut Vec<Outcome<'a>>) {
     let all = IngressRule::ALL_PORTS;
-    let mut unknown = None;
     for from in rule.from_port.branches() {
         for to in rule.to_port.branches() {
-            let covers = match (from.leaf, to.leaf) {
+            let Some(conditions) = consistent_conditions(
+                protocol
+                    .iter()
+                    .chain(&from.conditions)
+                    .chain(&to.conditions)
+                    .copied(),
+            ) else {
+                continue;
+            };
+            let reach = match (from.leaf, to.leaf) {
                 (Leaf::Known { value: from, .. }, Leaf::Known { value: to, .. }) => {
-                    *from == all || *to == all || (*from <= SSH_PORT && SSH_PORT <= *to)
+                    if *from == all || *to == all || (*from <= SSH_PORT && SSH_PORT <= *to) {
+                        Reach::Ssh { all_traffic: false }
+                    } else {
+                        continue;
+                    }
                 }
                 (Leaf::Known { value: from, .. }, Leaf::Unknown { .. })
                     if *from != all && *from > SSH_PORT =>
                 {
-                    false
+                    continue;
                 }
                 (Leaf::Unknown { .. }, Leaf::Known { value: to, .. })
                     if *to != all && *to < SSH_PORT =>
                 {
-                    false
+                    continue;
                 }
                 (Leaf::Unknown { reason, span }, _) | (_, Leaf::Unknown { reason, span }) => {
-                    unknown.get_or_insert((span, reason));
-                    false
+                    Reach::Unknown(span, reason)
                 }
             };
-            if covers {
-                let mut conditions = from.conditions.clone();
-                conditions.extend(to.conditions.iter().copied());
-                return Reach::Ssh {
-                    all_traffic: false,
-                    conditions,
-                };
-            }
+            out.push(Outcome { reach, conditions });
         }
     }
-    unknown.map_or(Reach::No, |(at, reason)| Reach::Unknown(at, reason))
 }
 
 #[cfg(test)]
@@ -400,6 +402,34 @@ mod tests {
             [
                 "all traffic, SSH included, is open to the internet from `0.0.0.0/0` when IsDev is true and Open is true"
             ]
+        );
+    }
+
+    #[test]
+    fn branches_of_one_condition_combine_only_with_the_same_outcome() {
+        let choose = |on_true: i64, on_false: i64, at: u32| Value::Conditional {
+            condition: "IsProd".into(),
+            when_true: Box::new(Value::explicit(on_true, span(at))),
+            when_false: Box::new(Value::explicit(on_false, span(at + 1))),
+        };
+        // 20-21 or 30-40: never 20-40.
+        let mut apart = rule("tcp", 0, 0, &[("0.0.0.0/0", 20)]);
+        apart.from_port = choose(20, 30, 11);
+        apart.to_port = choose(21, 40, 13);
+        let out = run(&RULE, group(vec![apart]));
+        assert!(out.spans().is_empty() && out.unverified() == 0);
+
+        let mut open = rule("tcp", 0, 0, &[]);
+        open.from_port = choose(443, 22, 11);
+        open.to_port = choose(443, 22, 13);
+        open.sources.push(source(Value::Conditional {
+            condition: "IsProd".into(),
+            when_true: Box::new(Value::explicit(Cidr("10.0.0.0/8".into()), span(20))),
+            when_false: Box::new(Value::explicit(Cidr("0.0.0.0/0".into()), span(21))),
+        }));
+        assert_eq!(
+            run(&RULE, group(vec![open])).messages(),
+            ["SSH (TCP 22) is open to the internet from `0.0.0.0/0` when IsProd is false"]
         );
     }
 

@@ -1,6 +1,7 @@
 //! Flags EBS volumes, and block-device mappings creating them, that will be created unencrypted.
 
 use crate::model::ec2::ebs::{BlockDevices, Ebs, EbsDevice, LaunchTemplateRef, RootConfigured};
+use crate::model::value::consistent_conditions;
 use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, Value, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
@@ -78,6 +79,7 @@ fn check(model: &Model, findings: &mut Findings) {
             on,
             &instance.devices,
             instance.launch_template.as_ref(),
+            ebs,
             &account,
             findings,
         );
@@ -86,7 +88,7 @@ fn check(model: &Model, findings: &mut Findings) {
         let account = account(ebs, configuration.provider.as_deref());
         let on = &configuration.resource;
         devices(on, &configuration.devices, &account, findings);
-        root(on, &configuration.devices, None, &account, findings);
+        root(on, &configuration.devices, None, ebs, &account, findings);
     }
     for template in &ebs.launch_templates {
         let account = account(ebs, template.provider.as_deref());
@@ -153,21 +155,28 @@ fn device(
     account: &Account,
     findings: &mut Findings,
 ) {
-    let when = |branch: &crate::model::Branch<'_, bool>| {
-        when_clause(
-            exists_when
-                .iter()
-                .map(|(condition, outcome)| (&**condition, *outcome))
-                .chain(branch.conditions.iter().copied()),
-        )
-    };
     if matches!(account, Account::Applies) {
         return;
     }
-    let branches = device.encrypted.branches();
+    // Branches needing a condition both true and false (the mapping exists only when `IsProd`
+    // is true, its flag is false only when it is false) describe no deployment.
+    let branches: Vec<_> = device
+        .encrypted
+        .branches()
+        .into_iter()
+        .filter_map(|branch| {
+            let conditions = consistent_conditions(
+                exists_when
+                    .iter()
+                    .map(|(condition, outcome)| (&**condition, *outcome))
+                    .chain(branch.conditions.iter().copied()),
+            )?;
+            Some((branch.leaf, when_clause(conditions)))
+        })
+        .collect();
     if branches
         .iter()
-        .all(|b| matches!(b.leaf, Leaf::Known { value: true, .. }))
+        .all(|(leaf, _)| matches!(leaf, Leaf::Known { value: true, .. }))
     {
         return;
     }
@@ -176,8 +185,8 @@ fn device(
     }
     let mut violated = false;
     let mut unknown = None;
-    for branch in &branches {
-        match branch.leaf {
+    for (leaf, when) in branches {
+        match leaf {
             Leaf::Known { value: true, .. } => {}
             Leaf::Known {
                 value: false,
@@ -185,7 +194,7 @@ fn device(
                 span,
             } => {
                 violated = true;
-                let message = format!("{NOT_ENCRYPTED}{}", when(branch));
+                let message = format!("{NOT_ENCRYPTED}{when}");
                 violation(on, span, message, defined_at, account, findings);
             }
             Leaf::Known {
@@ -194,7 +203,7 @@ fn device(
                 span,
             } => {
                 violated = true;
-                let message = format!("{DEFAULTS_UNENCRYPTED}{}", when(branch));
+                let message = format!("{DEFAULTS_UNENCRYPTED}{when}");
                 violation(on, span, message, None, account, findings);
             }
             Leaf::Unknown { reason, span } => {
@@ -245,44 +254,41 @@ fn root(
     on: &ResourceRef,
     devices: &BlockDevices,
     template: Option<&Value<LaunchTemplateRef>>,
+    ebs: &Ebs,
     account: &Account,
     findings: &mut Findings,
 ) {
-    let mut when = String::new();
-    match devices.root_configured() {
-        RootConfigured::Yes => return,
-        RootConfigured::NoWhen(outcomes) => {
-            when = when_clause(outcomes.iter().map(|(c, outcome)| (&**c, *outcome)));
-        }
-        RootConfigured::Unknown { reason, span } => {
-            if !matches!(account, Account::Applies) {
-                findings.unverifiable(on, span, "whether the root volume is configured", &reason);
-            }
-            return;
-        }
-        RootConfigured::No => {}
-    }
-    if matches!(account, Account::Applies) {
+    if matches!(account, Account::Applies) || devices.root_configured() == RootConfigured::Yes {
         return;
     }
     let Some(template) = template else {
-        violation(
-            on,
-            on.span,
-            format!("{DEFAULTS_UNENCRYPTED}{when}"),
-            None,
-            account,
-            findings,
-        );
+        unconfigured_root(on, devices, &[], account, findings);
         return;
     };
-    // The template's own mappings are judged on the template; an instance never gets a default.
+    // The instance launches with its own mappings and the template's: a root mapping in either
+    // configures the root. The template's mappings are judged on the template itself.
     for branch in template.branches() {
         match branch.leaf {
             Leaf::Known {
-                value: LaunchTemplateRef::Address(_),
+                value: LaunchTemplateRef::Address(address),
+                span,
                 ..
-            } => {}
+            } => match ebs.launch_template(address) {
+                Some(template) => unconfigured_root(
+                    on,
+                    &devices.launched_with(template),
+                    &branch.conditions,
+                    account,
+                    findings,
+                ),
+                None => {
+                    findings.unverifiable_because(
+                        on,
+                        span,
+                        format!("the root volume comes from `{address}`, which is not a launch template of the scanned files"),
+                    );
+                }
+            },
             Leaf::Known {
                 value: LaunchTemplateRef::Name(name),
                 span,
@@ -293,7 +299,6 @@ fn root(
                     span,
                     format!("the root volume comes from launch template `{name}`, outside the scanned files"),
                 );
-                return;
             }
             Leaf::Unknown { reason, span } => {
                 findings.unverifiable(
@@ -302,9 +307,36 @@ fn root(
                     "the root volume set by the launch template",
                     reason,
                 );
-                return;
             }
         }
+    }
+}
+
+/// Reports the root volume of `devices` at the resource header when no mapping configures it,
+/// under the conditions `when` choosing the launch template (RULES.md 5.5).
+fn unconfigured_root(
+    on: &ResourceRef,
+    devices: &BlockDevices,
+    when: &[(&str, bool)],
+    account: &Account,
+    findings: &mut Findings,
+) {
+    let outcomes = match devices.root_configured() {
+        RootConfigured::Yes => return,
+        RootConfigured::No => Vec::new(),
+        RootConfigured::NoWhen(outcomes) => outcomes,
+        RootConfigured::Unknown { reason, span } => {
+            findings.unverifiable(on, span, "whether the root volume is configured", &reason);
+            return;
+        }
+    };
+    let conditions = when
+        .iter()
+        .copied()
+        .chain(outcomes.iter().map(|(c, outcome)| (&**c, *outcome)));
+    if let Some(conditions) = consistent_conditions(conditions) {
+        let message = format!("{DEFAULTS_UNENCRYPTED}{}", when_clause(conditions));
+        violation(on, on.span, message, None, account, findings);
     }
 }
 
@@ -503,7 +535,7 @@ mod tests {
 
     #[test]
     fn a_linked_template_settles_the_root_on_the_template() {
-        let linked = Value::explicit(LaunchTemplateRef::Address("t".into()), span(70));
+        let linked = Value::explicit(LaunchTemplateRef::Address(resource().address), span(70));
         let mut model = instance(BlockDevices::default(), Some(linked));
         model.ec2.ebs.launch_templates.push(LaunchTemplate {
             resource: resource(),
@@ -514,7 +546,27 @@ mod tests {
                 Some(ebs_device(Value::explicit(false, span(31)))),
             )],
         });
-        assert_eq!(run(&RULE, model).spans(), [span(31)]);
+        let out = run(&RULE, model);
+        assert_eq!(out.spans(), [span(31)]);
+        assert_eq!(out.unverified(), 0);
+    }
+
+    #[test]
+    fn an_instance_on_a_template_without_a_root_mapping_fails_at_its_header() {
+        let mut by_address = resource();
+        by_address.address = "t".into();
+        let linked = Value::explicit(LaunchTemplateRef::Address("t".into()), span(70));
+        let mut model = instance(BlockDevices::default(), Some(linked));
+        model.ec2.ebs.launch_templates.push(LaunchTemplate {
+            resource: by_address,
+            provider: Some("aws".into()),
+            name: None,
+            mappings: vec![mapping(
+                "/dev/sdf",
+                Some(ebs_device(Value::explicit(true, span(31)))),
+            )],
+        });
+        assert_eq!(run(&RULE, model).spans(), [header()]);
     }
 
     #[test]
