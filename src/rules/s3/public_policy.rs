@@ -181,6 +181,9 @@ fn principal(statement: &Statement) -> Principal<'_> {
                     return Principal::Public(span, branch.conditions, "any principal (`*`)");
                 }
                 Leaf::Known { .. } => {}
+                // Known text around the unknown part (`arn:aws:iam::${AWS::AccountId}:root`)
+                // already rules out `*` (RULES.md 2.2).
+                Leaf::Unknown { reason, .. } if !reason.could_be(only_stars) => {}
                 Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
             }
         }
@@ -189,6 +192,13 @@ fn principal(statement: &Statement) -> Principal<'_> {
         Some((span, reason)) => Principal::Unknown(span, reason),
         None => Principal::Named,
     }
+}
+
+/// Whether the widest value of a partly unknown principal (each unknown part written `*`) may
+/// still be `*` alone: nothing but its unknown parts.
+fn only_stars(widest: &str) -> bool {
+    let widest = widest.trim();
+    !widest.is_empty() && widest.chars().all(|c| c == '*')
 }
 
 enum Limit<'a> {
@@ -498,5 +508,25 @@ mod tests {
         let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
         assert!(out.spans().is_empty());
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_partly_unknown_principal_is_public_only_when_nothing_but_unknown() {
+        for (literal, unverified) in [("arn:aws:iam::*:root", 0), ("*", 1), ("**", 1)] {
+            let mut s = public(None);
+            s.principal = s.principal.map(|mut p| {
+                p.items[0].value = Value::unknown(
+                    UnknownReason::Partial {
+                        literal: literal.into(),
+                        reason: Box::new(UnknownReason::Intrinsic("AWS::AccountId")),
+                    },
+                    span(11),
+                );
+                p
+            });
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert!(out.spans().is_empty(), "{literal}");
+            assert_eq!(out.unverified(), unverified, "{literal}");
+        }
     }
 }
