@@ -1,7 +1,7 @@
 //! Flags a bucket-policy statement allowing any principal without a condition AWS accepts as
 //! limiting, while S3 is not told to restrict public policies.
 
-use super::{Outcome, Verdict, for_link, judge, setting};
+use super::{Outcome, Verdict, for_link, judge, rejecting_flags, setting};
 use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
 use crate::model::s3::{Flag, Link, PublicAccessBlock};
 use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
@@ -105,6 +105,10 @@ fn fixed(value: &str) -> bool {
 
 fn restrict_public_buckets(block: &PublicAccessBlock) -> &Flag {
     &block.restrict_public_buckets
+}
+
+fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
+    &block.block_public_policy
 }
 
 fn check(model: &Model, findings: &mut Findings) {
@@ -347,24 +351,27 @@ fn check_statement(
     }
 }
 
-/// `block_public_policy` flags that are on but do not neutralize.
+/// `block_public_policy` flags that are on but do not neutralize, for the buckets the document
+/// is attached to (a raw policy file: the default provider's account block).
 fn restricting_blocks<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<&'a Flag> {
     let s3 = &model.s3;
-    let links: Vec<&Link> = std::iter::once(&document.owner)
+    let policies: Vec<_> = std::iter::once(&document.owner)
         .chain(&document.attached_to)
         .filter_map(|owner| s3.policies.iter().find(|p| p.resource == *owner))
-        .map(|policy| &policy.link)
         .collect();
-    s3.access_blocks
-        .iter()
-        .filter(|block| {
-            links.iter().any(
-                |link| matches!((link, &block.link), (Link::Bucket(a), Link::Bucket(b)) if a == b),
-            )
-        })
-        .map(|block| &block.item.block_public_policy)
-        .filter(|flag| flag.value.known() == Some(&true))
-        .collect()
+    let mut flags: Vec<&Flag> = if policies.is_empty() {
+        rejecting_flags(s3, &Link::Outside, "aws", block_public_policy)
+    } else {
+        policies
+            .iter()
+            .flat_map(|policy| {
+                rejecting_flags(s3, &policy.link, &policy.provider, block_public_policy)
+            })
+            .collect()
+    };
+    flags.sort_by_key(|flag| flag.value.span());
+    flags.dedup_by_key(|flag| flag.value.span());
+    flags
 }
 
 #[cfg(test)]
