@@ -2,6 +2,7 @@
 //! limiting, while S3 is not told to restrict public policies.
 
 use super::{Outcome, Verdict, for_link, judge, rejecting_flags, setting};
+use crate::model::ec2::security_group::Cidr;
 use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
 use crate::model::s3::{Flag, Link, PublicAccessBlock};
 use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
@@ -94,13 +95,15 @@ impl Limiting {
     }
 }
 
-/// A value pinning the caller: no wildcard, no policy variable, no `/0` range.
+/// A value pinning the caller: no wildcard, no policy variable, no `/0` range in any spelling
+/// (CIDRs are parsed, RULES.md 2.5: `0.0.0.0/00` is the whole internet too).
 fn fixed(value: &str) -> bool {
     let value = value.trim();
     !value.is_empty()
         && !value.contains(['*', '?'])
         && !value.contains("${")
         && !value.ends_with("/0")
+        && !Cidr(value.into()).is_internet()
 }
 
 fn restrict_public_buckets(block: &PublicAccessBlock) -> &Flag {
@@ -442,6 +445,8 @@ mod tests {
             ),
             ("IpAddress", "aws:SourceIp", "203.0.113.0/24", true),
             ("IpAddress", "aws:SourceIp", "0.0.0.0/0", false),
+            ("IpAddress", "aws:SourceIp", "0.0.0.0/00", false),
+            ("IpAddress", "aws:SourceIp", "0::0/000", false),
             ("StringLike", "aws:SourceVpce", "vpce-*", false),
             ("StringNotEquals", "aws:SourceVpce", "vpce-1", false),
             ("StringEqualsIfExists", "aws:SourceVpce", "vpce-1", false),
