@@ -201,3 +201,30 @@ fn tfvars_override_variable_defaults_and_label_the_value() {
         "{text}"
     );
 }
+
+#[test]
+fn a_policy_file_read_through_file_is_one_document_when_scanning_dot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = [
+        (
+            "main.tf",
+            "resource \"aws_s3_bucket_policy\" \"p\" {\n  bucket = \"elsewhere\"\n  policy = file(\"${path.module}/policy.json\")\n}\n",
+        ),
+        (
+            "policy.json",
+            "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::acme/*\"}]}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    // Discovery names the file `./policy.json`, `file()` names it `policy.json`.
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+        .current_dir(dir.path())
+        .args(["--format", "concise", "--select", "s3-public-policy", "."])
+        .output()
+        .expect("runs");
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("./policy.json:1:"), "{text}");
+}

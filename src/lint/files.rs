@@ -12,7 +12,9 @@ pub(super) fn file_size(path: &Path) -> u64 {
 
 /// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
 pub struct FileIds {
-    pub(super) by_path: std::collections::BTreeMap<PathBuf, FileId>,
+    /// Discovered files by normalized path (`./a.json` and `a.json` are one file), with the
+    /// path as discovered, for display.
+    pub(super) by_path: std::collections::BTreeMap<PathBuf, (FileId, PathBuf)>,
     /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
     pub(super) unit_base: std::collections::BTreeMap<PathBuf, u32>,
 }
@@ -21,13 +23,17 @@ impl FileIds {
     pub(super) const PER_UNIT: u32 = 256;
 
     pub(super) fn new(units: &[Unit]) -> FileIds {
-        let by_path: std::collections::BTreeMap<PathBuf, FileId> = units
+        let by_path: std::collections::BTreeMap<PathBuf, (FileId, PathBuf)> = units
             .iter()
-            .flat_map(|u| u.files.iter().map(|f| (f.path.clone(), f.id)))
+            .flat_map(|u| {
+                u.files
+                    .iter()
+                    .map(|f| (normalize(&f.path), (f.id, f.path.clone())))
+            })
             .collect();
         let first_free = by_path
             .values()
-            .map(|id| id.0.saturating_add(1))
+            .map(|(id, _)| id.0.saturating_add(1))
             .max()
             .unwrap_or(0);
         // Units are numbered by their first path, so ids do not depend on scheduling.
@@ -87,7 +93,7 @@ impl<'a> Fresh<'a> {
             .loaded
             .borrow()
             .iter()
-            .find(|((_, p, _), _)| Path::new(p) == path)
+            .find(|((_, p, _), _)| normalize(Path::new(p)) == path)
         {
             return Some((*id, text.clone()));
         }
@@ -99,14 +105,18 @@ impl<'a> Fresh<'a> {
         };
         let text = read(&entry, self.max_size).ok()?;
         let count = u32::try_from(self.loaded.borrow().len()).unwrap_or(u32::MAX);
-        let id = match self.ids.by_path.get(&path) {
-            Some(id) => *id,
-            None if count < FileIds::PER_UNIT => FileId(self.base?.checked_add(count)?),
+        // A discovered file keeps its id and its path as discovered, so a document read both
+        // ways is one document.
+        let (id, shown) = match self.ids.by_path.get(&path) {
+            Some((id, discovered)) => (*id, display(discovered)),
+            None if count < FileIds::PER_UNIT => {
+                (FileId(self.base?.checked_add(count)?), display(&path))
+            }
             None => return None,
         };
         self.loaded
             .borrow_mut()
-            .push(((id, display(&path), text.clone()), reported));
+            .push(((id, shown, text.clone()), reported));
         Some((id, text))
     }
 

@@ -276,6 +276,7 @@ impl<'a> Template<'a> {
             _ => return Val::unknown(UnknownReason::Intrinsic("Fn::Sub"), span),
         };
         let mut segments: Vec<Segment> = Vec::new();
+        let mut links = Vec::new();
         let mut rest = template;
         while let Some(open) = rest.find("${") {
             push_text(&mut segments, &rest[..open]);
@@ -306,10 +307,20 @@ impl<'a> Template<'a> {
                             .unwrap_or(UnknownReason::Intrinsic("Fn::Sub")),
                     )),
                 }
+                if let ValKind::Link { .. } = value.kind {
+                    links.push(value);
+                }
             }
             rest = &after[close + 1..];
         }
         push_text(&mut segments, rest);
+        // `!Sub "${Bucket}"` is `!Ref Bucket`: a link to that resource (RULES.md 2.3).
+        if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
+            return Val {
+                span,
+                ..link.clone()
+            };
+        }
         template_val(segments, span)
     }
 
@@ -505,6 +516,17 @@ mod tests {
         assert!(matches!(val.kind, ValKind::Link { .. }));
         let (_, val) = resolve(&template("{}", r#"{"Ref": "AWS::Region"}"#), "P");
         assert!(matches!(val.kind, ValKind::Unknown(_)));
+    }
+
+    #[test]
+    fn a_sub_of_one_resource_alone_is_a_link_to_it() {
+        let (_, val) = resolve(&template("{}", r#"{"Fn::Sub": "${Other}"}"#), "P");
+        assert!(
+            matches!(val.kind, ValKind::Link { ref target, .. } if &**target == "Other"),
+            "{val:?}"
+        );
+        let (_, val) = resolve(&template("{}", r#"{"Fn::Sub": "${Other}-x"}"#), "P");
+        assert!(matches!(val.kind, ValKind::Template(_)));
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
         "AWS::S3::Bucket" => {
             model.s3.buckets.push(Bucket {
                 resource: resource.reference.clone(),
-                name: properties.get("BucketName").and_then(bucket_name),
+                name: properties
+                    .get("BucketName")
+                    .and_then(|name| bucket_name(name, context)),
                 provider: "".into(),
             });
             let own = || Target::Reference(resource.reference.address.clone());
@@ -68,7 +70,7 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
         }
         "AWS::S3::BucketPolicy" => {
             let target = match properties.get("Bucket") {
-                Some(bucket) => target(bucket),
+                Some(bucket) => target(bucket, context),
                 None => Target::Unknown {
                     reason: UnknownReason::Unsupported("a missing `Bucket`"),
                     span: header,
@@ -92,22 +94,27 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
     Child::new(resource.reference.clone(), "".into(), target, item)
 }
 
-/// A parameter without default names the bucket the same way wherever it is used.
-fn parameter_text(value: &Val) -> Option<Text> {
-    match &value.kind {
-        ValKind::Unknown(UnknownReason::Parameter(name)) => Some(format!("!Ref {name}").into()),
-        _ => None,
+/// An unresolved bucket name as written, to link a child naming the bucket by the very same
+/// expression (RULES.md 2.1): a parameter without default by its name, whether written `!Ref`
+/// or `{"Ref": ...}`; any other (`!Sub "${AppName}-${AWS::Region}-logs"`) by its source text,
+/// whitespace collapsed.
+fn expression_text(value: &Val, context: &Context) -> Option<Text> {
+    if let ValKind::Unknown(UnknownReason::Parameter(name)) = &value.kind {
+        return Some(format!("!Ref {name}").into());
     }
+    let written = context.text.get(value.span.range())?;
+    let collapsed: Vec<&str> = written.split_whitespace().collect();
+    (!collapsed.is_empty()).then(|| collapsed.join(" ").into())
 }
 
-fn bucket_name(value: &Val) -> Option<BucketName> {
+fn bucket_name(value: &Val, context: &Context) -> Option<BucketName> {
     match &value.kind {
         ValKind::String(name) => Some(BucketName::Literal(name.clone())),
-        _ => parameter_text(value).map(BucketName::Expression),
+        _ => expression_text(value, context).map(BucketName::Expression),
     }
 }
 
-fn target(value: &Val) -> Target {
+fn target(value: &Val, context: &Context) -> Target {
     match &value.kind {
         ValKind::Link { target, .. } => Target::Reference(target.clone()),
         ValKind::String(name) => Target::Name(name.clone()),
@@ -115,7 +122,7 @@ fn target(value: &Val) -> Target {
             let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
                 "a bucket name of an unexpected type",
             ));
-            match parameter_text(value) {
+            match expression_text(value, context) {
                 Some(text) => Target::Expression {
                     text,
                     reason,

@@ -245,6 +245,37 @@ pub fn for_link<'a>(
     }
 }
 
+/// Flags picked by `pick` that are on but do not neutralize a finding on a child linked by
+/// `link` (`block_public_acls`, `block_public_policy`: they reject new public grants and keep
+/// one already set): of the blocks of the same bucket and of the account blocks of the same
+/// provider, for labels (RULES.md 6.3, 7.4).
+pub fn rejecting_flags<'a>(
+    s3: &'a S3,
+    link: &Link,
+    provider: &'a str,
+    pick: fn(&PublicAccessBlock) -> &Flag,
+) -> Vec<&'a Flag> {
+    let provider = match link {
+        Link::Bucket(at) => s3.buckets.get(*at).map_or(provider, |b| &*b.provider),
+        Link::Outside | Link::Pending | Link::Unknown { .. } => provider,
+    };
+    let bucket_blocks = s3
+        .access_blocks
+        .iter()
+        .filter(|block| matches!((link, &block.link), (Link::Bucket(a), Link::Bucket(b)) if a == b))
+        .map(|block| &block.item);
+    let account_blocks = s3
+        .account_blocks
+        .iter()
+        .filter(|account| &*account.provider == provider)
+        .map(|account| &account.block);
+    bucket_blocks
+        .chain(account_blocks)
+        .map(pick)
+        .filter(|flag| flag.value.known() == Some(&true))
+        .collect()
+}
+
 /// How the settings judge a violation found under `when`.
 pub enum Verdict<'a> {
     /// Not neutralized, under these extra conditions.

@@ -1,6 +1,6 @@
 //! Flags a bucket ACL granting access to everyone or to every AWS account while S3 still honours it.
 
-use super::{Verdict, defined_at, for_link, judge, setting};
+use super::{Verdict, defined_at, for_link, judge, rejecting_flags, setting};
 use crate::model::s3::{Acl, Child, Link, PublicAccessBlock, Reach};
 use crate::model::{AccountFactKind, Leaf, Model, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -50,6 +50,10 @@ fn ignore_public_acls(block: &PublicAccessBlock) -> &crate::model::s3::Flag {
     &block.ignore_public_acls
 }
 
+fn block_public_acls(block: &PublicAccessBlock) -> &crate::model::s3::Flag {
+    &block.block_public_acls
+}
+
 /// A public leaf of the ACL: where, what message, under which conditions.
 struct Public<'a> {
     span: Span,
@@ -86,31 +90,16 @@ fn check(model: &Model, findings: &mut Findings) {
                     {
                         finding.label(bucket.resource.span, "bucket declared here");
                     }
-                    for block in blocks_of(s3.access_blocks.as_slice(), &acl.link) {
-                        let flag = &block.item.block_public_acls;
-                        if flag.value.known() == Some(&true) {
-                            finding.label(
-                                flag.value.span(),
-                                format!(
-                                    "`{}` rejects new public ACLs but keeps this one",
-                                    flag.name
-                                ),
-                            );
-                        }
+                    for flag in rejecting_flags(s3, &acl.link, &acl.provider, block_public_acls) {
+                        finding.label(
+                            flag.value.span(),
+                            format!("`{}` rejects new public ACLs but keeps this one", flag.name),
+                        );
                     }
                 }
             }
         }
     }
-}
-
-fn blocks_of<'a, T>(
-    children: &'a [Child<T>],
-    link: &'a Link,
-) -> impl Iterator<Item = &'a Child<T>> {
-    children.iter().filter(
-        move |child| matches!((link, &child.link), (Link::Bucket(a), Link::Bucket(b)) if a == b),
-    )
 }
 
 fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public<'a>> {

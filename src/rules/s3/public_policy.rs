@@ -1,7 +1,8 @@
 //! Flags a bucket-policy statement allowing any principal without a condition AWS accepts as
 //! limiting, while S3 is not told to restrict public policies.
 
-use super::{Outcome, Verdict, for_link, judge, setting};
+use super::{Outcome, Verdict, for_link, judge, rejecting_flags, setting};
+use crate::model::ec2::security_group::Cidr;
 use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
 use crate::model::s3::{Flag, Link, PublicAccessBlock};
 use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
@@ -94,17 +95,23 @@ impl Limiting {
     }
 }
 
-/// A value pinning the caller: no wildcard, no policy variable, no `/0` range.
+/// A value pinning the caller: no wildcard, no policy variable, no `/0` range in any spelling
+/// (CIDRs are parsed, RULES.md 2.5: `0.0.0.0/00` is the whole internet too).
 fn fixed(value: &str) -> bool {
     let value = value.trim();
     !value.is_empty()
         && !value.contains(['*', '?'])
         && !value.contains("${")
         && !value.ends_with("/0")
+        && !Cidr(value.into()).is_internet()
 }
 
 fn restrict_public_buckets(block: &PublicAccessBlock) -> &Flag {
     &block.restrict_public_buckets
+}
+
+fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
+    &block.block_public_policy
 }
 
 fn check(model: &Model, findings: &mut Findings) {
@@ -181,6 +188,9 @@ fn principal(statement: &Statement) -> Principal<'_> {
                     return Principal::Public(span, branch.conditions, "any principal (`*`)");
                 }
                 Leaf::Known { .. } => {}
+                // Known text around the unknown part (`arn:aws:iam::${AWS::AccountId}:root`)
+                // already rules out `*` (RULES.md 2.2).
+                Leaf::Unknown { reason, .. } if !reason.could_be(only_stars) => {}
                 Leaf::Unknown { reason, span } => unknown = unknown.or(Some((span, reason))),
             }
         }
@@ -189,6 +199,13 @@ fn principal(statement: &Statement) -> Principal<'_> {
         Some((span, reason)) => Principal::Unknown(span, reason),
         None => Principal::Named,
     }
+}
+
+/// Whether the widest value of a partly unknown principal (each unknown part written `*`) may
+/// still be `*` alone: nothing but its unknown parts.
+fn only_stars(widest: &str) -> bool {
+    let widest = widest.trim();
+    !widest.is_empty() && widest.chars().all(|c| c == '*')
 }
 
 enum Limit<'a> {
@@ -337,24 +354,27 @@ fn check_statement(
     }
 }
 
-/// `block_public_policy` flags that are on but do not neutralize.
+/// `block_public_policy` flags that are on but do not neutralize, for the buckets the document
+/// is attached to (a raw policy file: the default provider's account block).
 fn restricting_blocks<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<&'a Flag> {
     let s3 = &model.s3;
-    let links: Vec<&Link> = std::iter::once(&document.owner)
+    let policies: Vec<_> = std::iter::once(&document.owner)
         .chain(&document.attached_to)
         .filter_map(|owner| s3.policies.iter().find(|p| p.resource == *owner))
-        .map(|policy| &policy.link)
         .collect();
-    s3.access_blocks
-        .iter()
-        .filter(|block| {
-            links.iter().any(
-                |link| matches!((link, &block.link), (Link::Bucket(a), Link::Bucket(b)) if a == b),
-            )
-        })
-        .map(|block| &block.item.block_public_policy)
-        .filter(|flag| flag.value.known() == Some(&true))
-        .collect()
+    let mut flags: Vec<&Flag> = if policies.is_empty() {
+        rejecting_flags(s3, &Link::Outside, "aws", block_public_policy)
+    } else {
+        policies
+            .iter()
+            .flat_map(|policy| {
+                rejecting_flags(s3, &policy.link, &policy.provider, block_public_policy)
+            })
+            .collect()
+    };
+    flags.sort_by_key(|flag| flag.value.span());
+    flags.dedup_by_key(|flag| flag.value.span());
+    flags
 }
 
 #[cfg(test)]
@@ -425,6 +445,8 @@ mod tests {
             ),
             ("IpAddress", "aws:SourceIp", "203.0.113.0/24", true),
             ("IpAddress", "aws:SourceIp", "0.0.0.0/0", false),
+            ("IpAddress", "aws:SourceIp", "0.0.0.0/00", false),
+            ("IpAddress", "aws:SourceIp", "0::0/000", false),
             ("StringLike", "aws:SourceVpce", "vpce-*", false),
             ("StringNotEquals", "aws:SourceVpce", "vpce-1", false),
             ("StringEqualsIfExists", "aws:SourceVpce", "vpce-1", false),
@@ -498,5 +520,25 @@ mod tests {
         let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
         assert!(out.spans().is_empty());
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_partly_unknown_principal_is_public_only_when_nothing_but_unknown() {
+        for (literal, unverified) in [("arn:aws:iam::*:root", 0), ("*", 1), ("**", 1)] {
+            let mut s = public(None);
+            s.principal = s.principal.map(|mut p| {
+                p.items[0].value = Value::unknown(
+                    UnknownReason::Partial {
+                        literal: literal.into(),
+                        reason: Box::new(UnknownReason::Intrinsic("AWS::AccountId")),
+                    },
+                    span(11),
+                );
+                p
+            });
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert!(out.spans().is_empty(), "{literal}");
+            assert_eq!(out.unverified(), unverified, "{literal}");
+        }
     }
 }
