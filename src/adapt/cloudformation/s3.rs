@@ -34,9 +34,9 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                 };
                 model.s3.acls.push(child(resource, own(), acl));
             }
-            if let Some(field) = properties.field("PublicAccessBlockConfiguration")
-                && !field.value.is_absent()
-            {
+            // `Ref: AWS::NoValue` is a configuration with every flag at its default, located
+            // at the `Ref`.
+            if let Some(field) = properties.field("PublicAccessBlockConfiguration") {
                 let block = access_block(&field.value, field.key_span);
                 model.s3.access_blocks.push(child(resource, own(), block));
             }

@@ -203,7 +203,8 @@ fn names<'a>(s3: &'a S3, linked: &[&'a PublicAccessBlock]) -> [&'a str; 4] {
 }
 
 /// Written `false` leaves of the off flags in the bucket's own blocks, with where a variable
-/// value was set.
+/// value was set, and defaults written as `Ref: AWS::NoValue` (located at the `Ref`, RULES.md 2.3,
+/// where an omitted flag is located at the block header).
 fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Option<Span>)> {
     let mut out = Vec::new();
     for block in linked {
@@ -213,13 +214,18 @@ fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Op
                 continue;
             };
             for branch in flag.value.branches() {
-                if let Leaf::Known {
-                    value: false,
-                    origin: Origin::Explicit { defined_at },
-                    span,
-                } = branch.leaf
-                {
-                    out.push((span, defined_at));
+                match branch.leaf {
+                    Leaf::Known {
+                        value: false,
+                        origin: Origin::Explicit { defined_at },
+                        span,
+                    } => out.push((span, defined_at)),
+                    Leaf::Known {
+                        value: false,
+                        origin: Origin::AwsDefault,
+                        span,
+                    } if span != block.header => out.push((span, None)),
+                    _ => {}
                 }
             }
         }
