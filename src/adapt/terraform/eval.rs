@@ -400,12 +400,23 @@ impl<'a> Evaluator<'a> {
             return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
         };
         let attribute = attribute.unwrap_or("");
+        // `type.name[*].attr`: a list of the instances' attribute, one element standing for them.
+        let splat = traversal.operators.get(1).is_some_and(|op| {
+            matches!(
+                op.value(),
+                TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)
+            )
+        });
+        let listed = |value: Val| match splat {
+            true => Val::new(ValKind::List(vec![value]), span),
+            false => value,
+        };
         if let Some(attr) = target.block.body.get_attribute(attribute)
             && is_literal(&attr.value)
         {
             let value = self.eval(&attr.value, target.file, &Bindings::default());
             if value.scalar_text().is_some() {
-                return relocate(value, span);
+                return listed(relocate(value, span));
             }
         }
         let instance = match traversal.operators.get(1).map(|op| op.value()) {
@@ -415,7 +426,7 @@ impl<'a> Evaluator<'a> {
             Some(TraversalOperator::LegacyIndex(index)) => Some(format!("[{}]", index.value())),
             _ => None,
         };
-        Val::new(
+        listed(Val::new(
             ValKind::Link {
                 target: format!(
                     "{}{resource_type}.{name}{}",
@@ -426,7 +437,7 @@ impl<'a> Evaluator<'a> {
                 attribute: attribute.into(),
             },
             span,
-        )
+        ))
     }
 
     fn walk(

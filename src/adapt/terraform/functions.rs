@@ -70,6 +70,15 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 None => default.unwrap_or_else(unknown),
             }
         }
+        // `one(aws_s3_bucket.b[*].id)`: null for no element, the element for one.
+        "one" => match args.next().map(|list| list.kind) {
+            Some(ValKind::List(items)) if items.is_empty() => Val::new(ValKind::Null, span),
+            Some(ValKind::List(mut items)) if items.len() == 1 => match items.pop() {
+                Some(item) => Val { span, ..item },
+                None => unknown(),
+            },
+            _ => unknown(),
+        },
         "element" => {
             let (Some(list), Some(index)) = (args.next(), args.next()) else {
                 return unknown();
@@ -140,6 +149,14 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
             let ValKind::List(items) = &list.kind else {
                 return unknown();
             };
+            // `join("", aws_s3_bucket.b[*].id)`: the one instance's id, still a link to it.
+            if let [item @ Val {
+                kind: ValKind::Link { .. },
+                ..
+            }] = items.as_slice()
+            {
+                return Val { span, ..item.clone() };
+            }
             let mut parts = Vec::new();
             for item in items {
                 match item.scalar_text() {
