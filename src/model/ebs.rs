@@ -236,15 +236,9 @@ impl Ebs {
     /// The launch template of the unit an instance links to by `address`; an instance of a
     /// template with `count` or `for_each` (`t[0]`) links to the template linted as one.
     pub fn launch_template(&self, address: &str) -> Option<&LaunchTemplate> {
-        let resource = ResourceRef::resource_of(address);
-        self.launch_templates
-            .iter()
-            .find(|t| &*t.resource.address == address)
-            .or_else(|| {
-                self.launch_templates
-                    .iter()
-                    .find(|t| &*t.resource.address == resource)
-            })
+        let addresses = self.launch_templates.iter().map(|t| &*t.resource.address);
+        let at = ResourceRef::linked_position(addresses, address)?;
+        self.launch_templates.get(at)
     }
 
     /// Resolves instances naming their template by a literal name to a template of the unit

@@ -59,6 +59,34 @@ impl ResourceRef {
             None => address,
         }
     }
+
+    /// The position, among resources with these `addresses`, of the one a reference to `target`
+    /// links to: the same address; else, for an instance (`b[0]`) of a resource linted as one
+    /// instance, that resource; else, for a whole resource (`b`, as in `b[*].id`) of which the
+    /// unit has a single instance, that instance.
+    pub fn linked_position<'a>(
+        addresses: impl Iterator<Item = &'a str> + Clone,
+        target: &str,
+    ) -> Option<usize> {
+        let resource = Self::resource_of(target);
+        addresses
+            .clone()
+            .position(|address| address == target)
+            .or_else(|| {
+                (resource != target)
+                    .then(|| addresses.clone().position(|address| address == resource))
+                    .flatten()
+            })
+            .or_else(|| {
+                let mut instances = addresses.enumerate().filter(|(_, address)| {
+                    Self::resource_of(address) == target && *address != target
+                });
+                match (instances.next(), instances.next()) {
+                    (Some((at, _)), None) => Some(at),
+                    _ => None,
+                }
+            })
+    }
 }
 
 /// Account-wide settings that may remove findings of other units (RULES.md 2.1).
@@ -98,5 +126,26 @@ mod tests {
         );
         assert_eq!(ResourceRef::resource_of("Bucket"), "Bucket");
         assert_eq!(ResourceRef::resource_of("]"), "]");
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::ResourceRef;
+
+    fn at(addresses: &[&str], target: &str) -> Option<usize> {
+        ResourceRef::linked_position(addresses.iter().copied(), target)
+    }
+
+    #[test]
+    fn references_link_to_the_resource_or_its_single_instance() {
+        assert_eq!(at(&["a.b", "a.c"], "a.c"), Some(1));
+        // An instance of a resource linted as one.
+        assert_eq!(at(&["a.b"], "a.b[0]"), Some(0));
+        // The whole resource, of which the unit has one instance.
+        assert_eq!(at(&["a.x", "a.b[0]"], "a.b"), Some(1));
+        // Of which it has two: neither.
+        assert_eq!(at(&["a.b[0]", "a.b[1]"], "a.b"), None);
+        assert_eq!(at(&["a.b[0]"], "a.c"), None);
     }
 }

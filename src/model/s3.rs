@@ -266,18 +266,19 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
             .map(|at| Link::Bucket(first + at))
     };
     match target {
-        // An instance (`b["x"]`) of a resource linted as one instance links to that one.
-        Target::Reference(address) => find(&|b| b.resource.address == *address)
-            .or_else(|| {
-                let resource = ResourceRef::resource_of(address);
-                (resource != &**address)
-                    .then(|| find(&|b| &*b.resource.address == resource))
-                    .flatten()
-            })
-            .unwrap_or_else(|| Link::Unknown {
-                reason: UnknownReason::Reference(address.clone()),
-                span: child.span,
-            }),
+        Target::Reference(address) => {
+            // Another format's bucket never answers to this address.
+            let addresses = buckets.iter().map(|bucket| match bucket.resource.format {
+                format if format == child.format => &*bucket.resource.address,
+                _ => "",
+            });
+            ResourceRef::linked_position(addresses, address)
+                .map(|at| Link::Bucket(first + at))
+                .unwrap_or_else(|| Link::Unknown {
+                    reason: UnknownReason::Reference(address.clone()),
+                    span: child.span,
+                })
+        }
         Target::Name(name) => {
             find(&|b| b.name == Some(BucketName::Literal(name.clone()))).unwrap_or(Link::Outside)
         }

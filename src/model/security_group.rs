@@ -23,16 +23,8 @@ impl SecurityGroups {
         for (target, rule) in std::mem::take(&mut self.unlinked) {
             // An instance (`g["x"]`) of a group linted as one instance links to that one.
             let group = target.and_then(|target| {
-                let resource = ResourceRef::resource_of(&target);
-                let at = self
-                    .groups
-                    .iter()
-                    .position(|group| group.resource.address == target)
-                    .or_else(|| {
-                        self.groups
-                            .iter()
-                            .position(|group| &*group.resource.address == resource)
-                    })?;
+                let addresses = self.groups.iter().map(|group| &*group.resource.address);
+                let at = ResourceRef::linked_position(addresses, &target)?;
                 self.groups.get_mut(at)
             });
             match group {

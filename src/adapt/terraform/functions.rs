@@ -150,12 +150,17 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
                 return unknown();
             };
             // `join("", aws_s3_bucket.b[*].id)`: the one instance's id, still a link to it.
-            if let [item @ Val {
-                kind: ValKind::Link { .. },
-                ..
-            }] = items.as_slice()
+            if let [
+                item @ Val {
+                    kind: ValKind::Link { .. },
+                    ..
+                },
+            ] = items.as_slice()
             {
-                return Val { span, ..item.clone() };
+                return Val {
+                    span,
+                    ..item.clone()
+                };
             }
             let mut parts = Vec::new();
             for item in items {
