@@ -179,6 +179,42 @@ fn nested_dynamic_blocks_do_not_multiply_without_bound() {
 }
 
 #[test]
+fn fanned_out_module_outputs_are_bounded() {
+    // Eight nested modules, each output listing all ten outputs of the module below: 10^8
+    // output evaluations if each were followed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for level in 0..9 {
+        let module = dir.path().join(format!("m{level}"));
+        std::fs::create_dir_all(&module).expect("mkdir");
+        let mut text = String::new();
+        if level < 8 {
+            text.push_str(&format!(
+                "module \"next\" {{\n  source = \"../m{}\"\n}}\n",
+                level + 1
+            ));
+        }
+        for output in 0..10 {
+            let value = match level {
+                8 => "\"s3:GetObject\"".to_string(),
+                _ => format!(
+                    "[{}]",
+                    (0..10)
+                        .map(|o| format!("module.next.o{o}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            text.push_str(&format!("output \"o{output}\" {{\n  value = {value}\n}}\n"));
+        }
+        std::fs::write(module.join("main.tf"), text).expect("write");
+    }
+    let root = "module \"top\" {\n  source = \"./m0\"\n}\n\
+        resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = module.top.o0, Resource = \"*\"}]})\n}\n";
+    std::fs::write(dir.path().join("main.tf"), root).expect("write");
+    survives(dir.path(), &[]);
+}
+
+#[test]
 fn doubling_locals_do_not_exhaust_memory() {
     // Each local concatenates the next one twice: 2^40 elements if evaluated.
     let mut text = String::from("locals {\n");

@@ -1,8 +1,8 @@
 //! Local module calls (RULES.md 2.1, 2.2): a `module` block whose `source` is a local path is
 //! adapted as part of its caller's unit, once per call, with its variables bound from the call's
 //! arguments (evaluated in the caller), its resources under `module.<name>.` and its providers
-//! mapped to the caller's. Remote modules are not fetched: nothing of them is linted and their
-//! outputs stay unknown (the evaluator's `module.*` is unknown).
+//! mapped to the caller's; their outputs are evaluated on demand (`eval::outputs`). Remote
+//! modules are not fetched: nothing of them is linted and their outputs stay unknown.
 
 use crate::text::Text;
 use foldhash::HashMap;
@@ -22,6 +22,9 @@ use crate::source::FileId;
 pub const MAX_DEPTH: usize = 8;
 /// Module instances adapted per unit: calls fanning out at every level stay bounded.
 pub const MAX_INSTANCES: usize = 256;
+/// Module outputs evaluated per unit (each builds an evaluator of the called module): outputs
+/// referring to several outputs of the next module down would multiply at each level.
+pub const MAX_OUTPUT_EVALUATIONS: usize = 256;
 /// The module linted as the unit's root.
 pub const ROOT: usize = 0;
 
@@ -59,6 +62,11 @@ pub fn local_sources(body: &Body) -> Vec<String> {
         .collect()
 }
 
+/// The `source` of a `module` block when it is a local path.
+pub(super) fn local_source(block: &Block) -> Option<&str> {
+    source_of(block).filter(|source| is_local(source))
+}
+
 /// A literal `source`; Terraform accepts no other.
 fn source_of(block: &Block) -> Option<&str> {
     match &block.body.get_attribute("source")?.value {
@@ -91,6 +99,20 @@ impl Instance {
             providers: Vec::new(),
             exists_when: None,
             path: vec![ROOT],
+        }
+    }
+
+    /// The scope the instance's evaluator follows module outputs in.
+    pub fn scope<'a>(
+        &self,
+        library: &'a dyn Library,
+        outputs_left: &'a std::cell::Cell<usize>,
+    ) -> super::eval::CallScope<'a> {
+        super::eval::CallScope {
+            library,
+            module: self.module,
+            path: self.path.clone(),
+            outputs_left,
         }
     }
 
@@ -198,7 +220,7 @@ pub fn callees(
 }
 
 /// Every argument that is no meta-argument, evaluated in the caller's scope.
-fn inputs(
+pub(super) fn inputs(
     evaluator: &Evaluator,
     block: &Block,
     file: FileId,

@@ -18,6 +18,9 @@ use crate::source::{FileId, Span};
 
 mod blocks;
 mod operators;
+mod outputs;
+
+pub use outputs::CallScope;
 
 pub use operators::is_literal;
 use operators::{binary, unknown_from};
@@ -63,6 +66,10 @@ pub struct Evaluator<'a> {
     pub prefix: Text,
     /// Inputs a module call binds, already evaluated in the caller (`super::calls`).
     inputs: HashMap<Text, Val>,
+    /// The unit's modules, to evaluate the outputs of this module's local calls.
+    calls: Option<CallScope<'a>>,
+    /// Outputs of called modules evaluated so far, by `<call>.<output>`.
+    outputs: RefCell<HashMap<Text, Val>>,
 }
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
@@ -106,6 +113,8 @@ impl<'a> Evaluator<'a> {
             copied: CopyBudget::default(),
             prefix: "".into(),
             inputs: HashMap::default(),
+            calls: None,
+            outputs: RefCell::new(HashMap::default()),
         }
     }
 
@@ -344,6 +353,9 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
             },
+            "module" if bindings.get(root).is_none() => {
+                self.module_output(&traversal.operators, file, bindings, span, depth)
+            }
             "count" | "each" | "self" | "module" | "terraform" => match bindings.get(root) {
                 Some(value) => {
                     let value = relocate(value.clone(), span);

@@ -60,7 +60,9 @@ pub fn adapt_module(
 /// Adapts a unit: its root module (`calls::ROOT`) with the local modules it calls.
 pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut Model) {
     let mut budget = calls::Budget::default();
-    adapt_instance(library, tfvars, calls::Instance::root(), &mut budget, model);
+    let outputs_left = std::cell::Cell::new(calls::MAX_OUTPUT_EVALUATIONS);
+    let root = calls::Instance::root();
+    adapt_instance(library, tfvars, root, &mut budget, &outputs_left, model);
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
@@ -72,6 +74,7 @@ fn adapt_instance(
     tfvars: &[TfFile],
     mut instance: calls::Instance,
     budget: &mut calls::Budget,
+    outputs_left: &std::cell::Cell<usize>,
     model: &mut Model,
 ) {
     let files = library.files(instance.module);
@@ -84,8 +87,9 @@ fn adapt_instance(
     let at = instance.module;
     let load = |name: &str| library.load(at, name);
     let inputs = std::mem::take(&mut instance.inputs);
-    let evaluator =
-        Evaluator::new(&module, texts, Some(&load)).for_call(instance.prefix.clone(), inputs);
+    let evaluator = Evaluator::new(&module, texts, Some(&load))
+        .for_call(instance.prefix.clone(), inputs)
+        .with_calls(instance.scope(library, outputs_left));
     let mut policies = iam::DataDocuments::default();
     let mut instance_budget = instances::Budget::default();
     for block in &module.resources {
@@ -103,7 +107,7 @@ fn adapt_instance(
     }
     policies.finish(&evaluator, model);
     for callee in calls::callees(&evaluator, &instance, library, budget) {
-        adapt_instance(library, &[], callee, budget, model);
+        adapt_instance(library, &[], callee, budget, outputs_left, model);
     }
 }
 
