@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use super::{Context, Resource};
 use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
 use crate::adapt::policy::policy_document;
+use crate::adapt::security_group::conditional_items;
 use crate::adapt::val::{Val, ValKind, from_node};
-use crate::model::iam::PolicyKind;
+use crate::model::iam::{PolicyKind, Statements};
 use crate::model::{Model, UnknownReason};
 
 /// Resource types this adapter reads.
@@ -36,9 +37,19 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
         }
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(policies) = properties.get("Policies") {
-                for policy in flatten(policies) {
+                for (exists_when, policy) in conditional_items(policies) {
                     if let Some(doc) = policy.get("PolicyDocument") {
                         add(doc, PolicyKind::Identity, resource, context, model);
+                        // An entry chosen by `Fn::If` exists only in that branch (RULES 2.4).
+                        if let Some(document) = model.iam.policies.last_mut()
+                            && let Statements::List(statements) = &mut document.statements
+                        {
+                            for statement in statements {
+                                statement
+                                    .exists_when
+                                    .splice(0..0, exists_when.iter().cloned());
+                            }
+                        }
                     }
                 }
             }
@@ -53,28 +64,6 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
         }
         _ => {}
     }
-}
-
-/// List items, both branches of a conditional item included.
-fn flatten(value: &Val) -> Vec<&Val> {
-    let mut out = Vec::new();
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
-        match &value.kind {
-            ValKind::List(items) => pending.extend(items.iter().rev()),
-            ValKind::Conditional {
-                when_true,
-                when_false,
-                ..
-            } => {
-                pending.push(when_false);
-                pending.push(when_true);
-            }
-            ValKind::Absent => {}
-            _ => out.push(value),
-        }
-    }
-    out
 }
 
 /// Adds the document `doc` holds, parsing it first when it is written as a JSON string.
