@@ -585,7 +585,14 @@ pub fn relocate(mut value: Val, use_site: Span) -> Val {
         }
         match &mut val.kind {
             ValKind::List(items) => stack.extend(items.iter_mut()),
-            ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
+            ValKind::Object(fields) => {
+                // Keys move with their values: a key left at the definition would stretch the
+                // span of a relocated attribute from the definition to the use site.
+                for field in fields.iter_mut() {
+                    field.key_span = use_site;
+                }
+                stack.extend(fields.iter_mut().map(|f| &mut f.value));
+            }
             ValKind::Conditional {
                 when_true,
                 when_false,
