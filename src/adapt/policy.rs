@@ -23,7 +23,6 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         statements: Statements::Missing,
         consumers: Vec::new(),
         attached_to: Vec::new(),
-        from_data_source: false,
     };
     match &doc.kind {
         // A document chosen by a condition: the statements of both, each under its branch.

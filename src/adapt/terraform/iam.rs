@@ -360,16 +360,20 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
             merge(&mut statements, statement);
         }
     }
+    // The provider writes `Version` itself: the argument, else its default (never missing).
+    let version = match body.field("version") {
+        Some(field) => text_value(&field.value, field.span()),
+        None => Value::aws_default(PolicyDocument::DATA_SOURCE_DEFAULT_VERSION.into(), header),
+    };
     PolicyDocument {
         owner,
         kind: PolicyKind::Identity,
         span: header,
-        version: None,
+        version: Some(version),
         unexpected_keys: Vec::new(),
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
-        from_data_source: true,
     }
 }
 

@@ -67,9 +67,7 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     for statement in document.statements.iter() {
         check_statement(document, statement, findings);
     }
-    if !document.from_data_source {
-        check_version(document, findings);
-    }
+    check_version(document, findings);
 }
 
 fn unexpected(
