@@ -3,10 +3,12 @@
 use std::borrow::Cow;
 
 use super::{Context, Resource};
-use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
+use crate::adapt::embedded::{
+    JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
+};
 use crate::adapt::policy::policy_document;
 use crate::adapt::security_group::conditional_items;
-use crate::adapt::val::{Val, ValKind, from_node};
+use crate::adapt::val::{Segment, Val, ValKind, from_node};
 use crate::model::iam::{PolicyKind, Statements};
 use crate::model::{Model, UnknownReason};
 
@@ -77,8 +79,10 @@ pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, 
 
 /// A policy as a value tree: maps as they are (borrowed), JSON strings parsed with spans inside the string.
 fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, UnknownReason> {
-    let ValKind::String(text) = &doc.kind else {
-        return Ok(Cow::Borrowed(doc));
+    let text = match &doc.kind {
+        ValKind::String(text) => text,
+        ValKind::Template(segments) => return sub_document(segments, doc.span, context),
+        _ => return Ok(Cow::Borrowed(doc)),
     };
     let literal = doc.span;
     let raw = context.text.get(literal.range()).unwrap_or("");
@@ -86,6 +90,35 @@ fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, U
     let parsed = parse_mapped_json(text, context.file, &map);
     match parsed.root {
         Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(from_node(&root))),
+        _ => Err(UnknownReason::Unsupported(
+            "a policy string that is not valid JSON",
+        )),
+    }
+}
+
+/// A policy written as `Fn::Sub` JSON with parts CloudFormation fills in (RULES.md 2.6): a part
+/// inside a JSON string makes that string a template, one outside strings an unknown value.
+/// The parts shift the text, so every span is the literal's.
+fn sub_document<'a>(
+    segments: &[Segment],
+    literal: crate::source::Span,
+    context: &Context,
+) -> Result<Cow<'a, Val>, UnknownReason> {
+    let mut json = String::new();
+    let mut scanner = JsonStrings::default();
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => {
+                json.push_str(text);
+                scanner.feed(text);
+            }
+            Segment::Unknown(_) if scanner.in_string => json.push(UNKNOWN_MARK),
+            Segment::Unknown(_) => json.push_str(&format!("\"{UNKNOWN_MARK}\"")),
+        }
+    }
+    let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Whole(literal));
+    match parsed.root {
+        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(with_unknowns(&root))),
         _ => Err(UnknownReason::Unsupported(
             "a policy string that is not valid JSON",
         )),
