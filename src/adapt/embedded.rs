@@ -1,6 +1,8 @@
 //! JSON written inside a string of another file (a policy in a Terraform heredoc, a CloudFormation
 //! JSON string): parsed on its own, with spans mapped back into the host file.
 
+use crate::adapt::val::{Segment, Val, ValKind, from_node_with};
+use crate::model::UnknownReason;
 use crate::parse::json::parse_json;
 use crate::parse::{Node, NodeKind, Parsed};
 use crate::source::{FileId, Span};
@@ -132,4 +134,54 @@ mod tests {
         let parsed = parse_mapped_json("{\n}", FileId(0), &map);
         assert_eq!(parsed.root.unwrap().span, literal);
     }
+}
+
+/// Stands for an interpolation whose value is not known, inside the JSON text.
+pub const UNKNOWN_MARK: char = '\u{E000}';
+
+/// Tracks whether the JSON text seen so far ends inside a string.
+#[derive(Default)]
+pub struct JsonStrings {
+    pub in_string: bool,
+    escaped: bool,
+}
+
+impl JsonStrings {
+    pub fn feed(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if self.in_string {
+                match byte {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+            } else if byte == b'"' {
+                self.in_string = true;
+            }
+        }
+    }
+}
+
+/// Converts the parsed JSON, turning marked strings into unknowns and templates.
+pub fn with_unknowns(node: &Node) -> Val {
+    from_node_with(node, &|text| {
+        if !text.contains(UNKNOWN_MARK) {
+            return ValKind::String(text.into());
+        }
+        let reason = || UnknownReason::Unsupported("an interpolated value");
+        if text.chars().all(|c| c == UNKNOWN_MARK) {
+            return ValKind::Unknown(reason());
+        }
+        let mut segments = Vec::new();
+        for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
+            if at > 0 {
+                segments.push(Segment::Unknown(reason()));
+            }
+            if !part.is_empty() {
+                segments.push(Segment::Text(part.into()));
+            }
+        }
+        ValKind::Template(segments)
+    })
 }

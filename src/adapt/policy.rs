@@ -23,7 +23,6 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         statements: Statements::Missing,
         consumers: Vec::new(),
         attached_to: Vec::new(),
-        from_data_source: false,
     };
     match &doc.kind {
         // A document chosen by a condition: the statements of both, each under its branch.
@@ -182,16 +181,31 @@ pub fn elements(field: &Field) -> Elements {
 
 fn push_items(item: &Val, span: Span, out: &mut Vec<Value<Text>>) {
     match &item.kind {
-        // A conditional choosing between lists contributes every item of both branches.
+        // A conditional choosing between lists: the items of each branch under its condition.
+        // An element is a set, so a branch with fewer items repeats its last one; an empty
+        // branch leaves the other's items unconditional (that branch has none to judge).
         ValKind::Conditional {
+            condition,
             when_true,
             when_false,
-            ..
         } if matches!(when_true.kind, ValKind::List(_))
             || matches!(when_false.kind, ValKind::List(_)) =>
         {
-            push_items(when_true, when_true.span, out);
-            push_items(when_false, when_false.span, out);
+            let (mut on_true, mut on_false) = (Vec::new(), Vec::new());
+            push_items(when_true, when_true.span, &mut on_true);
+            push_items(when_false, when_false.span, &mut on_false);
+            let (Some(last_true), Some(last_false)) = (on_true.last(), on_false.last()) else {
+                out.extend(on_true);
+                out.extend(on_false);
+                return;
+            };
+            for at in 0..on_true.len().max(on_false.len()) {
+                out.push(Value::Conditional {
+                    condition: condition.clone(),
+                    when_true: Box::new(on_true.get(at).unwrap_or(last_true).clone()),
+                    when_false: Box::new(on_false.get(at).unwrap_or(last_false).clone()),
+                });
+            }
         }
         ValKind::List(items) => {
             for nested in items {

@@ -85,8 +85,11 @@ pub struct PolicyDocument {
     pub consumers: Vec<Span>,
     /// Resources using a shared document (data sources), besides `owner`.
     pub attached_to: Vec<ResourceRef>,
-    /// Written as a data source: `effect` defaults to Allow and there is no JSON grammar to check.
-    pub from_data_source: bool,
+}
+
+impl PolicyDocument {
+    /// The `version` an `aws_iam_policy_document` data source writes when none is set.
+    pub const DATA_SOURCE_DEFAULT_VERSION: &'static str = "2012-10-17";
 }
 
 /// The `Statement` element of a document.

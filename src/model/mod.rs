@@ -11,7 +11,7 @@ pub mod value;
 use crate::source::Span;
 use crate::text::Text;
 
-pub use value::{Branch, Leaf, Origin, UnknownReason, Value, when_clause};
+pub use value::{Branch, Leaf, Origin, UnknownReason, Value, merge_when, when_clause};
 
 /// Everything the adapters found in one lint unit.
 #[derive(Debug, Default)]

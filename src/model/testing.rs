@@ -65,7 +65,6 @@ pub fn document(kind: PolicyKind, statements: Vec<Statement>) -> Model {
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
-        from_data_source: false,
     });
     model
 }

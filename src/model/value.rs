@@ -112,6 +112,20 @@ impl<T> Branch<'_, T> {
     }
 }
 
+/// Conditions of both sides, `None` when they contradict each other (one condition would need
+/// both outcomes).
+pub fn merge_when<'a>(a: &[(&'a str, bool)], b: &[(&'a str, bool)]) -> Option<Conditions<'a>> {
+    let mut out = a.to_vec();
+    for &(condition, outcome) in b {
+        match out.iter().find(|(c, _)| *c == condition) {
+            Some((_, seen)) if *seen != outcome => return None,
+            Some(_) => {}
+            None => out.push((condition, outcome)),
+        }
+    }
+    Some(out)
+}
+
 /// ` when A is true and B is false` for a list of (condition, outcome) pairs.
 pub fn when_clause<'a>(conditions: impl IntoIterator<Item = (&'a str, bool)>) -> String {
     let mut out = String::new();

@@ -3,10 +3,13 @@
 use std::borrow::Cow;
 
 use super::{Context, Resource};
-use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
+use crate::adapt::embedded::{
+    JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
+};
 use crate::adapt::policy::policy_document;
-use crate::adapt::val::{Val, ValKind, from_node};
-use crate::model::iam::PolicyKind;
+use crate::adapt::security_group::conditional_items;
+use crate::adapt::val::{Segment, Val, ValKind, from_node};
+use crate::model::iam::{PolicyKind, Statements};
 use crate::model::{Model, UnknownReason};
 
 /// Resource types this adapter reads.
@@ -36,9 +39,19 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
         }
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(policies) = properties.get("Policies") {
-                for policy in flatten(policies) {
+                for (exists_when, policy) in conditional_items(policies) {
                     if let Some(doc) = policy.get("PolicyDocument") {
                         add(doc, PolicyKind::Identity, resource, context, model);
+                        // An entry chosen by `Fn::If` exists only in that branch (RULES 2.4).
+                        if let Some(document) = model.iam.policies.last_mut()
+                            && let Statements::List(statements) = &mut document.statements
+                        {
+                            for statement in statements {
+                                statement
+                                    .exists_when
+                                    .splice(0..0, exists_when.iter().cloned());
+                            }
+                        }
                     }
                 }
             }
@@ -55,28 +68,6 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     }
 }
 
-/// List items, both branches of a conditional item included.
-fn flatten(value: &Val) -> Vec<&Val> {
-    let mut out = Vec::new();
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
-        match &value.kind {
-            ValKind::List(items) => pending.extend(items.iter().rev()),
-            ValKind::Conditional {
-                when_true,
-                when_false,
-                ..
-            } => {
-                pending.push(when_false);
-                pending.push(when_true);
-            }
-            ValKind::Absent => {}
-            _ => out.push(value),
-        }
-    }
-    out
-}
-
 /// Adds the document `doc` holds, parsing it first when it is written as a JSON string.
 pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, model: &mut Model) {
     let document = match document_value(doc, context) {
@@ -88,8 +79,10 @@ pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, 
 
 /// A policy as a value tree: maps as they are (borrowed), JSON strings parsed with spans inside the string.
 fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, UnknownReason> {
-    let ValKind::String(text) = &doc.kind else {
-        return Ok(Cow::Borrowed(doc));
+    let text = match &doc.kind {
+        ValKind::String(text) => text,
+        ValKind::Template(segments) => return sub_document(segments, doc.span, context),
+        _ => return Ok(Cow::Borrowed(doc)),
     };
     let literal = doc.span;
     let raw = context.text.get(literal.range()).unwrap_or("");
@@ -97,6 +90,35 @@ fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, U
     let parsed = parse_mapped_json(text, context.file, &map);
     match parsed.root {
         Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(from_node(&root))),
+        _ => Err(UnknownReason::Unsupported(
+            "a policy string that is not valid JSON",
+        )),
+    }
+}
+
+/// A policy written as `Fn::Sub` JSON with parts CloudFormation fills in (RULES.md 2.6): a part
+/// inside a JSON string makes that string a template, one outside strings an unknown value.
+/// The parts shift the text, so every span is the literal's.
+fn sub_document<'a>(
+    segments: &[Segment],
+    literal: crate::source::Span,
+    context: &Context,
+) -> Result<Cow<'a, Val>, UnknownReason> {
+    let mut json = String::new();
+    let mut scanner = JsonStrings::default();
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => {
+                json.push_str(text);
+                scanner.feed(text);
+            }
+            Segment::Unknown(_) if scanner.in_string => json.push(UNKNOWN_MARK),
+            Segment::Unknown(_) => json.push_str(&format!("\"{UNKNOWN_MARK}\"")),
+        }
+    }
+    let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Whole(literal));
+    match parsed.root {
+        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(with_unknowns(&root))),
         _ => Err(UnknownReason::Unsupported(
             "a policy string that is not valid JSON",
         )),

@@ -367,17 +367,23 @@ impl<'a> Evaluator<'a> {
                 let (Some(Some(kind)), Some(Some(name))) = (names.first(), names.get(1)) else {
                     return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
                 };
-                let attribute = names.get(2).copied().flatten().unwrap_or("");
+                // The attribute after any index or splat: `data.t.n[0].json`, `data.t.n[*].json`.
+                let attribute = names.iter().skip(2).flatten().next().copied().unwrap_or("");
                 if self.module.data_source(kind, name).is_some()
                     && *kind == "aws_iam_policy_document"
                 {
-                    return Val::new(
+                    let link = Val::new(
                         ValKind::Link {
                             target: format!("data.{kind}.{name}").into(),
                             attribute: attribute.into(),
                         },
                         span,
                     );
+                    // A splat is a list of the instances' documents, one element standing for them.
+                    return match splat_at(traversal, 2) {
+                        true => Val::new(ValKind::List(vec![link]), span),
+                        false => link,
+                    };
                 }
                 Val::unknown(UnknownReason::Reference(self.source(span).into()), span)
             }
@@ -413,13 +419,7 @@ impl<'a> Evaluator<'a> {
         };
         let attribute = attribute.unwrap_or("");
         // `type.name[*].attr`: a list of the instances' attribute, one element standing for them.
-        let splat = traversal.operators.get(1).is_some_and(|op| {
-            matches!(
-                op.value(),
-                TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)
-            )
-        });
-        let listed = |value: Val| match splat {
+        let listed = |value: Val| match splat_at(traversal, 1) {
             true => Val::new(ValKind::List(vec![value]), span),
             false => value,
         };
@@ -587,6 +587,16 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// Whether the traversal's operator at `at` is a splat (`[*]` or `.*`).
+fn splat_at(traversal: &hcl_edit::expr::Traversal, at: usize) -> bool {
+    traversal.operators.get(at).is_some_and(|op| {
+        matches!(
+            op.value(),
+            TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)
+        )
+    })
+}
+
 /// Moves a value defined elsewhere to its use site, keeping where each part was written.
 pub fn relocate(mut value: Val, use_site: Span) -> Val {
     let mut stack = vec![&mut value];
@@ -597,7 +607,14 @@ pub fn relocate(mut value: Val, use_site: Span) -> Val {
         }
         match &mut val.kind {
             ValKind::List(items) => stack.extend(items.iter_mut()),
-            ValKind::Object(fields) => stack.extend(fields.iter_mut().map(|f| &mut f.value)),
+            ValKind::Object(fields) => {
+                // Keys move with their values: a key left at the definition would stretch the
+                // span of a relocated attribute from the definition to the use site.
+                for field in fields.iter_mut() {
+                    field.key_span = use_site;
+                }
+                stack.extend(fields.iter_mut().map(|f| &mut f.value));
+            }
             ValKind::Conditional {
                 when_true,
                 when_false,

@@ -13,8 +13,8 @@ use super::module::BlockRef;
 use crate::adapt::policy::{elements, policy_document, text_value};
 use crate::adapt::val::{Field, Val, ValKind};
 use crate::model::iam::{
-    ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Key, PolicyDocument, PolicyKind,
-    PrincipalItem, Principals, Statement, Statements,
+    ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Elements, Key, PolicyDocument,
+    PolicyKind, PrincipalItem, Principals, Statement, Statements,
 };
 use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
@@ -360,16 +360,20 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
             merge(&mut statements, statement);
         }
     }
+    // The provider writes `Version` itself: the argument, else its default (never missing).
+    let version = match body.field("version") {
+        Some(field) => text_value(&field.value, field.span()),
+        None => Value::aws_default(PolicyDocument::DATA_SOURCE_DEFAULT_VERSION.into(), header),
+    };
     PolicyDocument {
         owner,
         kind: PolicyKind::Identity,
         span: header,
-        version: None,
+        version: Some(version),
         unexpected_keys: Vec::new(),
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
-        from_data_source: true,
     }
 }
 
@@ -410,16 +414,20 @@ fn imported(
                 let name = target
                     .strip_prefix("data.aws_iam_policy_document.")
                     .unwrap_or("");
-                if let Some(source) = evaluator
+                match evaluator
                     .module
                     .data_source("aws_iam_policy_document", name)
                 {
-                    out.extend(
+                    Some(source) => out.extend(
                         data_document(source, evaluator, depth + 1)
                             .statements
                             .iter()
                             .cloned(),
-                    );
+                    ),
+                    None => out.extend(
+                        item.unknown_reason()
+                            .map(|reason| unknown_statement(item.span, reason)),
+                    ),
                 }
             }
             ValKind::String(_) | ValKind::Object(_) => {
@@ -440,12 +448,46 @@ fn imported(
                     span: data.header(),
                 };
                 let document = policy_document(&value, &owner, PolicyKind::Identity);
-                out.extend(document.statements.iter().cloned());
+                match &document.statements {
+                    Statements::Unknown { reason, span } => {
+                        out.push(unknown_statement(*span, reason.clone()));
+                    }
+                    Statements::List(_) | Statements::Missing | Statements::Malformed(_) => {
+                        out.extend(document.statements.iter().cloned());
+                    }
+                }
             }
-            _ => {}
+            _ => out.extend(
+                item.unknown_reason()
+                    .map(|reason| unknown_statement(item.span, reason)),
+            ),
         }
     }
     out
+}
+
+/// What an imported document that cannot be read contributes: statements of any effect, action,
+/// resource and principal, so rules record the case as unverifiable instead of passing it.
+fn unknown_statement(span: Span, reason: UnknownReason) -> Statement {
+    let unknown = Value::unknown(reason, span);
+    let anything = Elements {
+        key_span: span,
+        span,
+        items: vec![unknown.clone()],
+    };
+    let mut statement = Statement::empty(span);
+    statement.effect = Some(unknown.clone());
+    statement.action = Some(anything.clone());
+    statement.resource = Some(anything);
+    statement.principal = Some(Principals {
+        key_span: span,
+        span,
+        items: vec![PrincipalItem {
+            principal_type: None,
+            value: unknown,
+        }],
+    });
+    statement
 }
 
 /// One `statement` block; `effect` defaults to Allow here only.

@@ -7,14 +7,12 @@ use hcl_edit::expr::Expression;
 use hcl_edit::template::{Element, Template};
 
 use super::eval::{Bindings, Evaluator};
-use crate::adapt::embedded::{OffsetMap, parse_mapped_json};
-use crate::adapt::val::{Segment, Val, ValKind, from_node_with};
+use crate::adapt::embedded::{
+    JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
+};
+use crate::adapt::val::Val;
 use crate::model::UnknownReason;
-use crate::parse::Node;
 use crate::source::{FileId, Span};
-
-/// Stands for an interpolation whose value is not known, inside the JSON text.
-const UNKNOWN_MARK: char = '\u{E000}';
 
 /// The JSON document in a string expression, or `None` when `expr` is not a string literal,
 /// template or heredoc.
@@ -127,51 +125,4 @@ fn escape_json(text: &str) -> String {
         .get(1..quoted.len().saturating_sub(1))
         .unwrap_or("")
         .to_string()
-}
-
-/// Tracks whether the JSON text seen so far ends inside a string.
-#[derive(Default)]
-struct JsonStrings {
-    in_string: bool,
-    escaped: bool,
-}
-
-impl JsonStrings {
-    fn feed(&mut self, text: &str) {
-        for byte in text.bytes() {
-            if self.in_string {
-                match byte {
-                    _ if self.escaped => self.escaped = false,
-                    b'\\' => self.escaped = true,
-                    b'"' => self.in_string = false,
-                    _ => {}
-                }
-            } else if byte == b'"' {
-                self.in_string = true;
-            }
-        }
-    }
-}
-
-/// Converts the parsed JSON, turning marked strings into unknowns and templates.
-fn with_unknowns(node: &Node) -> Val {
-    from_node_with(node, &|text| {
-        if !text.contains(UNKNOWN_MARK) {
-            return ValKind::String(text.into());
-        }
-        let reason = || UnknownReason::Unsupported("an interpolated value");
-        if text.chars().all(|c| c == UNKNOWN_MARK) {
-            return ValKind::Unknown(reason());
-        }
-        let mut segments = Vec::new();
-        for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
-            if at > 0 {
-                segments.push(Segment::Unknown(reason()));
-            }
-            if !part.is_empty() {
-                segments.push(Segment::Text(part.into()));
-            }
-        }
-        ValKind::Template(segments)
-    })
 }

@@ -67,9 +67,7 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     for statement in document.statements.iter() {
         check_statement(document, statement, findings);
     }
-    if !document.from_data_source {
-        check_version(document, findings);
-    }
+    check_version(document, findings);
 }
 
 fn unexpected(
@@ -291,12 +289,10 @@ fn is_resource(resource: &str) -> bool {
     (!resource.is_empty() && resource.chars().all(|c| c == '*')) || resource.starts_with("arn:")
 }
 
+/// AWS accepts no wildcard inside a principal ARN, whatever its type: `AWS` accounts, users and
+/// roles, and `Federated` identity providers (`arn:aws:iam::*:saml-provider/x`) alike.
 fn partial_wildcard_principals(on: &ResourceRef, principals: &Principals, findings: &mut Findings) {
     for item in &principals.items {
-        let is_aws = item.principal_type.as_deref().is_none_or(|t| t == "AWS");
-        if !is_aws {
-            continue;
-        }
         for branch in item.value.branches() {
             if let Leaf::Known { value, span, .. } = branch.leaf
                 && value.starts_with("arn:")

@@ -4,7 +4,7 @@ pub mod invalid_policy_document;
 pub mod wildcard_admin_policy;
 
 use crate::model::iam::Statement;
-use crate::model::{Leaf, Value};
+use crate::model::{Leaf, Value, merge_when};
 use crate::text::Text;
 
 /// What a statement's `Effect` amounts to for rules granting access.
@@ -35,6 +35,28 @@ pub fn effect(statement: &Statement) -> EffectIs<'_> {
         (true, true) => EffectIs::Unknown(effect),
         (true, false) => EffectIs::NotAllow,
     }
+}
+
+/// Conditions (name, outcome) that must all hold: a branch of `Fn::If`/`c ? a : b` choices.
+pub type When<'a> = Vec<(&'a str, bool)>;
+
+/// Narrows `when` to the branches where none of `blockers` holds: `None` when a blocker holds in
+/// all of them. A blocker left open by one condition adds that condition's other outcome; one left
+/// open by several cannot be written as one branch, so `when` stays as it is (the fact still holds
+/// in some of its branches).
+pub fn unless<'a>(mut when: When<'a>, blockers: &[When<'a>]) -> Option<When<'a>> {
+    for blocker in blockers {
+        let Some(joined) = merge_when(&when, blocker) else {
+            continue; // never holds together with `when`
+        };
+        let open: Vec<(&str, bool)> = joined[when.len()..].to_vec();
+        match open.as_slice() {
+            [] => return None,
+            [(name, outcome)] => when.push((name, !outcome)),
+            _ => {}
+        }
+    }
+    Some(when)
 }
 
 /// Did-you-mean: the allowed name one case change or one or two edits away.
@@ -69,6 +91,24 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blockers_narrow_or_cancel_a_branch() {
+        assert_eq!(unless(vec![("A", true)], &[vec![]]), None);
+        assert_eq!(unless(vec![("A", true)], &[vec![("A", true)]]), None);
+        assert_eq!(
+            unless(vec![("A", true)], &[vec![("A", false)]]),
+            Some(vec![("A", true)])
+        );
+        assert_eq!(
+            unless(vec![], &[vec![("B", true)]]),
+            Some(vec![("B", false)])
+        );
+        assert_eq!(
+            unless(vec![], &[vec![("B", true), ("C", true)]]),
+            Some(vec![])
+        );
+    }
 
     #[test]
     fn suggestions_cover_case_and_small_typos() {

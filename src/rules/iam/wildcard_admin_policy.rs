@@ -1,11 +1,11 @@
 //! Flags identity-policy statements that allow every action, or every IAM action, on every resource.
 
-use super::{EffectIs, effect};
+use super::{EffectIs, When, effect, unless};
 use crate::model::iam::{
-    Elements, PolicyDocument, PolicyKind, Statement, is_all_actions, is_all_iam_actions,
-    is_all_resources,
+    Elements, PolicyDocument, PolicyKind, Statement, Statements, is_all_actions,
+    is_all_iam_actions, is_all_resources,
 };
-use crate::model::{Leaf, Model, UnknownReason, Value, when_clause};
+use crate::model::{Leaf, Model, Origin, UnknownReason, Value, merge_when, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
 use crate::text::Text;
@@ -42,22 +42,73 @@ policy to a tightly controlled role and suppress this finding with a reason.",
     check,
 };
 
-/// What the statement's actions grant.
-enum Grant<'a> {
-    /// Every action: element span, conditions leading to it.
-    All(Span, Vec<(&'a str, bool)>),
-    /// Every IAM action.
-    AllIam(Span, Vec<(&'a str, bool)>),
-    /// Allow with `NotAction`: everything not listed.
-    AllBut(Span),
-    Unknown(Span, &'a UnknownReason),
-    Limited,
+/// How much of IAM's action space a statement element opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Grant {
+    /// Every action (a).
+    All,
+    /// Every IAM action (b).
+    AllIam,
+    /// Allow with `NotAction`: everything not listed (c).
+    AllBut,
+}
+
+impl Grant {
+    fn message(self) -> &'static str {
+        match self {
+            Grant::All => "statement allows all actions on all resources (administrator access)",
+            Grant::AllIam => {
+                "statement allows all IAM actions on all resources, enough to make itself administrator"
+            }
+            Grant::AllBut => "statement allows every action outside NotAction on all resources",
+        }
+    }
+}
+
+/// One way an element is wide open: where, in which branches, and unless which branches of a
+/// negated element (`NotAction: "*"`, `NotResource: "*"`) take it back.
+struct Open<'a> {
+    span: Span,
+    when: When<'a>,
+    unless: Vec<When<'a>>,
+    defined_at: Option<Span>,
+}
+
+/// The wide-open ways an element can be read, and the first Unknown that might be one more.
+struct Reading<'a, K> {
+    open: Vec<(K, Open<'a>)>,
+    unknown: Option<(Span, &'a UnknownReason)>,
+}
+
+impl<'a> From<Match<'a>> for Open<'a> {
+    fn from(found: Match<'a>) -> Open<'a> {
+        Open {
+            span: found.span,
+            when: found.when,
+            unless: Vec::new(),
+            defined_at: found.defined_at,
+        }
+    }
+}
+
+/// Branches in which a deny cancels a grant, and the first Unknown that might add one.
+struct Guardrails<'a> {
+    open: Vec<When<'a>>,
+    unknown: Option<(Span, &'a UnknownReason)>,
 }
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
         if document.kind != PolicyKind::Identity {
             continue;
+        }
+        if let Statements::Unknown { reason, span } = &document.statements {
+            findings.unverifiable(
+                &document.owner,
+                *span,
+                "whether the policy allows all actions on all resources",
+                reason,
+            );
         }
         for statement in document.statements.iter() {
             check_statement(document, statement, findings);
@@ -67,105 +118,81 @@ fn check(model: &Model, findings: &mut Findings) {
 
 fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
     let on = &document.owner;
-    let allow_when = match effect(statement) {
+    let allow_branches = match effect(statement) {
         EffectIs::NotAllow => return,
-        EffectIs::Allow(branches) => Some(branches.into_iter().next().unwrap_or_default()),
-        EffectIs::Unknown(_) => None,
+        EffectIs::Allow(branches) => branches,
+        // Judged as if allowed; a violation then becomes unverifiable at the effect.
+        EffectIs::Unknown(_) => vec![Vec::new()],
     };
-    let grant = grant(statement);
-    let resources = all_resources(statement);
-    let (action_span, iam_only, mut when, message) = match &grant {
-        Grant::Limited => return,
-        Grant::All(span, when) => (
-            *span,
-            false,
-            when.clone(),
-            "statement allows all actions on all resources (administrator access)",
-        ),
-        Grant::AllIam(span, when) => (
-            *span,
-            true,
-            when.clone(),
-            "statement allows all IAM actions on all resources, enough to make itself administrator",
-        ),
-        Grant::AllBut(span) => (
-            *span,
-            false,
-            Vec::new(),
-            "statement allows every action outside NotAction on all resources",
-        ),
-        Grant::Unknown(span, reason) => {
-            if !matches!(resources, Resources::None) && allow_when.is_some() {
-                findings.unverifiable(
-                    on,
-                    *span,
-                    "whether the statement grants all actions",
-                    reason,
-                );
-            }
-            return;
-        }
-    };
-    let resource_span = match resources {
-        Resources::None => return,
-        Resources::Unknown(span, reason) => {
+    let grants = grants(statement);
+    let resources = resources(statement);
+    let exists: When = statement
+        .exists_when
+        .iter()
+        .map(|(c, b)| (&**c, *b))
+        .collect();
+    let violation = grants.open.iter().find_map(|(grant, action)| {
+        resources.open.iter().find_map(|((), resource)| {
+            allow_branches.iter().find_map(|allow| {
+                let when = merge_when(&exists, &action.when)?;
+                let when = merge_when(&when, &resource.when)?;
+                let when = merge_when(&when, allow)?;
+                let when = unless(when, &action.unless)?;
+                let when = unless(when, &resource.unless)?;
+                Some((*grant, action, resource, when))
+            })
+        })
+    });
+    let Some((grant, action, resource, when)) = violation else {
+        if grants.open.is_empty()
+            && let Some((span, reason)) = grants.unknown
+            && (!resources.open.is_empty() || resources.unknown.is_some())
+        {
+            findings.unverifiable(on, span, "whether the statement grants all actions", reason);
+        } else if !grants.open.is_empty()
+            && resources.open.is_empty()
+            && let Some((span, reason)) = resources.unknown
+        {
             findings.unverifiable(
                 on,
                 span,
                 "whether the statement covers all resources",
                 reason,
             );
-            return;
-        }
-        Resources::All(span) => span,
-    };
-    let Some(allow_when) = allow_when else {
-        if let Some(effect) = &statement.effect {
-            let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
-            findings.unverifiable(
-                on,
-                effect.span(),
-                "whether the statement allows or denies",
-                reason,
-            );
         }
         return;
     };
-    if denied_by_guardrail(document, iam_only) {
+    if let EffectIs::Unknown(effect) = effect(statement) {
+        let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
+        findings.unverifiable(
+            on,
+            effect.span(),
+            "whether the statement allows or denies",
+            reason,
+        );
         return;
     }
-    when.extend(allow_when);
-    let mut text = message.to_string();
+    let guardrails = guardrails(document, grant == Grant::AllIam);
+    let Some(when) = unless(when, &guardrails.open) else {
+        return;
+    };
+    if let Some((span, reason)) = guardrails.unknown {
+        findings.unverifiable(
+            on,
+            span,
+            "whether a Deny statement in the policy cancels an administrator grant",
+            reason,
+        );
+        return;
+    }
+    let mut text = grant.message().to_string();
     if statement.condition.is_some() {
         text.push_str(" under a Condition");
     }
-    let exists: Vec<(&str, bool)> = statement
-        .exists_when
-        .iter()
-        .map(|(c, b)| (&**c, *b))
-        .collect();
-    text.push_str(&when_clause(exists.into_iter().chain(when)));
-    let finding = findings.report(on, action_span, text);
-    finding.label(resource_span, "on every resource");
-    for element in [&statement.action, &statement.resource]
-        .into_iter()
-        .flatten()
-    {
-        for item in &element.items {
-            if let Value::Known {
-                origin:
-                    crate::model::Origin::Explicit {
-                        defined_at: Some(at),
-                    },
-                span,
-                ..
-            } = item
-                && (*span == action_span)
-            {
-                finding.defined_at(Some(*at));
-            }
-        }
-    }
+    text.push_str(&when_clause(when));
+    let finding = findings.report(on, action.span, text);
+    finding.label(resource.span, "on every resource");
+    finding.defined_at(action.defined_at);
     for consumer in &document.consumers {
         finding.label(*consumer, "policy used here");
     }
@@ -178,117 +205,176 @@ fn first_unknown(value: &Value<Text>) -> Option<&UnknownReason> {
     })
 }
 
-fn grant(statement: &Statement) -> Grant<'_> {
-    if let Some(action) = &statement.action {
-        let mut unknown = None;
-        let mut iam = None;
-        for item in &action.items {
-            for branch in item.branches() {
-                match branch.leaf {
-                    Leaf::Known { value, span, .. } if is_all_actions(value) => {
-                        return Grant::All(span, branch.conditions);
-                    }
-                    Leaf::Known { value, span, .. } if is_all_iam_actions(value) => {
-                        iam = iam.or(Some((span, branch.conditions)));
-                    }
-                    Leaf::Known { .. } => {}
-                    Leaf::Unknown { reason, span } => {
-                        if reason.could_be(|a| is_all_actions(a) || is_all_iam_actions(a)) {
-                            unknown = unknown.or(Some((span, reason)));
-                        }
-                    }
-                }
-            }
-        }
-        if let Some((span, reason)) = unknown {
-            return Grant::Unknown(span, reason);
-        }
-        if let Some((span, when)) = iam {
-            return Grant::AllIam(span, when);
-        }
-        return Grant::Limited;
+fn defined_at(origin: Origin) -> Option<Span> {
+    match origin {
+        Origin::Explicit { defined_at } => defined_at,
+        Origin::AwsDefault => None,
     }
-    if let Some(not_action) = &statement.not_action {
-        return not_action_grant(not_action);
-    }
-    Grant::Limited
 }
 
-fn not_action_grant(not_action: &Elements) -> Grant<'_> {
+/// A known element `test` accepts: its text, where, in which branch, where its value was set.
+struct Match<'a> {
+    text: &'a str,
+    span: Span,
+    when: When<'a>,
+    defined_at: Option<Span>,
+}
+
+/// The elements of `elements` that `test` accepts, each with its branch, and the first Unknown
+/// that `test` might accept.
+fn matching<'a>(
+    elements: &'a Elements,
+    test: &dyn Fn(&str) -> bool,
+) -> (Vec<Match<'a>>, Option<(Span, &'a UnknownReason)>) {
+    let mut known = Vec::new();
     let mut unknown = None;
-    for item in &not_action.items {
+    for item in &elements.items {
         for branch in item.branches() {
             match branch.leaf {
-                Leaf::Known { value, .. } if is_all_actions(value) => return Grant::Limited,
+                Leaf::Known {
+                    value,
+                    origin,
+                    span,
+                } if test(value) => known.push(Match {
+                    text: value,
+                    span,
+                    when: branch.conditions,
+                    defined_at: defined_at(origin),
+                }),
                 Leaf::Known { .. } => {}
-                Leaf::Unknown { reason, span } if reason.could_be(is_all_actions) => {
-                    unknown = unknown.or(Some((span, reason)));
+                Leaf::Unknown { reason, span } => {
+                    if reason.could_be(test) {
+                        unknown = unknown.or(Some((span, reason)));
+                    }
                 }
-                Leaf::Unknown { .. } => {}
             }
         }
     }
-    match unknown {
-        Some((span, reason)) => Grant::Unknown(span, reason),
-        None => Grant::AllBut(not_action.key_span),
+    (known, unknown)
+}
+
+/// An `Action` element opening every action or every IAM action, all-actions first; or a
+/// `NotAction` (open unless it lists an all-actions pattern).
+fn grants(statement: &Statement) -> Reading<'_, Grant> {
+    if let Some(action) = &statement.action {
+        let (known, unknown) = matching(action, &|a| is_all_actions(a) || is_all_iam_actions(a));
+        let mut open: Vec<(Grant, Open)> = known
+            .into_iter()
+            .map(|found| {
+                let grant = if is_all_actions(found.text) {
+                    Grant::All
+                } else {
+                    Grant::AllIam
+                };
+                (grant, Open::from(found))
+            })
+            .collect();
+        open.sort_by_key(|(grant, _)| *grant);
+        return Reading { open, unknown };
+    }
+    match &statement.not_action {
+        Some(not_action) => negated(not_action, is_all_actions, Grant::AllBut),
+        None => Reading {
+            open: Vec::new(),
+            unknown: None,
+        },
     }
 }
 
-enum Resources<'a> {
-    All(Span),
-    Unknown(Span, &'a UnknownReason),
-    None,
-}
-
-fn all_resources(statement: &Statement) -> Resources<'_> {
+/// A `Resource` element covering every resource, or a `NotResource` (every resource unless it
+/// lists an all-resources pattern: `NotResource: "*"` leaves nothing).
+fn resources(statement: &Statement) -> Reading<'_, ()> {
     if let Some(not_resource) = &statement.not_resource {
-        return Resources::All(not_resource.key_span);
+        return negated(not_resource, is_all_resources, ());
     }
     let Some(resource) = &statement.resource else {
-        return Resources::None;
+        return Reading {
+            open: Vec::new(),
+            unknown: None,
+        };
     };
-    let mut unknown = None;
-    for item in &resource.items {
-        for branch in item.branches() {
-            match branch.leaf {
-                Leaf::Known { value, span, .. } if is_all_resources(value) => {
-                    return Resources::All(span);
-                }
-                Leaf::Known { .. } => {}
-                Leaf::Unknown { reason, span } if reason.could_be(is_all_resources) => {
-                    unknown = unknown.or(Some((span, reason)));
-                }
-                Leaf::Unknown { .. } => {}
-            }
-        }
+    let (known, unknown) = matching(resource, &is_all_resources);
+    let open = known
+        .into_iter()
+        .map(|found| ((), Open::from(found)))
+        .collect();
+    Reading { open, unknown }
+}
+
+/// A negated element opens everything outside it, at its key, in the branches where it lists no
+/// pattern matching everything; an Unknown that might be such a pattern leaves it undecided.
+fn negated<K>(elements: &Elements, everything: fn(&str) -> bool, kind: K) -> Reading<'_, K> {
+    let (known, unknown) = matching(elements, &everything);
+    if unknown.is_some() {
+        return Reading {
+            open: Vec::new(),
+            unknown,
+        };
     }
-    match unknown {
-        Some((span, reason)) => Resources::Unknown(span, reason),
-        None => Resources::None,
+    let open = Open {
+        span: elements.key_span,
+        when: Vec::new(),
+        unless: known.into_iter().map(|found| found.when).collect(),
+        defined_at: None,
+    };
+    Reading {
+        open: vec![(kind, open)],
+        unknown,
     }
 }
 
-/// An unconditional `Deny` of all actions (or all IAM actions, for an IAM grant) on all
-/// resources in the same document. Conditional, partial, `NotAction` and `NotResource` denies
-/// never count.
-fn denied_by_guardrail(document: &PolicyDocument, iam_only: bool) -> bool {
-    document.statements.iter().any(|deny| {
-        let is_deny =
-            matches!(&deny.effect, Some(Value::Known { value, .. }) if &**value == "Deny");
-        let unconditional = deny.condition.is_none() && deny.exists_when.is_empty();
-        let known = |elements: &Option<Elements>, test: &dyn Fn(&str) -> bool| {
-            elements.as_ref().is_some_and(|e| {
-                e.items
-                    .iter()
-                    .any(|item| matches!(item, Value::Known { value, .. } if test(value)))
-            })
+/// Branches in which an unconditional `Deny` in the same document denies all actions (or all IAM
+/// actions, for an IAM grant) on all resources. Conditional, partial, `NotAction` and
+/// `NotResource` denies never count; an Unknown that might complete one is kept.
+fn guardrails(document: &PolicyDocument, iam_only: bool) -> Guardrails<'_> {
+    let mut open = Vec::new();
+    let mut unknown = None;
+    let denied_action = |a: &str| is_all_actions(a) || (iam_only && is_all_iam_actions(a));
+    for deny in document.statements.iter() {
+        if deny.condition.is_some() || deny.not_action.is_some() || deny.not_resource.is_some() {
+            continue;
+        }
+        let (Some(effect), Some(action), Some(resource)) =
+            (&deny.effect, &deny.action, &deny.resource)
+        else {
+            continue;
         };
-        let all_actions = known(&deny.action, &|a| {
-            is_all_actions(a) || (iam_only && is_all_iam_actions(a))
-        });
-        let everywhere = known(&deny.resource, &is_all_resources) && deny.not_resource.is_none();
-        is_deny && unconditional && all_actions && deny.not_action.is_none() && everywhere
-    })
+        let mut effects = Vec::new();
+        let mut effect_unknown = None;
+        for branch in effect.branches() {
+            match branch.leaf {
+                Leaf::Known { value, .. } if &**value == "Deny" => effects.push(branch.conditions),
+                Leaf::Known { .. } => {}
+                Leaf::Unknown { reason, span } => {
+                    effect_unknown = effect_unknown.or(Some((span, reason)));
+                }
+            }
+        }
+        let (actions, action_unknown) = matching(action, &denied_action);
+        let (resources, resource_unknown) = matching(resource, &is_all_resources);
+        let exists: When = deny.exists_when.iter().map(|(c, b)| (&**c, *b)).collect();
+        for effect in &effects {
+            for action in &actions {
+                for resource in &resources {
+                    let joined = merge_when(&exists, effect)
+                        .and_then(|when| merge_when(&when, &action.when))
+                        .and_then(|when| merge_when(&when, &resource.when));
+                    open.extend(joined);
+                }
+            }
+        }
+        // An Unknown in one element completes a guardrail when the other two may hold.
+        let effect_may = !effects.is_empty() || effect_unknown.is_some();
+        let action_may = !actions.is_empty() || action_unknown.is_some();
+        let resource_may = !resources.is_empty() || resource_unknown.is_some();
+        if effect_may && action_may && resource_may {
+            unknown = unknown
+                .or(effect_unknown)
+                .or(action_unknown)
+                .or(resource_unknown);
+        }
+    }
+    Guardrails { open, unknown }
 }
 
 #[cfg(test)]
@@ -381,6 +467,58 @@ mod tests {
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn not_resource_listing_every_resource_grants_nothing() {
+        let mut s = admin();
+        s.resource = None;
+        s.not_resource = Some(strings(&[("*", 30)]));
+        assert!(
+            run(&RULE, document(PolicyKind::Identity, vec![s]))
+                .spans()
+                .is_empty()
+        );
+        let mut s = admin();
+        s.resource = None;
+        s.not_resource = Some(strings(&[("arn:aws:s3:::b", 30)]));
+        assert_eq!(
+            run(&RULE, document(PolicyKind::Identity, vec![s])).spans(),
+            [span(10)]
+        );
+    }
+
+    #[test]
+    fn a_deny_that_might_cancel_the_grant_makes_it_unverifiable() {
+        let mut deny = admin();
+        deny.effect = Some(Value::explicit("Deny".into(), span(1)));
+        deny.resource = Some(Elements {
+            key_span: span(39),
+            span: span(39),
+            items: vec![Value::unknown(
+                UnknownReason::Variable("r".into()),
+                span(40),
+            )],
+        });
+        let out = run(&RULE, document(PolicyKind::Identity, vec![admin(), deny]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_resource_chosen_by_a_condition_reports_that_branch() {
+        let mut s = admin();
+        s.resource = Some(Elements {
+            key_span: span(19),
+            span: span(19),
+            items: vec![Value::Conditional {
+                condition: "Wide".into(),
+                when_true: Box::new(Value::explicit("*".into(), span(20))),
+                when_false: Box::new(Value::explicit("arn:aws:s3:::b".into(), span(21))),
+            }],
+        });
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        assert!(out.messages()[0].ends_with("when Wide is true"));
     }
 
     #[test]

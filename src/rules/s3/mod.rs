@@ -6,7 +6,7 @@ pub mod public_acl;
 pub mod public_policy;
 
 use crate::model::s3::{Child, Flag, Link, Ownership, PublicAccessBlock, S3};
-use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
+use crate::model::{Leaf, ResourceRef, UnknownReason, Value, merge_when};
 use crate::rules::Findings;
 use crate::source::Span;
 
@@ -68,19 +68,6 @@ fn off<'a>() -> Vec<Outcome<'a>> {
         when: Vec::new(),
         state: State::Off,
     }]
-}
-
-/// Conditions of both sides, `None` when they contradict each other.
-fn merge_when<'a>(a: &[(&'a str, bool)], b: &[(&'a str, bool)]) -> Option<Vec<(&'a str, bool)>> {
-    let mut out = a.to_vec();
-    for &(condition, outcome) in b {
-        match out.iter().find(|(c, _)| *c == condition) {
-            Some((_, seen)) if *seen != outcome => return None,
-            Some(_) => {}
-            None => out.push((condition, outcome)),
-        }
-    }
-    Some(out)
 }
 
 fn combine<'a>(
