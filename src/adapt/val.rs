@@ -151,6 +151,24 @@ impl Val {
 
     /// The values directly inside this one: list items, object fields, both branches of a
     /// conditional.
+    /// Pushes the direct children onto `pending`, for walks that change a tree in place without
+    /// recursing (trees may be as deep as their input allows).
+    pub fn push_children_mut<'v>(&'v mut self, pending: &mut Vec<&'v mut Val>) {
+        match &mut self.kind {
+            ValKind::List(items) => pending.extend(items.iter_mut()),
+            ValKind::Object(fields) => pending.extend(fields.iter_mut().map(|f| &mut f.value)),
+            ValKind::Conditional {
+                when_true,
+                when_false,
+                ..
+            } => {
+                pending.push(when_true);
+                pending.push(when_false);
+            }
+            _ => {}
+        }
+    }
+
     pub fn children(&self) -> impl Iterator<Item = &Val> {
         let (items, fields, branches): (&[Val], &[Field], [Option<&Val>; 2]) = match &self.kind {
             ValKind::List(items) => (items, &[], [None, None]),

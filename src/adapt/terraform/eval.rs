@@ -605,26 +605,14 @@ pub fn relocate(mut value: Val, use_site: Span) -> Val {
             val.defined_at = val.defined_at.or(Some(val.span));
             val.span = use_site;
         }
-        match &mut val.kind {
-            ValKind::List(items) => stack.extend(items.iter_mut()),
-            ValKind::Object(fields) => {
-                // Keys move with their values: a key left at the definition would stretch the
-                // span of a relocated attribute from the definition to the use site.
-                for field in fields.iter_mut() {
-                    field.key_span = use_site;
-                }
-                stack.extend(fields.iter_mut().map(|f| &mut f.value));
+        if let ValKind::Object(fields) = &mut val.kind {
+            // Keys move with their values: a key left at the definition would stretch the span
+            // of a relocated attribute from the definition to the use site.
+            for field in fields.iter_mut() {
+                field.key_span = use_site;
             }
-            ValKind::Conditional {
-                when_true,
-                when_false,
-                ..
-            } => {
-                stack.push(when_true);
-                stack.push(when_false);
-            }
-            _ => {}
         }
+        val.push_children_mut(&mut stack);
     }
     value
 }

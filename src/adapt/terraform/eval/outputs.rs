@@ -130,22 +130,11 @@ fn unlink_data_sources(value: &mut Val) {
         if let ValKind::Link { target, .. } = &value.kind
             && target.starts_with("data.")
         {
-            *value = Val::unknown(UnknownReason::Reference(target.clone()), value.span);
+            let reason = UnknownReason::Unsupported("a data source inside a called module");
+            *value = Val::unknown(reason, value.span);
             continue;
         }
-        match &mut value.kind {
-            ValKind::List(items) => pending.extend(items.iter_mut()),
-            ValKind::Object(fields) => pending.extend(fields.iter_mut().map(|f| &mut f.value)),
-            ValKind::Conditional {
-                when_true,
-                when_false,
-                ..
-            } => {
-                pending.push(when_true);
-                pending.push(when_false);
-            }
-            _ => {}
-        }
+        value.push_children_mut(&mut pending);
     }
 }
 
