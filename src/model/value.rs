@@ -115,15 +115,7 @@ impl<T> Branch<'_, T> {
 /// Conditions of both sides, `None` when they contradict each other (one condition would need
 /// both outcomes).
 pub fn merge_when<'a>(a: &[(&'a str, bool)], b: &[(&'a str, bool)]) -> Option<Conditions<'a>> {
-    let mut out = a.to_vec();
-    for &(condition, outcome) in b {
-        match out.iter().find(|(c, _)| *c == condition) {
-            Some((_, seen)) if *seen != outcome => return None,
-            Some(_) => {}
-            None => out.push((condition, outcome)),
-        }
-    }
-    Some(out)
+    consistent_conditions(a.iter().chain(b).copied())
 }
 
 /// ` when A is true and B is false` for a list of (condition, outcome) pairs.
