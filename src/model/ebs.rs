@@ -199,6 +199,9 @@ pub struct Instance {
     pub provider: Option<Text>,
     pub devices: BlockDevices,
     pub launch_template: Option<Value<LaunchTemplateRef>>,
+    /// The template id or name as written when it is not known offline (`var.lt`), to link to a
+    /// template named by the very same expression (RULES.md 2.1).
+    pub template_expression: Option<Text>,
 }
 
 /// `aws_launch_template`, `AWS::EC2::LaunchTemplate`.
@@ -208,6 +211,8 @@ pub struct LaunchTemplate {
     pub provider: Option<Text>,
     /// The literal template name, which instances may link by.
     pub name: Option<Text>,
+    /// The name as written when it is not known offline, which instances may link by too.
+    pub name_expression: Option<Text>,
     pub mappings: Vec<BlockDeviceMapping>,
 }
 
@@ -242,10 +247,25 @@ impl Ebs {
     }
 
     /// Resolves instances naming their template by a literal name to a template of the unit
-    /// carrying that name; other names stay as they are (a template outside the scan).
+    /// carrying that name; other names stay as they are (a template outside the scan). An
+    /// unknown id or name links to the one template named by the very same expression.
     pub fn link_templates_by_name(&mut self) {
         let templates = &self.launch_templates;
         for instance in &mut self.instances {
+            if let (Some(Value::Unknown { span, .. }), Some(expression)) =
+                (&instance.launch_template, &instance.template_expression)
+            {
+                let mut named = templates
+                    .iter()
+                    .filter(|t| t.name_expression.as_ref() == Some(expression));
+                if let (Some(template), None) = (named.next(), named.next()) {
+                    instance.launch_template = Some(Value::explicit(
+                        LaunchTemplateRef::Address(template.resource.address.clone()),
+                        *span,
+                    ));
+                }
+                continue;
+            }
             let Some(Value::Known { value, .. }) = &mut instance.launch_template else {
                 continue;
             };
@@ -273,6 +293,7 @@ mod tests {
         let mut template = resource();
         template.address = "aws_launch_template.web".into();
         ebs.launch_templates.push(LaunchTemplate {
+            name_expression: None,
             resource: template,
             provider: None,
             name: Some("web".into()),
@@ -287,6 +308,7 @@ mod tests {
                     LaunchTemplateRef::Name(name.into()),
                     span(5),
                 )),
+                template_expression: None,
             });
         }
         ebs.link_templates_by_name();
@@ -322,5 +344,35 @@ mod tests {
             ..BlockDevices::default()
         };
         assert_eq!(devices.root_configured(), RootConfigured::No);
+    }
+
+    #[test]
+    fn an_unknown_template_links_only_by_the_very_same_expression() {
+        let mut ebs = Ebs::default();
+        let mut template = resource();
+        template.address = "aws_launch_template.web".into();
+        ebs.launch_templates.push(LaunchTemplate {
+            name_expression: Some("var.name".into()),
+            resource: template,
+            provider: None,
+            name: None,
+            mappings: Vec::new(),
+        });
+        for expression in ["var.name", "var.other"] {
+            ebs.instances.push(Instance {
+                resource: resource(),
+                provider: None,
+                devices: BlockDevices::default(),
+                launch_template: Some(Value::unknown(UnknownReason::Variable("x".into()), span(5))),
+                template_expression: Some(expression.into()),
+            });
+        }
+        ebs.link_templates_by_name();
+        let linked: Vec<bool> = ebs
+            .instances
+            .iter()
+            .map(|i| i.launch_template.as_ref().and_then(Value::known).is_some())
+            .collect();
+        assert_eq!(linked, [true, false]);
     }
 }

@@ -1,7 +1,7 @@
 //! EBS storage declared in CloudFormation: volumes, instance and launch-configuration block
 //! device mappings, and launch templates.
 
-use super::Resource;
+use super::{Context, Resource};
 use crate::adapt::security_group::{Conditions, conditional_items};
 use crate::adapt::val::{Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
@@ -19,7 +19,7 @@ pub const TYPES: &[&str] = &[
     "AWS::EC2::LaunchTemplate",
 ];
 
-pub fn resource(resource: &Resource, model: &mut Model) {
+pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     let properties = &resource.properties;
     let header = resource.header();
     let ebs = &mut model.ec2.ebs;
@@ -34,6 +34,14 @@ pub fn resource(resource: &Resource, model: &mut Model) {
             provider: None,
             devices: block_devices(properties),
             launch_template: properties.get("LaunchTemplate").and_then(template_link),
+            template_expression: properties
+                .get("LaunchTemplate")
+                .and_then(|spec| {
+                    spec.get("LaunchTemplateId")
+                        .or_else(|| spec.get("LaunchTemplateName"))
+                })
+                .filter(|value| value.unknown_reason().is_some())
+                .and_then(|value| crate::adapt::cloudformation::expression_text(value, context)),
         }),
         "AWS::AutoScaling::LaunchConfiguration" => {
             ebs.launch_configurations.push(LaunchConfiguration {
@@ -52,6 +60,12 @@ pub fn resource(resource: &Resource, model: &mut Model) {
                     .get("LaunchTemplateName")
                     .and_then(Val::as_str)
                     .map(Into::into),
+                name_expression: properties
+                    .get("LaunchTemplateName")
+                    .filter(|value| value.unknown_reason().is_some())
+                    .and_then(|value| {
+                        crate::adapt::cloudformation::expression_text(value, context)
+                    }),
                 mappings: devices.mappings,
             });
         }

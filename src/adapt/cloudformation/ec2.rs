@@ -10,7 +10,7 @@ use crate::model::Model;
 
 pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
     let _ = context;
-    ebs::resource(resource, model);
+    ebs::resource(resource, context, model);
     security_group::resource(resource, model);
 }
 

@@ -8,7 +8,7 @@ pub mod intrinsics;
 mod s3;
 
 use crate::adapt::val::{Val, ValKind};
-use crate::model::{Format, Model, ResourceRef};
+use crate::model::{Format, Model, ResourceRef, UnknownReason};
 use crate::parse::Node;
 use crate::source::{FileId, Span};
 use crate::text::Text;
@@ -91,6 +91,19 @@ pub fn adapt(
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
+}
+
+/// An unresolved name (of a bucket, a launch template) as written, to link a child naming its
+/// parent by the very same expression (RULES.md 2.1): a parameter without default by its name, whether written `!Ref`
+/// or `{"Ref": ...}`; any other (`!Sub "${AppName}-${AWS::Region}-logs"`) by its source text,
+/// whitespace collapsed.
+pub(super) fn expression_text(value: &Val, context: &Context) -> Option<Text> {
+    if let ValKind::Unknown(UnknownReason::Parameter(name)) = &value.kind {
+        return Some(format!("!Ref {name}").into());
+    }
+    let written = context.text.get(value.span.range())?;
+    let collapsed: Vec<&str> = written.split_whitespace().collect();
+    (!collapsed.is_empty()).then(|| collapsed.join(" ").into())
 }
 
 /// Whether some service adapter reads resources of this type: only those are resolved.

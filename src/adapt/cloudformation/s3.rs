@@ -94,23 +94,10 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
     Child::new(resource.reference.clone(), "".into(), target, item)
 }
 
-/// An unresolved bucket name as written, to link a child naming the bucket by the very same
-/// expression (RULES.md 2.1): a parameter without default by its name, whether written `!Ref`
-/// or `{"Ref": ...}`; any other (`!Sub "${AppName}-${AWS::Region}-logs"`) by its source text,
-/// whitespace collapsed.
-fn expression_text(value: &Val, context: &Context) -> Option<Text> {
-    if let ValKind::Unknown(UnknownReason::Parameter(name)) = &value.kind {
-        return Some(format!("!Ref {name}").into());
-    }
-    let written = context.text.get(value.span.range())?;
-    let collapsed: Vec<&str> = written.split_whitespace().collect();
-    (!collapsed.is_empty()).then(|| collapsed.join(" ").into())
-}
-
 fn bucket_name(value: &Val, context: &Context) -> Option<BucketName> {
     match &value.kind {
         ValKind::String(name) => Some(BucketName::Literal(name.clone())),
-        _ => expression_text(value, context).map(BucketName::Expression),
+        _ => super::expression_text(value, context).map(BucketName::Expression),
     }
 }
 
@@ -122,7 +109,7 @@ fn target(value: &Val, context: &Context) -> Target {
             let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
                 "a bucket name of an unexpected type",
             ));
-            match expression_text(value, context) {
+            match super::expression_text(value, context) {
                 Some(text) => Target::Expression {
                     text,
                     reason,

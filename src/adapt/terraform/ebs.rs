@@ -1,6 +1,7 @@
 //! EBS storage declared in Terraform: volumes, instance and launch-configuration block devices,
 //! launch templates, and account-wide encryption by default.
 
+use super::Evaluator;
 use super::Resource;
 use crate::adapt::val::{Field, Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
@@ -21,7 +22,7 @@ pub const TYPES: &[&str] = &[
     "aws_spot_instance_request",
 ];
 
-pub fn resource(resource: &Resource, model: &mut Model) {
+pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
     let body = &resource.body;
     let header = resource.header();
     let provider = Some(resource.provider.clone());
@@ -40,6 +41,11 @@ pub fn resource(resource: &Resource, model: &mut Model) {
                 .into_iter()
                 .next()
                 .and_then(|(_, block)| template_link(block)),
+            template_expression: blocks(body, "launch_template")
+                .into_iter()
+                .next()
+                .and_then(|(_, block)| block.get("id").or_else(|| block.get("name")))
+                .and_then(|value| unresolved_text(value, evaluator)),
         }),
         "aws_launch_configuration" => ebs.launch_configurations.push(LaunchConfiguration {
             resource: resource.reference.clone(),
@@ -50,6 +56,9 @@ pub fn resource(resource: &Resource, model: &mut Model) {
             resource: resource.reference.clone(),
             provider,
             name: body.get("name").and_then(Val::as_str).map(Into::into),
+            name_expression: body
+                .get("name")
+                .and_then(|value| unresolved_text(value, evaluator)),
             mappings: blocks(body, "block_device_mappings")
                 .into_iter()
                 .map(|(span, block)| template_mapping(span, block))
@@ -182,6 +191,14 @@ fn device(block: &Val, header: Span) -> EbsDevice {
         ),
         snapshot_id: field_value(block, "snapshot_id", header, None, &as_snapshot),
     }
+}
+
+/// A value not known offline as written (`var.lt_name`, under the module instance's prefix), to
+/// link by the very same expression (RULES.md 2.1).
+fn unresolved_text(value: &Val, evaluator: &Evaluator) -> Option<Text> {
+    value.unknown_reason()?;
+    let written = evaluator.source(value.span).trim();
+    (!written.is_empty()).then(|| format!("{}{written}", evaluator.prefix).into())
 }
 
 /// `launch_template { id = aws_launch_template.t.id }` or `{ name = "web" }`.

@@ -15,8 +15,7 @@ pub fn reads(resource_type: &str) -> bool {
 }
 
 pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
-    let _ = evaluator;
-    ebs::resource(resource, model);
+    ebs::resource(resource, evaluator, model);
     security_group::resource(resource, model);
 }
 

@@ -396,6 +396,7 @@ mod tests {
             provider: Some("aws".into()),
             devices,
             launch_template: template,
+            template_expression: None,
         });
         model
     }
@@ -538,6 +539,7 @@ mod tests {
         let linked = Value::explicit(LaunchTemplateRef::Address(resource().address), span(70));
         let mut model = instance(BlockDevices::default(), Some(linked));
         model.ec2.ebs.launch_templates.push(LaunchTemplate {
+            name_expression: None,
             resource: resource(),
             provider: Some("aws".into()),
             name: None,
@@ -558,6 +560,7 @@ mod tests {
         let linked = Value::explicit(LaunchTemplateRef::Address("t".into()), span(70));
         let mut model = instance(BlockDevices::default(), Some(linked));
         model.ec2.ebs.launch_templates.push(LaunchTemplate {
+            name_expression: None,
             resource: by_address,
             provider: Some("aws".into()),
             name: None,
