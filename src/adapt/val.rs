@@ -401,28 +401,27 @@ pub fn rendered_template(
     text: &str,
     resolve: &dyn Fn(&str) -> Result<Text, UnknownReason>,
 ) -> ValKind {
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut literal = String::new();
+    let mut built = TemplateBuilder::default();
     let mut rest = text;
     while let Some(at) = rest.find(['$', '%']) {
-        literal.push_str(&rest[..at]);
+        built.text(&rest[..at]);
         let tail = &rest[at..];
         if let Some(after) = tail
             .strip_prefix("$${")
             .or_else(|| tail.strip_prefix("%%{"))
         {
-            literal.push_str(&tail[1..3]);
+            built.text(&tail[1..3]);
             rest = after;
             continue;
         }
         let directive = tail.starts_with("%{");
         if !(tail.starts_with("${") || directive) {
-            literal.push_str(&tail[..1]);
+            built.text(&tail[..1]);
             rest = &tail[1..];
             continue;
         }
         let Some(end) = tail.find('}') else {
-            literal.push_str(tail);
+            built.text(tail);
             rest = "";
             break;
         };
@@ -438,58 +437,67 @@ pub fn rendered_template(
             false => Err(unknown),
         };
         match resolved {
-            Ok(value) => literal.push_str(&value),
-            Err(reason) => {
-                if !literal.is_empty() {
-                    segments.push(Segment::Text(std::mem::take(&mut literal).into()));
-                }
-                segments.push(Segment::Unknown(reason));
-            }
+            Ok(value) => built.text(&value),
+            Err(reason) => built.unknown(reason),
         }
         rest = &tail[end + 1..];
     }
-    literal.push_str(rest);
-    if segments.is_empty() {
-        return ValKind::String(literal.into());
-    }
-    if !literal.is_empty() {
-        segments.push(Segment::Text(literal.into()));
-    }
-    ValKind::Template(segments)
+    built.text(rest);
+    built.finish()
 }
 
 /// A raw policy file's string: a Terraform placeholder `${name}` (a bare identifier, unlike every
 /// IAM policy variable, which has a `:` or is `${*}`, `${?}`, `${$}`) marks a template rendered
 /// before use, so that part is unknown.
 pub fn raw_policy_string(text: &str) -> ValKind {
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut literal = String::new();
+    let mut built = TemplateBuilder::default();
     let mut rest = text;
     while let Some(at) = rest.find("${") {
         let tail = &rest[at..];
         let Some(end) = tail.find('}') else { break };
         let inner = &tail[2..end];
-        literal.push_str(&rest[..at]);
+        built.text(&rest[..at]);
         if is_identifier(inner) {
-            if !literal.is_empty() {
-                segments.push(Segment::Text(std::mem::take(&mut literal).into()));
-            }
-            segments.push(Segment::Unknown(UnknownReason::Unsupported(
-                "a template placeholder",
-            )));
+            built.unknown(UnknownReason::Unsupported("a template placeholder"));
         } else {
-            literal.push_str(&tail[..=end]);
+            built.text(&tail[..=end]);
         }
         rest = &tail[end + 1..];
     }
-    literal.push_str(rest);
-    if segments.is_empty() {
-        return ValKind::String(literal.into());
+    built.text(rest);
+    built.finish()
+}
+
+/// A string assembled from literal text and parts not known offline: a plain string when every
+/// part is known, else a template keeping the literal parts.
+#[derive(Default)]
+struct TemplateBuilder {
+    segments: Vec<Segment>,
+    literal: String,
+}
+
+impl TemplateBuilder {
+    fn text(&mut self, text: &str) {
+        self.literal.push_str(text);
     }
-    if !literal.is_empty() {
-        segments.push(Segment::Text(literal.into()));
+
+    fn unknown(&mut self, reason: UnknownReason) {
+        if !self.literal.is_empty() {
+            let literal = std::mem::take(&mut self.literal);
+            self.segments.push(Segment::Text(literal.into()));
+        }
+        self.segments.push(Segment::Unknown(reason));
     }
-    ValKind::Template(segments)
+
+    fn finish(mut self) -> ValKind {
+        if self.segments.is_empty() {
+            return ValKind::String(self.literal.into());
+        }
+        if !self.literal.is_empty() {
+            self.segments.push(Segment::Text(self.literal.into()));
+        }
+        ValKind::Template(self.segments)
+    }
 }
 
 fn is_identifier(text: &str) -> bool {
