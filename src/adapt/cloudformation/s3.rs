@@ -150,49 +150,33 @@ fn access_block(value: &Val, header: Span) -> PublicAccessBlock {
 /// One flag of a configuration; a configuration chosen by `Fn::If` gives each flag the value of
 /// each branch, `AWS::NoValue` (no configuration) the default (RULES.md 2.4).
 fn flag_value(value: &Val, name: &str, header: Span) -> Value<bool> {
-    match &value.kind {
+    value.branch_values(value.span, &|branch, _| match &branch.kind {
         ValKind::Object(_) => field_value(
-            value,
+            branch,
             name,
             header,
             PublicAccessBlock::FLAG_DEFAULT,
             &as_bool,
         ),
-        ValKind::Conditional {
-            condition,
-            when_true,
-            when_false,
-        } => Value::Conditional {
-            condition: condition.clone(),
-            when_true: Box::new(flag_value(when_true, name, header)),
-            when_false: Box::new(flag_value(when_false, name, header)),
-        },
-        ValKind::Absent => Value::aws_default(PublicAccessBlock::FLAG_DEFAULT, value.span),
+        ValKind::Absent => Value::aws_default(PublicAccessBlock::FLAG_DEFAULT, branch.span),
         _ => Value::unknown(
-            value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
-                "an access block of an unexpected type",
-            )),
-            value.span,
+            branch
+                .unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported(
+                    "an access block of an unexpected type",
+                )),
+            branch.span,
         ),
-    }
+    })
 }
 
 /// The object ownership of `OwnershipControls` chosen by `Fn::If`: each branch's (one rule, as
 /// S3 allows), `AWS::NoValue` none (RULES.md 2.4).
 fn chosen_ownership(value: &Val, header: Span) -> Value<Text> {
     let none = || Text::default();
-    match &value.kind {
-        ValKind::Conditional {
-            condition,
-            when_true,
-            when_false,
-        } => Value::Conditional {
-            condition: condition.clone(),
-            when_true: Box::new(chosen_ownership(when_true, header)),
-            when_false: Box::new(chosen_ownership(when_false, header)),
-        },
-        ValKind::Absent => Value::aws_default(none(), value.span),
-        ValKind::Object(_) => match value
+    value.branch_values(value.span, &|branch, _| match &branch.kind {
+        ValKind::Absent => Value::aws_default(none(), branch.span),
+        ValKind::Object(_) => match branch
             .get("Rules")
             .map(Val::items)
             .unwrap_or_default()
@@ -202,10 +186,12 @@ fn chosen_ownership(value: &Val, header: Span) -> Value<Text> {
             None => Value::aws_default(none(), header),
         },
         _ => Value::unknown(
-            value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
-                "ownership controls of an unexpected type",
-            )),
-            value.span,
+            branch
+                .unknown_reason()
+                .unwrap_or(UnknownReason::Unsupported(
+                    "ownership controls of an unexpected type",
+                )),
+            branch.span,
         ),
-    }
+    })
 }
