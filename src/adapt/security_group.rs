@@ -29,6 +29,28 @@ pub fn conditional_items(value: &Val) -> Vec<(Conditions, &Val)> {
             ValKind::List(items) => {
                 pending.extend(items.iter().rev().map(|item| (conditions.clone(), item)));
             }
+            ValKind::Conditional { .. } => {
+                let branches = conditional_branches(value).into_iter().rev();
+                pending.extend(branches.map(|(more, branch)| {
+                    let mut all = conditions.clone();
+                    all.extend(more);
+                    (all, branch)
+                }));
+            }
+            ValKind::Absent | ValKind::Null => {}
+            _ => out.push((conditions, value)),
+        }
+    }
+    out
+}
+
+/// Both branches of each undecided conditional (true first), with the conditions selecting
+/// them; any other value is its own one branch.
+pub fn conditional_branches(value: &Val) -> Vec<(Conditions, &Val)> {
+    let mut out = Vec::new();
+    let mut pending = vec![(Conditions::new(), value)];
+    while let Some((conditions, value)) = pending.pop() {
+        match &value.kind {
             ValKind::Conditional {
                 condition,
                 when_true,
@@ -41,7 +63,6 @@ pub fn conditional_items(value: &Val) -> Vec<(Conditions, &Val)> {
                 pending.push((on_false, when_false));
                 pending.push((on_true, when_true));
             }
-            ValKind::Absent | ValKind::Null => {}
             _ => out.push((conditions, value)),
         }
     }

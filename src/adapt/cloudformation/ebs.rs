@@ -2,8 +2,8 @@
 //! device mappings, and launch templates.
 
 use super::{Context, Resource};
-use crate::adapt::security_group::{Conditions, conditional_items};
-use crate::adapt::val::{Val, ValKind, as_bool, as_snapshot, field_value, opaque};
+use crate::adapt::security_group::{Conditions, conditional_branches, conditional_items};
+use crate::adapt::val::{Val, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
     LaunchTemplate, LaunchTemplateRef,
@@ -127,26 +127,7 @@ fn mapping(item: &Val, when: Conditions, out: &mut Vec<BlockDeviceMapping>) {
         return;
     };
     // `Ebs: !If [...]`: one mapping per branch; `AWS::NoValue` creates no volume.
-    let mut branches = Vec::new();
-    let mut pending = vec![(Conditions::new(), &field.value)];
-    while let Some((conditions, value)) = pending.pop() {
-        match &value.kind {
-            ValKind::Conditional {
-                condition,
-                when_true,
-                when_false,
-            } => {
-                let mut on_false = conditions.clone();
-                on_false.push((condition.clone(), false));
-                let mut on_true = conditions;
-                on_true.push((condition.clone(), true));
-                pending.push((on_false, when_false));
-                pending.push((on_true, when_true));
-            }
-            _ => branches.push((conditions, value)),
-        }
-    }
-    for (more, ebs) in branches {
+    for (more, ebs) in conditional_branches(&field.value) {
         let mut when = when.clone();
         when.extend(more);
         out.push(BlockDeviceMapping {
