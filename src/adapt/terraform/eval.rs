@@ -354,7 +354,7 @@ impl<'a> Evaluator<'a> {
                 None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
             },
             "module" if bindings.get(root).is_none() => {
-                self.module_output(&traversal.operators, file, bindings, span, depth)
+                self.module_output(&traversal.operators, &names, file, bindings, span, depth)
             }
             "count" | "each" | "self" | "module" | "terraform" => match bindings.get(root) {
                 Some(value) => {

@@ -46,18 +46,15 @@ pub(super) fn unknown_from(value: &Val, span: Span, what: &'static str) -> Val {
 pub(super) fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Val {
     use BinaryOperator as B;
     let bool_of = |b: bool| Val::new(ValKind::Bool(b), span);
+    let first_unknown = if lhs.unknown_reason().is_some() {
+        lhs
+    } else {
+        rhs
+    };
     match op {
         B::Eq | B::NotEq => match (lhs.scalar_text(), rhs.scalar_text()) {
             (Some(a), Some(b)) => bool_of((a == b) == (op == B::Eq)),
-            _ => unknown_from(
-                if lhs.unknown_reason().is_some() {
-                    lhs
-                } else {
-                    rhs
-                },
-                span,
-                "a comparison",
-            ),
+            _ => unknown_from(first_unknown, span, "a comparison"),
         },
         B::And | B::Or => match (as_bool(lhs), as_bool(rhs)) {
             (Some(a), Some(b)) => bool_of(if op == B::And { a && b } else { a || b }),
@@ -69,14 +66,6 @@ pub(super) fn binary(op: BinaryOperator, lhs: &Val, rhs: &Val, span: Span) -> Va
                 "a boolean operator",
             ),
         },
-        _ => unknown_from(
-            if lhs.unknown_reason().is_some() {
-                lhs
-            } else {
-                rhs
-            },
-            span,
-            "an arithmetic or comparison operator",
-        ),
+        _ => unknown_from(first_unknown, span, "an arithmetic or comparison operator"),
     }
 }

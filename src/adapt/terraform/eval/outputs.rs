@@ -34,21 +34,19 @@ impl<'a> Evaluator<'a> {
         self
     }
 
-    /// `module.<name>.<output>` followed by `operators` (`.attr`, `["key"]`), at `span`.
+    /// `module.<name>.<output>` followed by `operators` (`.attr`, `["key"]`), at `span`; `names`
+    /// are the operators' attribute names.
     pub(super) fn module_output(
         &self,
         operators: &[hcl_edit::Decorated<TraversalOperator>],
+        names: &[Option<&str>],
         file: FileId,
         bindings: &Bindings,
         span: Span,
         depth: usize,
     ) -> Val {
         let unknown = || Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
-        let name = |at: usize| match operators.get(at).map(|op| op.value()) {
-            Some(TraversalOperator::GetAttr(ident)) => Some(ident.as_str()),
-            _ => None,
-        };
-        let (Some(call), Some(output)) = (name(0), name(1)) else {
+        let (Some(Some(call)), Some(Some(output))) = (names.first(), names.get(1)) else {
             return unknown();
         };
         let key = format!("{call}.{output}");
