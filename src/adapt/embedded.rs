@@ -107,35 +107,6 @@ fn remap(root: &mut Node, file: FileId, map: &OffsetMap) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aligned_escapes_map_to_the_characters_they_decode_to() {
-        let host = r#"  "{\"Action\": \"*\"}"  "#;
-        let raw_start = host.find('"').unwrap() + 1;
-        let raw_end = host.rfind('"').unwrap();
-        let raw = &host[raw_start..raw_end];
-        let decoded = r#"{"Action": "*"}"#;
-        let literal = Span::new(FileId(0), raw_start - 1, raw_end + 1);
-        let map = OffsetMap::align(decoded, raw, raw_start as u32, literal);
-        let parsed = parse_mapped_json(decoded, FileId(0), &map);
-        let root = parsed.root.unwrap();
-        let action = root.get("Action").unwrap();
-        assert_eq!(&host[action.span.range()], r#"\"*\""#);
-    }
-
-    #[test]
-    fn unalignable_text_points_at_the_literal() {
-        let literal = Span::new(FileId(0), 3, 9);
-        let map = OffsetMap::align("{\n}", r"{\n}", 4, literal);
-        assert_eq!(map, OffsetMap::Whole(literal));
-        let parsed = parse_mapped_json("{\n}", FileId(0), &map);
-        assert_eq!(parsed.root.unwrap().span, literal);
-    }
-}
-
 /// Stands for an interpolation whose value is not known, inside the JSON text.
 pub const UNKNOWN_MARK: char = '\u{E000}';
 
@@ -184,4 +155,33 @@ pub fn with_unknowns(node: &Node) -> Val {
         }
         ValKind::Template(segments)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_escapes_map_to_the_characters_they_decode_to() {
+        let host = r#"  "{\"Action\": \"*\"}"  "#;
+        let raw_start = host.find('"').unwrap() + 1;
+        let raw_end = host.rfind('"').unwrap();
+        let raw = &host[raw_start..raw_end];
+        let decoded = r#"{"Action": "*"}"#;
+        let literal = Span::new(FileId(0), raw_start - 1, raw_end + 1);
+        let map = OffsetMap::align(decoded, raw, raw_start as u32, literal);
+        let parsed = parse_mapped_json(decoded, FileId(0), &map);
+        let root = parsed.root.unwrap();
+        let action = root.get("Action").unwrap();
+        assert_eq!(&host[action.span.range()], r#"\"*\""#);
+    }
+
+    #[test]
+    fn unalignable_text_points_at_the_literal() {
+        let literal = Span::new(FileId(0), 3, 9);
+        let map = OffsetMap::align("{\n}", r"{\n}", 4, literal);
+        assert_eq!(map, OffsetMap::Whole(literal));
+        let parsed = parse_mapped_json("{\n}", FileId(0), &map);
+        assert_eq!(parsed.root.unwrap().span, literal);
+    }
 }
