@@ -3,7 +3,7 @@
 
 use super::{Context, Resource};
 use crate::adapt::security_group::{Conditions, conditional_branches, conditional_items};
-use crate::adapt::val::{Val, as_bool, as_snapshot, field_value, opaque};
+use crate::adapt::val::{Field, Val, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,
     LaunchTemplate, LaunchTemplateRef,
@@ -36,12 +36,11 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
             launch_template: properties.get("LaunchTemplate").and_then(template_link),
             template_expression: properties
                 .get("LaunchTemplate")
-                .and_then(|spec| {
-                    spec.get("LaunchTemplateId")
-                        .or_else(|| spec.get("LaunchTemplateName"))
-                })
-                .filter(|value| value.unknown_reason().is_some())
-                .and_then(|value| crate::adapt::cloudformation::expression_text(value, context)),
+                .and_then(template_field)
+                .filter(|field| field.value.unknown_reason().is_some())
+                .and_then(|field| {
+                    crate::adapt::cloudformation::expression_text(&field.value, context)
+                }),
         }),
         "AWS::AutoScaling::LaunchConfiguration" => {
             ebs.launch_configurations.push(LaunchConfiguration {
@@ -169,8 +168,11 @@ fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
     if let Some(reason) = spec.unknown_reason() {
         return Some(Value::unknown(reason, spec.span));
     }
-    let field = spec
-        .field("LaunchTemplateId")
-        .or_else(|| spec.field("LaunchTemplateName"))?;
-    Some(crate::adapt::launch_template::template_ref(field))
+    template_field(spec).map(crate::adapt::launch_template::template_ref)
+}
+
+/// The property naming the template.
+fn template_field(spec: &Val) -> Option<&Field> {
+    spec.field("LaunchTemplateId")
+        .or_else(|| spec.field("LaunchTemplateName"))
 }

@@ -6,7 +6,7 @@ use super::Resource;
 use crate::adapt::val::{Field, Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
-    LaunchConfiguration, LaunchTemplate, LaunchTemplateRef,
+    LaunchConfiguration, LaunchTemplate,
 };
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
@@ -33,20 +33,20 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             provider,
             device: device(body, header),
         }),
-        "aws_instance" | "aws_spot_instance_request" => ebs.instances.push(Instance {
-            resource: resource.reference.clone(),
-            provider,
-            devices: block_devices(body),
-            launch_template: blocks(body, "launch_template")
+        "aws_instance" | "aws_spot_instance_request" => {
+            let template = blocks(body, "launch_template")
                 .into_iter()
                 .next()
-                .and_then(|(_, block)| template_link(block)),
-            template_expression: blocks(body, "launch_template")
-                .into_iter()
-                .next()
-                .and_then(|(_, block)| block.get("id").or_else(|| block.get("name")))
-                .and_then(|value| unresolved_text(value, evaluator)),
-        }),
+                .and_then(|(_, block)| template_field(block));
+            ebs.instances.push(Instance {
+                resource: resource.reference.clone(),
+                provider,
+                devices: block_devices(body),
+                launch_template: template.map(crate::adapt::launch_template::template_ref),
+                template_expression: template
+                    .and_then(|field| unresolved_text(&field.value, evaluator)),
+            })
+        }
         "aws_launch_configuration" => ebs.launch_configurations.push(LaunchConfiguration {
             resource: resource.reference.clone(),
             provider,
@@ -201,10 +201,10 @@ fn unresolved_text(value: &Val, evaluator: &Evaluator) -> Option<Text> {
     (!written.is_empty()).then(|| format!("{}{written}", evaluator.prefix).into())
 }
 
-/// `launch_template { id = aws_launch_template.t.id }` or `{ name = "web" }`.
-fn template_link(block: &Val) -> Option<Value<LaunchTemplateRef>> {
-    let field = block.field("id").or_else(|| block.field("name"))?;
-    Some(crate::adapt::launch_template::template_ref(field))
+/// The field naming the template: `launch_template { id = aws_launch_template.t.id }` or
+/// `{ name = "web" }`.
+fn template_field(block: &Val) -> Option<&Field> {
+    block.field("id").or_else(|| block.field("name"))
 }
 
 #[cfg(test)]
@@ -269,8 +269,8 @@ mod tests {
         );
         let block = object(vec![("id", link, false)]);
         assert!(matches!(
-            template_link(&block),
-            Some(Value::Known { value: LaunchTemplateRef::Address(address), .. })
+            template_field(&block).map(crate::adapt::launch_template::template_ref),
+            Some(Value::Known { value: crate::model::ec2::ebs::LaunchTemplateRef::Address(address), .. })
                 if &*address == "aws_launch_template.t"
         ));
     }
