@@ -72,8 +72,9 @@ pub(super) struct Fresh<'a> {
     ids: &'a FileIds,
     base: Option<u32>,
     max_size: u64,
-    /// The files read, with whether findings in them are reported.
-    loaded: std::cell::RefCell<Vec<(Text, bool)>>,
+    /// The files read, with whether findings in them are reported and the normalized path they
+    /// were asked for by.
+    loaded: std::cell::RefCell<Vec<(Text, bool, PathBuf)>>,
 }
 
 impl<'a> Fresh<'a> {
@@ -89,11 +90,11 @@ impl<'a> Fresh<'a> {
     /// Reads `path` once; `None` when unreadable or out of fresh ids.
     pub(super) fn load(&self, path: &Path, reported: bool) -> Option<(FileId, Arc<str>)> {
         let path = normalize(path);
-        if let Some(((id, _, text), _)) = self
+        if let Some(((id, _, text), _, _)) = self
             .loaded
             .borrow()
             .iter()
-            .find(|((_, p, _), _)| normalize(Path::new(p)) == path)
+            .find(|(_, _, asked)| *asked == path)
         {
             return Some((*id, text.clone()));
         }
@@ -116,7 +117,7 @@ impl<'a> Fresh<'a> {
         };
         self.loaded
             .borrow_mut()
-            .push(((id, shown, text.clone()), reported));
+            .push(((id, shown, text.clone()), reported, path));
         Some((id, text))
     }
 
@@ -125,10 +126,10 @@ impl<'a> Fresh<'a> {
         let loaded = self.loaded.into_inner();
         let reported = loaded
             .iter()
-            .filter(|(_, reported)| *reported)
-            .map(|((id, _, _), _)| *id)
+            .filter(|(_, reported, _)| *reported)
+            .map(|((id, _, _), _, _)| *id)
             .collect();
-        let texts = loaded.into_iter().map(|(text, _)| text).collect();
+        let texts = loaded.into_iter().map(|(text, _, _)| text).collect();
         (texts, reported)
     }
 }
