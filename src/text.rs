@@ -4,3 +4,34 @@
 //! value -> model) costs a copy of 24 bytes instead of an allocation.
 
 pub type Text = compact_str::CompactString;
+
+/// Where the first `${` starts. A byte search for `$` (memchr) rather than a substring searcher,
+/// whose set-up costs more than the scan on the short strings policies are made of.
+pub fn find_placeholder_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find('$') {
+        let at = from + offset;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_placeholder_start;
+
+    #[test]
+    fn placeholder_start_is_the_first_dollar_brace() {
+        assert_eq!(
+            find_placeholder_start("arn:aws:s3:::b/${aws:username}"),
+            Some(15)
+        );
+        assert_eq!(find_placeholder_start("$$ ${x}"), Some(3));
+        assert_eq!(find_placeholder_start("price $5 {x} $"), None);
+        assert_eq!(find_placeholder_start("é${"), Some(2));
+    }
+}

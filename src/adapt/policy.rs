@@ -83,7 +83,10 @@ fn statements(value: &Val) -> Statements {
         ValKind::Object(_) => Statements::List(vec![statement(value, Vec::new())]),
         // `Statement: !If [c, [...], [...]]` is a list, or one statement, in each branch.
         ValKind::List(_) | ValKind::Conditional { .. } => {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(match &value.kind {
+                ValKind::List(items) => items.len(),
+                _ => 2,
+            });
             let mut pending: Vec<(&Val, ExistsWhen)> = match &value.kind {
                 ValKind::List(items) => items.iter().rev().map(|item| (item, Vec::new())).collect(),
                 _ => vec![(value, Vec::new())],

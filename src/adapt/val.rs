@@ -450,9 +450,13 @@ pub fn rendered_template(
 /// IAM policy variable, which has a `:` or is `${*}`, `${?}`, `${$}`) marks a template rendered
 /// before use, so that part is unknown.
 pub fn raw_policy_string(text: &str) -> ValKind {
+    // Nearly every string has no `${`: one byte scan, no builder.
+    if crate::text::find_placeholder_start(text).is_none() {
+        return ValKind::String(text.into());
+    }
     let mut built = TemplateBuilder::default();
     let mut rest = text;
-    while let Some(at) = rest.find("${") {
+    while let Some(at) = crate::text::find_placeholder_start(rest) {
         let tail = &rest[at..];
         let Some(end) = tail.find('}') else { break };
         let inner = &tail[2..end];

@@ -278,7 +278,7 @@ impl<'a> Template<'a> {
         let mut segments: Vec<Segment> = Vec::new();
         let mut links = Vec::new();
         let mut rest = template;
-        while let Some(open) = rest.find("${") {
+        while let Some(open) = crate::text::find_placeholder_start(rest) {
             push_text(&mut segments, &rest[..open]);
             let after = &rest[open + 2..];
             let Some(close) = after.find('}') else {

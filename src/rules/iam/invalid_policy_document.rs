@@ -343,7 +343,11 @@ fn check_version(document: &PolicyDocument, findings: &mut Findings) {
 }
 
 fn uses_policy_variables(document: &PolicyDocument) -> bool {
-    let has_variable = |value: &Value<Text>| value.known().is_some_and(|text| text.contains("${"));
+    let has_variable = |value: &Value<Text>| {
+        value
+            .known()
+            .is_some_and(|text| crate::text::find_placeholder_start(text).is_some())
+    };
     document.statements.iter().any(|statement| {
         let elements = [
             &statement.action,

@@ -118,13 +118,17 @@ fn check(model: &Model, findings: &mut Findings) {
 
 fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
     let on = &document.owner;
+    // Most statements grant neither all actions nor something that might be: nothing to judge.
+    let grants = grants(statement);
+    if grants.open.is_empty() && grants.unknown.is_none() {
+        return;
+    }
     let allow_branches = match effect(statement) {
         EffectIs::NotAllow => return,
         EffectIs::Allow(branches) => branches,
         // Judged as if allowed; a violation then becomes unverifiable at the effect.
         EffectIs::Unknown(_) => vec![Vec::new()],
     };
-    let grants = grants(statement);
     let resources = resources(statement);
     let exists: When = statement
         .exists_when

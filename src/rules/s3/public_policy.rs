@@ -101,7 +101,7 @@ fn fixed(value: &str) -> bool {
     let value = value.trim();
     !value.is_empty()
         && !value.contains(['*', '?'])
-        && !value.contains("${")
+        && crate::text::find_placeholder_start(value).is_none()
         && !value.ends_with("/0")
         && !Cidr(value.into()).is_internet()
 }
