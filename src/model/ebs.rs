@@ -104,24 +104,51 @@ impl BlockDevices {
         if names.is_empty() || names.len() > MAX_ROOT_CONDITIONS {
             return self.root_configured_where(&[]);
         }
-        let mut unknown = None;
-        for combination in 0..1u32 << names.len() {
-            let outcomes: Vec<(Text, bool)> = names
+        let outcomes = |combination: u32| -> Vec<(Text, bool)> {
+            names
                 .iter()
                 .enumerate()
                 .map(|(at, name)| ((*name).into(), combination & (1 << at) == 0))
-                .collect();
-            match self.root_configured_where(&outcomes) {
+                .collect()
+        };
+        let mut unknown = None;
+        let mut unconfigured = Vec::new();
+        for combination in 0..1u32 << names.len() {
+            match self.root_configured_where(&outcomes(combination)) {
                 RootConfigured::Yes => {}
-                RootConfigured::No | RootConfigured::NoWhen(_) => {
-                    return RootConfigured::NoWhen(outcomes);
-                }
+                RootConfigured::No | RootConfigured::NoWhen(_) => unconfigured.push(combination),
                 found @ RootConfigured::Unknown { .. } => {
                     unknown.get_or_insert(found);
                 }
             }
         }
-        unknown.unwrap_or(RootConfigured::Yes)
+        let Some(&first) = unconfigured.first() else {
+            return unknown.unwrap_or(RootConfigured::Yes);
+        };
+        // Widen the first failing combination: a condition whose other outcome fails too (the
+        // rest fixed as far as they still are) does not decide the root, so the message names
+        // only the conditions that do, and none when every combination fails.
+        let mut fixed: u32 = (1 << names.len()) - 1;
+        for at in 0..names.len() {
+            let widened = fixed & !(1 << at);
+            let all_fail = (0..1u32 << names.len())
+                .filter(|c| c & widened == first & widened)
+                .all(|c| unconfigured.contains(&c));
+            if all_fail {
+                fixed = widened;
+            }
+        }
+        if fixed == 0 {
+            return RootConfigured::No;
+        }
+        RootConfigured::NoWhen(
+            outcomes(first)
+                .into_iter()
+                .enumerate()
+                .filter(|(at, _)| fixed & (1 << at) != 0)
+                .map(|(_, outcome)| outcome)
+                .collect(),
+        )
     }
 
     /// Whether the mappings existing under `outcomes` (all when empty) configure the root.
@@ -344,6 +371,37 @@ mod tests {
             ..BlockDevices::default()
         };
         assert_eq!(devices.root_configured(), RootConfigured::No);
+    }
+
+    #[test]
+    fn only_the_conditions_that_decide_the_root_are_named() {
+        let mapping = |name: &str, when: &[(&str, bool)]| BlockDeviceMapping {
+            span: span(1),
+            device_name: Some(Value::explicit(name.into(), span(2))),
+            ebs: None,
+            when: when.iter().map(|(c, b)| ((*c).into(), *b)).collect(),
+        };
+        // No branch maps the root: unconditional, whatever chooses the other mappings.
+        let devices = BlockDevices {
+            mappings: vec![
+                mapping("/dev/sdb", &[("IsProd", true)]),
+                mapping("/dev/sdc", &[("IsProd", false), ("IsDev", true)]),
+            ],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::No);
+        // Only the production branch maps it: the finding holds when IsProd is false.
+        let devices = BlockDevices {
+            mappings: vec![
+                mapping("/dev/xvda", &[("IsProd", true)]),
+                mapping("/dev/sdc", &[("IsDev", true)]),
+            ],
+            ..BlockDevices::default()
+        };
+        assert_eq!(
+            devices.root_configured(),
+            RootConfigured::NoWhen(vec![("IsProd".into(), false)])
+        );
     }
 
     #[test]
