@@ -42,6 +42,7 @@ fn template_yaml(resources: usize) -> String {
 }
 
 fn parsers(c: &mut Criterion) {
+    cloudlint::allocator::keep_freed_memory();
     let tf = terraform(3_000);
     let json = template_json(5_000);
     let yaml = template_yaml(5_000);

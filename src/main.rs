@@ -13,6 +13,7 @@ use cloudlint::{OutputFormat, lint, report, rules};
 static ALLOCATOR: cloudlint::allocator::Allocator = cloudlint::allocator::Allocator;
 
 fn main() -> ExitCode {
+    cloudlint::allocator::keep_freed_memory();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
