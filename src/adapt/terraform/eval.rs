@@ -70,6 +70,9 @@ pub struct Evaluator<'a> {
     calls: Option<CallScope<'a>>,
     /// Outputs of called modules evaluated so far, by `<call>.<output>`.
     outputs: RefCell<HashMap<Text, Val>>,
+    /// Files `file()`/`templatefile()` read verbatim, so a policy parsed from their text keeps
+    /// spans in them wherever the string travelled (a local, `jsondecode`).
+    verbatim: RefCell<HashMap<FileId, std::sync::Arc<str>>>,
 }
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
@@ -115,6 +118,7 @@ impl<'a> Evaluator<'a> {
             inputs: HashMap::default(),
             calls: None,
             outputs: RefCell::new(HashMap::default()),
+            verbatim: RefCell::new(HashMap::default()),
         }
     }
 
@@ -583,8 +587,81 @@ impl<'a> Evaluator<'a> {
             .iter()
             .map(|a| self.eval_at(a, file, bindings, depth))
             .collect();
-        super::functions::call(name, args, span)
+        match name {
+            "file" | "templatefile" => self.read_file(name, &args, span),
+            "jsondecode" => match args.first().and_then(|text| self.verbatim_file(text)) {
+                Some((id, text)) => json_in_file(id, &text)
+                    .unwrap_or_else(|| super::functions::call(name, args, span)),
+                None => super::functions::call(name, args, span),
+            },
+            _ => super::functions::call(name, args, span),
+        }
     }
+
+    /// `file(path)` and `templatefile(path, vars)` (RULES.md 2.2), read relative to the module. A
+    /// text read verbatim is a string spanning its whole file; a rendered one is at the call.
+    fn read_file(&self, name: &str, args: &[Val], span: Span) -> Val {
+        let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
+        let path = args.first();
+        if let Some(reason) = path.and_then(Val::unknown_reason) {
+            return Val::unknown(reason, span);
+        }
+        let Some(path) = path.and_then(Val::scalar_text) else {
+            return unknown();
+        };
+        let Some((id, text)) = self.loader.and_then(|load| load(&path)) else {
+            return unknown();
+        };
+        let kind = match name {
+            "templatefile" => {
+                let resolve = |name: &str| template_variable(args.get(1), name);
+                crate::adapt::val::rendered_template(&text, &resolve)
+            }
+            _ => ValKind::String(text.as_ref().into()),
+        };
+        if matches!(&kind, ValKind::String(rendered) if **rendered == *text) {
+            let whole = Span::new(id, 0, text.len());
+            self.verbatim.borrow_mut().insert(id, text);
+            return Val::new(kind, whole);
+        }
+        Val::new(kind, span)
+    }
+
+    /// The file a string is the whole verbatim text of (read by `file()`), with that text: JSON
+    /// parsed from it gets spans in the file rather than at the use site.
+    pub fn verbatim_file(&self, value: &Val) -> Option<(FileId, std::sync::Arc<str>)> {
+        let ValKind::String(string) = &value.kind else {
+            return None;
+        };
+        let origin = value.defined_at.unwrap_or(value.span);
+        let verbatim = self.verbatim.borrow();
+        let text = verbatim.get(&origin.file)?;
+        let whole = origin.start == 0 && usize::try_from(origin.end).ok() == Some(text.len());
+        (whole && **string == **text).then(|| (origin.file, text.clone()))
+    }
+}
+
+/// The text a `templatefile` placeholder `${name}` takes from the call's variables `vars`.
+pub fn template_variable(vars: Option<&Val>, name: &str) -> Result<Text, UnknownReason> {
+    let missing = || UnknownReason::Function("templatefile".into());
+    let vars = vars.ok_or_else(missing)?;
+    if let Some(reason) = vars.unknown_reason() {
+        return Err(reason);
+    }
+    let field = vars.get(name).ok_or_else(missing)?;
+    if let Some(reason) = field.unknown_reason() {
+        return Err(reason);
+    }
+    field.scalar_text().map(Into::into).ok_or_else(missing)
+}
+
+/// The JSON text of a whole file as a value with spans in that file; `None` when it is not JSON.
+pub fn json_in_file(file: FileId, text: &str) -> Option<Val> {
+    let parsed = crate::parse::json::parse_json(text, file, 0);
+    parsed
+        .root
+        .filter(|_| parsed.errors.is_empty())
+        .map(|root| crate::adapt::val::from_node(&root))
 }
 
 /// Whether the traversal's operator at `at` is a splat (`[*]` or `.*`).

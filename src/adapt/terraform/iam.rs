@@ -155,7 +155,12 @@ fn add(
         return;
     }
     let value = match &value.kind {
-        ValKind::String(json) => Cow::Owned(parse_relocated(json, value.span, value.defined_at)),
+        ValKind::String(json) => Cow::Owned(
+            evaluator
+                .verbatim_file(&value)
+                .and_then(|(id, text)| super::eval::json_in_file(id, &text))
+                .unwrap_or_else(|| parse_relocated(json, value.span, value.defined_at)),
+        ),
         _ => value,
     };
     model
@@ -205,20 +210,7 @@ fn file_document(
                 .iter()
                 .nth(1)
                 .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
-            let resolve = |name: &str| -> Result<Text, UnknownReason> {
-                let unknown = || UnknownReason::Function("templatefile".into());
-                let Some(vars) = &vars else {
-                    return Err(unknown());
-                };
-                if let Some(reason) = vars.unknown_reason() {
-                    return Err(reason);
-                }
-                let field = vars.get(name).ok_or_else(unknown)?;
-                if let Some(reason) = field.unknown_reason() {
-                    return Err(reason);
-                }
-                field.scalar_text().map(Into::into).ok_or_else(unknown)
-            };
+            let resolve = |name: &str| super::eval::template_variable(vars.as_ref(), name);
             crate::adapt::val::from_node_with(&root, &|text| {
                 crate::adapt::val::rendered_template(text, &resolve)
             })
