@@ -26,6 +26,32 @@ pub struct Template<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Parameter<'a> {
     pub default: Option<&'a Node>,
+    pub kind: ParameterKind,
+}
+
+/// How a parameter's `Type` turns the text given for it into the value `Ref` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterKind {
+    /// The text itself (`String`, `Number`, `AWS::EC2::VPC::Id`, ...).
+    Text,
+    /// `CommaDelimitedList`, `List<...>`: the text split at commas, each member space-trimmed.
+    List,
+    /// `AWS::SSM::Parameter::Value<...>`: the text names a Systems Manager parameter whose value,
+    /// read at deploy time, is what `Ref` returns.
+    SystemsManager,
+}
+
+impl ParameterKind {
+    fn of(type_name: &str) -> ParameterKind {
+        let type_name = type_name.trim();
+        if type_name.starts_with("AWS::SSM::Parameter::Value<") {
+            ParameterKind::SystemsManager
+        } else if type_name == "CommaDelimitedList" || type_name.starts_with("List<") {
+            ParameterKind::List
+        } else {
+            ParameterKind::Text
+        }
+    }
 }
 
 impl<'a> Template<'a> {
@@ -36,6 +62,9 @@ impl<'a> Template<'a> {
                 &entry.key,
                 Parameter {
                     default: entry.value.get("Default"),
+                    kind: ParameterKind::of(
+                        entry.value.get("Type").and_then(Node::as_str).unwrap_or(""),
+                    ),
                 },
             );
         }
@@ -157,7 +186,17 @@ impl<'a> Template<'a> {
             "Fn::Select" => Some(self.select(arg, span, depth)),
             "Fn::Split" => Some(self.split(arg, span, depth)),
             "Fn::FindInMap" => Some(self.find_in_map(arg, span, depth)),
-            "Fn::Base64" => unknown("Fn::Base64"),
+            "Fn::Base64" => {
+                let text = self.resolve_at(arg, depth + 1);
+                Some(match text.scalar_text() {
+                    Some(text) => Val::new(ValKind::String(base64(text.as_bytes()).into()), span),
+                    None => Val::unknown(
+                        text.unknown_reason()
+                            .unwrap_or(UnknownReason::Intrinsic("Fn::Base64")),
+                        span,
+                    ),
+                })
+            }
             "Fn::ImportValue" => unknown("Fn::ImportValue"),
             "Fn::GetAZs" => unknown("Fn::GetAZs"),
             "Fn::Cidr" => unknown("Fn::Cidr"),
@@ -185,18 +224,28 @@ impl<'a> Template<'a> {
             return Val::new(ValKind::Absent, span);
         }
         if let Some(parameter) = self.parameters.get(name) {
-            if let Some(value) = self.overrides.and_then(|o| o.get(name)) {
-                return Val::new(ValKind::String(value.as_str().into()), span);
+            if parameter.kind == ParameterKind::SystemsManager {
+                return Val::unknown(
+                    UnknownReason::Intrinsic("a Systems Manager parameter value"),
+                    span,
+                );
             }
-            return match parameter.default {
-                Some(default) => self.charged(Val {
-                    defined_at: Some(default.span),
-                    ..Val {
-                        span,
-                        ..from_node(default)
-                    }
-                }),
-                None => Val::unknown(UnknownReason::Parameter(name.into()), span),
+            let given = match self.overrides.and_then(|o| o.get(name)) {
+                Some(value) => Val::new(ValKind::String(value.as_str().into()), span),
+                None => match parameter.default {
+                    Some(default) => self.charged(Val {
+                        defined_at: Some(default.span),
+                        ..Val {
+                            span,
+                            ..from_node(default)
+                        }
+                    }),
+                    None => return Val::unknown(UnknownReason::Parameter(name.into()), span),
+                },
+            };
+            return match parameter.kind {
+                ParameterKind::List => comma_delimited(given),
+                _ => given,
             };
         }
         if self.resources.contains_key(name) {
@@ -458,11 +507,56 @@ pub fn template_val(segments: Vec<Segment>, span: Span) -> Val {
     Val::new(ValKind::Template(segments), span)
 }
 
+/// Standard base64 with padding, as `Fn::Base64` encodes (RULES.md 2.3: computed when known).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let [a, b, c] = [0, 1, 2].map(|at| chunk.get(at).copied().unwrap_or(0));
+        let group = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+        for at in 0..4 {
+            if at <= chunk.len() {
+                let index = (group >> (18 - 6 * at)) & 0x3f;
+                out.push(char::from(ALPHABET[index as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A list parameter's text as the list `Ref` returns: split at commas, each member trimmed.
+fn comma_delimited(given: Val) -> Val {
+    let ValKind::String(text) = &given.kind else {
+        return given;
+    };
+    let members = text
+        .split(',')
+        .map(|member| Val {
+            kind: ValKind::String(member.trim().into()),
+            ..given.clone()
+        })
+        .collect();
+    Val {
+        kind: ValKind::List(members),
+        ..given
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse::json::parse_json;
     use crate::source::FileId;
+
+    #[test]
+    fn base64_pads_like_fn_base64() {
+        assert_eq!(super::base64(b"*"), "Kg==");
+        assert_eq!(super::base64(b"ab"), "YWI=");
+        assert_eq!(super::base64(b"abc"), "YWJj");
+        assert_eq!(super::base64(b""), "");
+    }
 
     fn resolve(template: &str, property: &str) -> (String, Val) {
         let root = parse_json(template, FileId(0), 0).root.expect("valid JSON");
