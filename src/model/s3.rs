@@ -70,8 +70,8 @@ pub enum Link {
     Pending,
     /// Index into `S3::buckets`.
     Bucket(usize),
-    /// A literal name matching no bucket of the unit: a bucket outside the scan.
-    Outside,
+    /// A literal name matching no bucket of the unit: the bucket of that name, outside the scan.
+    Outside(Text),
     /// Any bucket of the unit, or one outside it (an orphan).
     Unknown { reason: UnknownReason, span: Span },
 }
@@ -279,9 +279,8 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
                     span: child.span,
                 })
         }
-        Target::Name(name) => {
-            find(&|b| b.name == Some(BucketName::Literal(name.clone()))).unwrap_or(Link::Outside)
-        }
+        Target::Name(name) => find(&|b| b.name == Some(BucketName::Literal(name.clone())))
+            .unwrap_or_else(|| Link::Outside(name.clone())),
         Target::Expression { text, reason, span } => find(&|b| {
             b.name == Some(BucketName::Expression(text.clone()))
         })
@@ -371,7 +370,7 @@ mod tests {
         let links: Vec<&Link> = s3.policies.iter().map(|c| &c.link).collect();
         assert_eq!(links[0], &Link::Bucket(1));
         assert_eq!(links[1], &Link::Bucket(0));
-        assert_eq!(links[2], &Link::Outside);
+        assert_eq!(links[2], &Link::Outside("elsewhere".into()));
         assert_eq!(links[3], &Link::Bucket(1));
         assert!(matches!(links[4], Link::Unknown { .. }));
     }

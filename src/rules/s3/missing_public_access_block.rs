@@ -1,7 +1,7 @@
 //! Flags a bucket whose four block-public-access settings, bucket and account level combined,
 //! are not all on.
 
-use super::{Outcome, State, Why, combine, either, outcomes, setting};
+use super::{Candidate, Outcome, State, Why, combine, either, outcomes, setting};
 use crate::model::s3::{Flag, Link, PublicAccessBlock, S3};
 use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -75,7 +75,7 @@ fn check(model: &Model, findings: &mut Findings) {
             .filter(|block| block.link == Link::Bucket(at))
             .map(|block| &block.item)
             .collect();
-        let settle = |pick| setting(s3, Some(at), &bucket.provider, pick, false);
+        let settle = |pick| setting(s3, Candidate::InUnit(at), &bucket.provider, pick, false);
         let subject = Subject {
             on: &bucket.resource,
             provider: &bucket.provider,
@@ -91,7 +91,12 @@ fn check(model: &Model, findings: &mut Findings) {
         }
         let settle = |pick: Pick| {
             let own = outcomes(&pick(&block.item).value, |on| *on);
-            let elsewhere = setting(s3, None, &block.provider, pick, false);
+            // Other blocks naming the same bucket outside the scan configure it too.
+            let outside = match &block.link {
+                Link::Outside(name) => Candidate::Outside(Some(name)),
+                _ => Candidate::Outside(None),
+            };
+            let elsewhere = setting(s3, outside, &block.provider, pick, false);
             let too_many = Why::Maybe("too many conditional settings".into(), block.item.header);
             combine(&own, &elsewhere, &either, &too_many)
         };

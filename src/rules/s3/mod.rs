@@ -121,12 +121,33 @@ fn maybe<'a>(outcomes: Vec<Outcome<'a>>, message: &str, span: Span) -> Vec<Outco
         .collect()
 }
 
-/// A flag of `bucket` (`None`: a bucket outside the scan): the bucket's access blocks OR the
-/// account's, with orphan blocks and other providers' account blocks as may-apply; with
-/// `ownership`, also `BucketOwnerEnforced` (ACLs off).
+/// A bucket a setting is settled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Candidate<'a> {
+    /// `S3::buckets[at]`.
+    InUnit(usize),
+    /// A bucket outside the scan: the one of that literal name, which the unit's children naming
+    /// it configure, or (`None`) any other.
+    Outside(Option<&'a str>),
+}
+
+impl Candidate<'_> {
+    /// Whether a child linked by `link` configures this bucket for sure.
+    fn is(&self, link: &Link) -> bool {
+        match (self, link) {
+            (Candidate::InUnit(at), Link::Bucket(linked)) => at == linked,
+            (Candidate::Outside(Some(name)), Link::Outside(linked)) => name == &&**linked,
+            _ => false,
+        }
+    }
+}
+
+/// A flag of `bucket`: the bucket's access blocks OR the account's, with orphan blocks and other
+/// providers' account blocks as may-apply; with `ownership`, also `BucketOwnerEnforced` (ACLs
+/// off).
 pub fn setting<'a>(
     s3: &'a S3,
-    bucket: Option<usize>,
+    bucket: Candidate<'_>,
     provider: &str,
     pick: fn(&PublicAccessBlock) -> &Flag,
     ownership: bool,
@@ -135,13 +156,13 @@ pub fn setting<'a>(
     for block in &s3.access_blocks {
         let flag = &pick(&block.item).value;
         match &block.link {
-            Link::Bucket(at) if Some(*at) == bucket => sources.push(outcomes(flag, |on| *on)),
+            link if bucket.is(link) => sources.push(outcomes(flag, |on| *on)),
             Link::Unknown { .. } => sources.push(maybe(
                 outcomes(flag, |on| *on),
                 &format!("`{}` may configure this bucket", block.resource.address),
                 block.item.header,
             )),
-            Link::Bucket(_) | Link::Outside | Link::Pending => {}
+            Link::Bucket(_) | Link::Outside(_) | Link::Pending => {}
         }
     }
     for account in &s3.account_blocks {
@@ -162,18 +183,21 @@ pub fn setting<'a>(
     if ownership {
         for ownership in &s3.ownership {
             match &ownership.link {
-                Link::Bucket(at) if Some(*at) == bucket => sources.push(owner_enforced(ownership)),
+                link if bucket.is(link) => sources.push(owner_enforced(ownership)),
                 Link::Unknown { .. } => sources.push(maybe(
                     owner_enforced(ownership),
                     &format!("`{}` may configure this bucket", ownership.resource.address),
                     ownership.item.header,
                 )),
-                Link::Bucket(_) | Link::Outside | Link::Pending => {}
+                Link::Bucket(_) | Link::Outside(_) | Link::Pending => {}
             }
         }
     }
-    let at = bucket
-        .and_then(|at| s3.buckets.get(at))
+    let in_unit = match bucket {
+        Candidate::InUnit(at) => s3.buckets.get(at),
+        Candidate::Outside(_) => None,
+    };
+    let at = in_unit
         .map(|b| b.resource.span)
         .or_else(|| s3.account_blocks.first().map(|a| a.block.header))
         .or_else(|| s3.access_blocks.first().map(|b| b.item.header))
@@ -201,19 +225,21 @@ pub fn owner_enforced(ownership: &Child<Ownership>) -> Vec<Outcome<'_>> {
 }
 
 /// The setting for a child resource: its bucket's, a bucket outside the scan's, or, for an
-/// orphan, the same over every candidate (each bucket of the unit and one outside).
+/// orphan, the same over every candidate (each bucket of the unit, each bucket outside it that
+/// other children name, and one more outside).
 pub fn for_link<'a>(
     s3: &'a S3,
     link: &'a Link,
     provider: &str,
-    settle: &dyn Fn(Option<usize>, &str) -> Vec<Outcome<'a>>,
+    settle: &dyn Fn(Candidate<'a>, &str) -> Vec<Outcome<'a>>,
 ) -> Vec<Outcome<'a>> {
     match link {
         Link::Bucket(at) => {
             let provider = s3.buckets.get(*at).map_or(provider, |b| &*b.provider);
-            settle(Some(*at), provider)
+            settle(Candidate::InUnit(*at), provider)
         }
-        Link::Outside | Link::Pending => settle(None, provider),
+        Link::Outside(name) => settle(Candidate::Outside(Some(name)), provider),
+        Link::Pending => settle(Candidate::Outside(None), provider),
         Link::Unknown { reason, span } => {
             let why = Why::Value(reason, *span);
             let agree = |a: &State<'a>, b: &State<'a>| match (a, b) {
@@ -222,9 +248,25 @@ pub fn for_link<'a>(
                 (State::Unknown(why), _) | (_, State::Unknown(why)) => State::Unknown(why.clone()),
                 (State::On, State::Off) | (State::Off, State::On) => State::Unknown(why.clone()),
             };
-            let mut all = settle(None, provider);
+            let mut all = settle(Candidate::Outside(None), provider);
             for (at, bucket) in s3.buckets.iter().enumerate() {
-                let candidate = settle(Some(at), &bucket.provider);
+                let candidate = settle(Candidate::InUnit(at), &bucket.provider);
+                all = combine(&all, &candidate, &agree, &why);
+            }
+            let mut named_outside: Vec<&str> = s3
+                .access_blocks
+                .iter()
+                .map(|block| &block.link)
+                .chain(s3.ownership.iter().map(|ownership| &ownership.link))
+                .filter_map(|link| match link {
+                    Link::Outside(name) => Some(&**name),
+                    _ => None,
+                })
+                .collect();
+            named_outside.sort_unstable();
+            named_outside.dedup();
+            for name in named_outside {
+                let candidate = settle(Candidate::Outside(Some(name)), provider);
                 all = combine(&all, &candidate, &agree, &why);
             }
             all
@@ -244,7 +286,7 @@ pub fn rejecting_flags<'a>(
 ) -> Vec<&'a Flag> {
     let provider = match link {
         Link::Bucket(at) => s3.buckets.get(*at).map_or(provider, |b| &*b.provider),
-        Link::Outside | Link::Pending | Link::Unknown { .. } => provider,
+        Link::Outside(_) | Link::Pending | Link::Unknown { .. } => provider,
     };
     let bucket_blocks = s3
         .access_blocks

@@ -1,6 +1,6 @@
 //! Flags a bucket ACL granting access to everyone or to every AWS account while S3 still honours it.
 
-use super::{Verdict, defined_at, for_link, judge, rejecting_flags, setting};
+use super::{Candidate, Verdict, defined_at, for_link, judge, rejecting_flags, setting};
 use crate::model::s3::{Acl, Child, Link, PublicAccessBlock, Reach};
 use crate::model::{AccountFactKind, Leaf, Model, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -69,7 +69,7 @@ fn check(model: &Model, findings: &mut Findings) {
         if public.is_empty() {
             continue;
         }
-        let settle = |bucket: Option<usize>, provider: &str| {
+        let settle = |bucket: Candidate, provider: &str| {
             setting(s3, bucket, provider, ignore_public_acls, true)
         };
         let ignored = for_link(s3, &acl.link, &acl.provider, &settle);

@@ -1,7 +1,7 @@
 //! Flags a bucket-policy statement allowing any principal without a condition AWS accepts as
 //! limiting, while S3 is not told to restrict public policies.
 
-use super::{Outcome, Verdict, for_link, judge, rejecting_flags, setting};
+use super::{Candidate, Outcome, Verdict, for_link, judge, rejecting_flags, setting};
 use crate::model::ec2::security_group::Cidr;
 use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
 use crate::model::s3::{Flag, Link, PublicAccessBlock};
@@ -133,7 +133,7 @@ fn check(model: &Model, findings: &mut Findings) {
 /// `restrict_public_buckets` for every bucket the document is attached to.
 fn restricted<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<Outcome<'a>> {
     let s3 = &model.s3;
-    let settle = |bucket: Option<usize>, provider: &str| {
+    let settle = |bucket: Candidate, provider: &str| {
         setting(s3, bucket, provider, restrict_public_buckets, false)
     };
     let mut all = Vec::new();
@@ -145,7 +145,7 @@ fn restricted<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec<Outcome
     }
     if all.is_empty() {
         // A raw policy file: no bucket, nothing restricts it but an account-level block.
-        all.extend(settle(None, "aws"));
+        all.extend(settle(Candidate::Outside(None), "aws"));
     }
     all
 }
@@ -157,7 +157,7 @@ fn bucket_headers(model: &Model, document: &PolicyDocument) -> Vec<Span> {
         .filter_map(|owner| model.s3.policies.iter().find(|p| p.resource == *owner))
         .filter_map(|policy| match policy.link {
             Link::Bucket(at) => model.s3.buckets.get(at).map(|b| b.resource.span),
-            Link::Outside | Link::Pending | Link::Unknown { .. } => None,
+            Link::Outside(_) | Link::Pending | Link::Unknown { .. } => None,
         })
         .collect()
 }
@@ -363,7 +363,8 @@ fn restricting_blocks<'a>(model: &'a Model, document: &'a PolicyDocument) -> Vec
         .filter_map(|owner| s3.policies.iter().find(|p| p.resource == *owner))
         .collect();
     let mut flags: Vec<&Flag> = if policies.is_empty() {
-        rejecting_flags(s3, &Link::Outside, "aws", block_public_policy)
+        // No bucket: only the account blocks of the default provider.
+        rejecting_flags(s3, &Link::Pending, "aws", block_public_policy)
     } else {
         policies
             .iter()
