@@ -10,6 +10,8 @@ use crate::model::s3::{
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
 use crate::text::Text;
+use hcl_edit::expr::Expression;
+use hcl_edit::template::Element;
 
 /// Resource types this adapter reads; others are not evaluated at all.
 pub const TYPES: &[&str] = &[
@@ -152,8 +154,27 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
 /// the same module instance).
 fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Text> {
     let attribute = resource.block.block.body.get_attribute(key)?;
-    let span = span_of_expr(resource.block.file, &attribute.value);
+    let span = span_of_expr(resource.block.file, unwrapped(&attribute.value));
     Some(format!("{}{}", evaluator.prefix, evaluator.source(span).trim()).into())
+}
+
+/// The expression a wrapper stands for: `"${var.name}"` and `(var.name)` are `var.name` in HCL, so
+/// they name the same bucket.
+fn unwrapped(mut expr: &Expression) -> &Expression {
+    loop {
+        expr = match expr {
+            Expression::Parenthesis(inner) => inner.inner(),
+            Expression::StringTemplate(template) => match template.iter().collect::<Vec<_>>()[..] {
+                [Element::Interpolation(interpolation)]
+                    if !interpolation.strip.strip_start() && !interpolation.strip.strip_end() =>
+                {
+                    &interpolation.expr
+                }
+                _ => return expr,
+            },
+            _ => return expr,
+        };
+    }
 }
 
 fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName> {
