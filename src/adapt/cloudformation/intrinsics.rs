@@ -494,6 +494,11 @@ fn push_text(segments: &mut Vec<Segment>, text: &str) {
 
 /// A string when every segment is known, otherwise a template keeping the literal parts.
 pub fn template_val(segments: Vec<Segment>, span: Span) -> Val {
+    // A lone unknown part is the whole value: `!Sub "${Name}"` is `!Ref Name`, as `"${var.x}"` is
+    // `var.x` in HCL, so both name a bucket by the same unresolved expression (RULES.md 2.1).
+    if let [Segment::Unknown(reason)] = segments.as_slice() {
+        return Val::unknown(reason.clone(), span);
+    }
     if segments.iter().all(|s| matches!(s, Segment::Text(_))) {
         let text: String = segments
             .iter()
