@@ -144,7 +144,7 @@ impl Val {
     /// What a value past a size budget becomes.
     pub fn too_large(span: Span) -> Val {
         Val::unknown(
-            UnknownReason::Unsupported("a value too large to evaluate"),
+            UnknownReason::Unsupported("a value past the unit's size budget"),
             span,
         )
     }

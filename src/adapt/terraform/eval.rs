@@ -73,6 +73,17 @@ pub struct Evaluator<'a> {
     /// Files `file()`/`templatefile()` read verbatim, so a policy parsed from their text keeps
     /// spans in them wherever the string travelled (a local, `jsondecode`).
     verbatim: RefCell<HashMap<FileId, std::sync::Arc<str>>>,
+    /// Files read so far: a file's first read is free, each further one is charged (`load_file`).
+    files_read: RefCell<foldhash::HashSet<FileId>>,
+}
+
+/// What `file()`/`templatefile()` found at a path.
+pub enum Loaded {
+    Text(FileId, std::sync::Arc<str>),
+    /// No loader, or no readable file of the unit at that path.
+    Missing,
+    /// Read again once the unit's copy budget is spent.
+    OverBudget,
 }
 
 /// Largest local value kept (nodes plus string bytes / 16): `concat(local.a, local.a)` chains
@@ -119,6 +130,7 @@ impl<'a> Evaluator<'a> {
             calls: None,
             outputs: RefCell::new(HashMap::default()),
             verbatim: RefCell::new(HashMap::default()),
+            files_read: RefCell::new(foldhash::HashSet::default()),
         }
     }
 
@@ -609,8 +621,10 @@ impl<'a> Evaluator<'a> {
         let Some(path) = path.and_then(Val::scalar_text) else {
             return unknown();
         };
-        let Some((id, text)) = self.loader.and_then(|load| load(&path)) else {
-            return unknown();
+        let (id, text) = match self.load_file(&path) {
+            Loaded::Text(id, text) => (id, text),
+            Loaded::Missing => return unknown(),
+            Loaded::OverBudget => return Val::too_large(span),
         };
         let kind = match name {
             "templatefile" => {
@@ -625,6 +639,21 @@ impl<'a> Evaluator<'a> {
             return Val::new(kind, whole);
         }
         Val::new(kind, span)
+    }
+
+    /// A file named by `file()`/`templatefile()`. Each use is parsed and modelled anew, so every
+    /// read after a file's first is charged to the copy budget like a copied value: a 3 MB
+    /// policy file named by 300 resources took 11 GB before.
+    pub fn load_file(&self, path: &str) -> Loaded {
+        let Some((id, text)) = self.loader.and_then(|load| load(path)) else {
+            return Loaded::Missing;
+        };
+        let first = self.files_read.borrow_mut().insert(id);
+        // A JSON text's value tree weighs about a node per 8 bytes (`Val::weight`).
+        if !first && !self.copied.spend(text.len() / 8 + 1) {
+            return Loaded::OverBudget;
+        }
+        Loaded::Text(id, text)
     }
 
     /// The file a string is the whole verbatim text of (read by `file()`), with that text: JSON

@@ -193,8 +193,10 @@ fn file_document(
     let Some(path) = path.and_then(|p| p.scalar_text()) else {
         return unknown(UnknownReason::Function(function.into()));
     };
-    let Some((id, text)) = evaluator.loader.and_then(|load| load(&path)) else {
-        return unknown(UnknownReason::Function(function.into()));
+    let (id, text) = match evaluator.load_file(&path) {
+        super::eval::Loaded::Text(id, text) => (id, text),
+        super::eval::Loaded::Missing => return unknown(UnknownReason::Function(function.into())),
+        super::eval::Loaded::OverBudget => return Some(Val::too_large(span)),
     };
     let parsed = crate::parse::json::parse_json(&text, id, 0);
     let Some(root) = parsed.root.filter(|_| parsed.errors.is_empty()) else {
