@@ -104,10 +104,13 @@ fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
     excludes.is_match(relative) || excludes.is_match(path)
 }
 
+/// Finds the files under `paths`, walking directories on `threads` threads; the result is sorted,
+/// so it does not depend on the order the walk met them.
 pub fn discover(
     paths: &[PathBuf],
     no_ignore: bool,
     excludes: &GlobSet,
+    threads: usize,
 ) -> Result<Discovery, DiscoverError> {
     let mut found: BTreeSet<PathBuf> = BTreeSet::new();
     let mut skipped = Vec::new();
@@ -123,45 +126,65 @@ pub fn discover(
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .ignore(!no_ignore)
-            .git_ignore(!no_ignore)
-            .git_global(false)
-            .git_exclude(!no_ignore)
-            .parents(!no_ignore)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|entry| {
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && entry
-                        .file_name()
-                        .to_str()
-                        .is_some_and(|n| PRUNED_DIRS.contains(&n)))
+        let walked = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        walker(root, no_ignore, threads).run(|| {
+            let walked = &walked;
+            Box::new(move |entry| {
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return ignore::WalkState::Continue;
+                }
+                let path = entry.into_path();
+                if excluded(excludes, &path, root) {
+                    return ignore::WalkState::Continue;
+                }
+                // A poisoned lock only means another walker thread panicked: keep its entries.
+                let mut walked = walked
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                match FileKind::of(&path) {
+                    Some(_) => walked.0.push(path),
+                    None => walked.1.push(path),
+                }
+                ignore::WalkState::Continue
             })
-            .build();
-        for entry in walker.flatten() {
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = entry.into_path();
-            if excluded(excludes, &path, root) {
-                continue;
-            }
-            if FileKind::of(&path).is_some() {
-                found.insert(path);
-            } else {
-                skipped.push(path);
-            }
-        }
+        });
+        let (kept, other) = walked
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        found.extend(kept);
+        skipped.extend(other);
     }
     skipped.sort();
     Ok(Discovery {
         units: units(found),
         skipped,
     })
+}
+
+fn walker(root: &Path, no_ignore: bool, threads: usize) -> ignore::WalkParallel {
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .ignore(!no_ignore)
+        .git_ignore(!no_ignore)
+        .git_global(false)
+        .git_exclude(!no_ignore)
+        .parents(!no_ignore)
+        .require_git(false)
+        .follow_links(false)
+        .threads(threads.max(1))
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && entry.depth() > 0
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| PRUNED_DIRS.contains(&n)))
+        })
+        .build_parallel()
 }
 
 /// Groups files into units and assigns ids: reported files first in path order, then the

@@ -126,8 +126,13 @@ impl std::fmt::Display for LintError {
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
-    let mut discovery = discover::discover(&settings.paths, settings.no_ignore, &excludes)
-        .map_err(LintError::Discover)?;
+    let mut discovery = discover::discover(
+        &settings.paths,
+        settings.no_ignore,
+        &excludes,
+        settings.threads,
+    )
+    .map_err(LintError::Discover)?;
     let discovered = started.elapsed();
     let enabled: Vec<&'static Rule> = rules::ALL
         .iter()
