@@ -5,7 +5,7 @@ use crate::model::iam::{
     DATA_SOURCE_STATEMENT_KEYS, DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind,
     Principals, STATEMENT_KEYS, Statement, Statements,
 };
-use crate::model::{Leaf, Model, ResourceRef, Value};
+use crate::model::{Leaf, Model, ResourceRef, UnknownReason, Value};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::text::Text;
 
@@ -214,7 +214,9 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
 
 /// Whether an element is there. An element whose every value is unknown may be absent (a Terraform
 /// argument set to a null variable, a `dynamic` block over an unknown collection), so structural
-/// problems are reported only for elements certainly present or certainly absent.
+/// problems are reported only for elements certainly present or certainly absent. A string with
+/// known text around its unknown parts (`"arn:aws:iam::${var.account}:root"`, `!Sub`) is certainly
+/// there: an interpolation never yields null, only a string whose exact text is unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Presence {
     Absent,
@@ -227,12 +229,19 @@ fn presence(items: Option<&[Value<Text>]>) -> Presence {
 }
 
 fn presence_of<'a>(mut items: impl Iterator<Item = &'a Value<Text>>) -> Presence {
-    let known = |item: &Value<Text>| {
-        item.branches()
-            .iter()
-            .any(|b| matches!(b.leaf, Leaf::Known { .. }))
+    let certainly_there = |item: &Value<Text>| {
+        item.branches().iter().any(|b| {
+            matches!(
+                b.leaf,
+                Leaf::Known { .. }
+                    | Leaf::Unknown {
+                        reason: UnknownReason::Partial { .. },
+                        ..
+                    }
+            )
+        })
     };
-    if items.any(known) {
+    if items.any(certainly_there) {
         Presence::Present
     } else {
         Presence::Maybe
