@@ -99,7 +99,7 @@ struct Guardrails<'a> {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if document.kind != PolicyKind::Identity {
+        if !document.is(PolicyKind::Identity) {
             continue;
         }
         if let Statements::Unknown { reason, span } = &document.statements {

@@ -116,7 +116,7 @@ fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if document.kind != PolicyKind::Bucket {
+        if !document.is(PolicyKind::Bucket) {
             continue;
         }
         if let Statements::Unknown { reason, span } = &document.statements {
