@@ -79,6 +79,7 @@ fn suppressed_findings_are_listed_on_request_and_always_counted() {
         ("comments.cfn.yaml", 11),
         ("comments.cfn.yaml", 34),
         ("foreign.tf", 4),
+        ("kics.tf", 6),
         ("metadata.cfn.json", 14),
         ("resource.tf", 4),
     ]
@@ -88,16 +89,21 @@ fn suppressed_findings_are_listed_on_request_and_always_counted() {
     assert_eq!(suppressed, expected, "{out}");
     let ebs = lines_of(&out, "ec2-unencrypted-ebs-volume", true);
     let foreign = |line| ("fixtures/suppress/foreign.tf".to_string(), line);
-    assert_eq!(ebs, [foreign(16), foreign(24), foreign(33)].into(), "{out}");
+    let cfn_nag = ("fixtures/suppress/cfn-nag.cfn.yaml".to_string(), 2);
+    assert_eq!(
+        ebs,
+        [foreign(16), foreign(24), foreign(33), cfn_nag].into(),
+        "{out}"
+    );
 
     let (_, json) = cloudlint(&["--format", "json", "fixtures/suppress"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(doc["summary"]["suppressed"], 11);
+    assert_eq!(doc["summary"]["suppressed"], 13);
     assert_eq!(doc["suppressed"].as_array().unwrap().len(), 0);
     let (_, json) = cloudlint(&["--format", "json", "--show-suppressed", "fixtures/suppress"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     let listed = doc["suppressed"].as_array().unwrap();
-    assert_eq!(listed.len(), 11);
+    assert_eq!(listed.len(), 13);
     assert!(listed.iter().any(|s| s["reason"] == "break-glass"));
 }
 

@@ -23,6 +23,7 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         statements: Statements::Missing,
         consumers: Vec::new(),
         attached_to: Vec::new(),
+        other_kinds: Vec::new(),
     };
     match &doc.kind {
         // A document chosen by a condition: the statements of both, each under its branch.

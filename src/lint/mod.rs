@@ -211,6 +211,10 @@ struct UnitOutcome {
     module_reported: Vec<FileId>,
     /// Directives that silenced something here (`Directives::used`).
     used_directives: Vec<(Span, &'static str)>,
+    /// The raw policy file a document unit linted on its own.
+    document_file: Option<FileId>,
+    /// Files whose text a Terraform unit modelled as policy documents (read through `file()`).
+    policy_files: BTreeSet<FileId>,
     skipped: Vec<PathBuf>,
     failed: usize,
     timings: Timings,
@@ -349,8 +353,10 @@ fn lint_unit(
     let mut loaded = BTreeSet::new();
     if is_module {
         loaded = terraform_unit(unit, &mut run, &mut model, ids, scanned);
+        run.outcome.policy_files = model.iam.policies.iter().map(|d| d.span.file).collect();
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
+        run.outcome.document_file = Some(file.id);
     }
     let mut reported: BTreeSet<FileId> = unit
         .files
@@ -475,6 +481,25 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         skipped_paths: skipped,
         ..Summary::default()
     };
+    // A policy file a Terraform consumer reads through `file()` is linted once, as that
+    // consumer's document (its kinds, its bucket's settings; RULES.md 2.6): what the file gave
+    // on its own, judged without them, gives way. Parse errors and directive problems stay.
+    let policy_files: BTreeSet<FileId> = outcomes
+        .iter()
+        .flat_map(|o| o.policy_files.iter().copied())
+        .collect();
+    for outcome in &mut outcomes {
+        if outcome
+            .document_file
+            .is_some_and(|file| policy_files.contains(&file))
+        {
+            let builtin = |d: &Diagnostic| builtin::ALL.iter().any(|b| b.name == d.rule.name);
+            outcome.diagnostics.retain(builtin);
+            outcome.conditional.clear();
+            outcome.suppressed.clear();
+            outcome.suppressed_count = 0;
+        }
+    }
     // A finding another unit's account-wide setting may remove becomes "cannot verify".
     let declared_by: Vec<BTreeSet<AccountFactKind>> = outcomes
         .iter()

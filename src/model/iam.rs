@@ -75,6 +75,9 @@ pub struct Key {
 pub struct PolicyDocument {
     pub owner: ResourceRef,
     pub kind: PolicyKind,
+    /// Further kinds of a document used several ways (a data source read by a role policy and
+    /// by a bucket policy is linted as both, RULES.md 2.6).
+    pub other_kinds: Vec<PolicyKind>,
     /// The whole document.
     pub span: Span,
     /// `None`: the document has no `Version` key.
@@ -90,6 +93,15 @@ pub struct PolicyDocument {
 impl PolicyDocument {
     /// The `version` an `aws_iam_policy_document` data source writes when none is set.
     pub const DATA_SOURCE_DEFAULT_VERSION: &'static str = "2012-10-17";
+
+    /// Every kind the document is used as.
+    pub fn kinds(&self) -> impl Iterator<Item = PolicyKind> + '_ {
+        std::iter::once(self.kind).chain(self.other_kinds.iter().copied())
+    }
+
+    pub fn is(&self, kind: PolicyKind) -> bool {
+        self.kinds().any(|k| k == kind)
+    }
 }
 
 /// The `Statement` element of a document.

@@ -70,6 +70,20 @@ fn is_date(text: &str) -> bool {
         })
 }
 
+/// The query ids of KICS's file-wide `kics-scan disable=ID[,ID]`; `ignore-line`, `ignore-block`
+/// and a bare `ignore` name no query, so they map to no rule.
+pub(super) fn kics_disabled(text: &str) -> Option<Vec<String>> {
+    let ids = text.strip_prefix("kics-scan disable=")?;
+    let ids = ids.split_whitespace().next().unwrap_or("");
+    Some(
+        ids.split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
 /// Rules another tool's id stands for: `AVD-AWS-0092`, `AWS-0092` and trivy's long id alike.
 pub(super) fn aliased(id: &str) -> Vec<&'static str> {
     let bare = |s: &str| {
@@ -133,6 +147,17 @@ mod tests {
         assert!(aliased("CKV_AWS_99999").is_empty());
         // A partial overlap is not an alias.
         assert!(aliased("AVD-AWS-0057").is_empty());
+    }
+
+    #[test]
+    fn kics_disables_queries_by_id_and_names_none_otherwise() {
+        assert_eq!(
+            kics_disabled("kics-scan disable=a-1,b-2 trailing words"),
+            Some(vec!["a-1".to_string(), "b-2".to_string()])
+        );
+        assert_eq!(kics_disabled("kics-scan ignore-block"), None);
+        assert_eq!(kics_disabled("kics-scan ignore-line"), None);
+        assert_eq!(kics_disabled("checkov:skip=CKV_AWS_1"), None);
     }
 
     #[test]

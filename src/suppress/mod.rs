@@ -43,6 +43,10 @@ enum Request {
         id: String,
         reason: Option<String>,
     },
+    /// KICS's `kics-scan disable=ID[,ID]`: its queries are off for the whole file.
+    ForeignFile {
+        ids: Vec<String>,
+    },
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -52,11 +56,12 @@ fn non_empty(text: &str) -> Option<String> {
 
 /// Reads a comment's text (marker removed); `None` when it is no directive at all.
 /// Every directive starts with one of these; a file without any needs no comment walk.
-const DIRECTIVE_PREFIXES: [&str; 4] = [
+const DIRECTIVE_PREFIXES: [&str; 5] = [
     "cloudlint:",
     "checkov:skip=",
     "trivy:ignore:",
     "tfsec:ignore:",
+    "kics-scan disable=",
 ];
 
 fn request(text: &str) -> Option<Result<Request, String>> {
@@ -88,6 +93,9 @@ fn request(text: &str) -> Option<Result<Request, String>> {
             ));
         }
         return Some(Ok(Request::Ours { rules, reason }));
+    }
+    if let Some(ids) = foreign::kics_disabled(text) {
+        return Some(Ok(Request::ForeignFile { ids }));
     }
     foreign::request(text, today).map(|(id, reason)| Ok(Request::Foreign { id, reason }))
 }
@@ -141,11 +149,18 @@ impl Directives {
                     });
                 }
             }
-            Ok(Request::Foreign { id, reason }) => {
-                let rules: Vec<_> = foreign::aliased(&id)
-                    .into_iter()
+            Ok(Request::Foreign { .. } | Request::ForeignFile { .. }) => {
+                let (ids, reason) = match request {
+                    Ok(Request::Foreign { id, reason }) => (vec![id], reason),
+                    Ok(Request::ForeignFile { ids }) => (ids, None),
+                    _ => (Vec::new(), None),
+                };
+                let mut rules: Vec<_> = ids
+                    .iter()
+                    .flat_map(|id| foreign::aliased(id))
                     .map(|r| (r, false))
                     .collect();
+                rules.dedup();
                 if !rules.is_empty() {
                     self.list.push(Directive {
                         span,
@@ -219,14 +234,18 @@ impl Directives {
     fn add_comments(&mut self, comments: &[Comment], items: &[Span], text: &str, yaml: bool) {
         for comment in comments {
             if let Some(request) = request(&comment.text) {
-                let covers = coverage(comment.span, items, comments, text, yaml);
+                let covers = match request {
+                    Ok(Request::ForeignFile { .. }) => Span::new(comment.span.file, 0, text.len()),
+                    _ => coverage(comment.span, items, comments, text, yaml),
+                };
                 self.add(comment.span, covers, request);
             }
         }
     }
 
-    /// `Metadata: { cloudlint: { ignore: [{rule, reason}] } }` and checkov's
-    /// `Metadata: { checkov: { skip: [{id, comment}] } }` on a resource.
+    /// `Metadata: { cloudlint: { ignore: [{rule, reason}] } }`, checkov's
+    /// `Metadata: { checkov: { skip: [{id, comment}] } }` and cfn_nag's
+    /// `Metadata: { cfn_nag: { rules_to_suppress: [{id, reason}] } }` on a resource.
     fn add_metadata(&mut self, root: &Node) {
         let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
             return;
@@ -262,13 +281,18 @@ impl Directives {
                     "`cloudlint.ignore` must be a list of `{rule, reason}`".to_string(),
                 ));
             }
-            let checkov = metadata.get("checkov").and_then(|c| c.get("skip"));
-            for item in checkov.and_then(Node::as_seq).unwrap_or_default() {
+            let foreign = [
+                ("checkov", "skip", "comment"),
+                ("cfn_nag", "rules_to_suppress", "reason"),
+            ];
+            let items = foreign.iter().flat_map(|(tool, list, why)| {
+                let list = metadata.get(tool).and_then(|t| t.get(list));
+                let items = list.and_then(Node::as_seq).unwrap_or_default();
+                items.iter().map(move |item| (item, *why))
+            });
+            for (item, why) in items {
                 if let Some(id) = item.get("id").and_then(Node::as_str) {
-                    let reason = item
-                        .get("comment")
-                        .and_then(Node::as_str)
-                        .and_then(non_empty);
+                    let reason = item.get(why).and_then(Node::as_str).and_then(non_empty);
                     let request = Request::Foreign {
                         id: id.to_string(),
                         reason,

@@ -259,26 +259,27 @@ impl DataDocuments {
                 continue;
             }
             let mut document = data_document(*data, evaluator, 0);
-            document.kind = consumers
-                .iter()
-                .map(|(kind, _, _)| *kind)
-                .max_by_key(|kind| match kind {
-                    PolicyKind::Bucket => 3,
-                    PolicyKind::Trust => 2,
-                    PolicyKind::Identity => 1,
-                    PolicyKind::Resource => 0,
-                })
-                .unwrap_or_else(|| {
-                    let has_principal = document
-                        .statements
-                        .iter()
-                        .any(|s| s.principal.is_some() || s.not_principal.is_some());
-                    if has_principal {
-                        PolicyKind::Resource
-                    } else {
-                        PolicyKind::Identity
-                    }
-                });
+            // Every consumer's kind applies; the first is the one messages speak of.
+            let mut kinds: Vec<PolicyKind> = consumers.iter().map(|(kind, _, _)| *kind).collect();
+            kinds.sort_by_key(|kind| match kind {
+                PolicyKind::Bucket => 0,
+                PolicyKind::Trust => 1,
+                PolicyKind::Identity => 2,
+                PolicyKind::Resource => 3,
+            });
+            kinds.dedup();
+            document.other_kinds = kinds.split_off(kinds.len().min(1));
+            document.kind = kinds.first().copied().unwrap_or_else(|| {
+                let has_principal = document
+                    .statements
+                    .iter()
+                    .any(|s| s.principal.is_some() || s.not_principal.is_some());
+                if has_principal {
+                    PolicyKind::Resource
+                } else {
+                    PolicyKind::Identity
+                }
+            });
             // Instances of one resource (`count`/`for_each`) consume it at the same place.
             let mut seen = foldhash::HashSet::default();
             document.consumers = consumers
@@ -368,6 +369,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
+        other_kinds: Vec::new(),
     }
 }
 

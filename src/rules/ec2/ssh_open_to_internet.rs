@@ -70,6 +70,10 @@ fn check_rule<'r>(
     findings: &mut Findings,
 ) {
     let outcomes = outcomes(rule);
+    // Unknown sources matter only while the entry is not already open in every deployment: true
+    // OR unknown is true (RULES.md 1), so `[var.c, "0.0.0.0/0"]` is one finding and no note.
+    let mut open_always = false;
+    let mut pending = Vec::new();
     for source in &rule.sources {
         let mut unknown = None;
         let mut reported = false;
@@ -115,6 +119,7 @@ fn check_rule<'r>(
                             unknown.get_or_insert((*at, reason, "whether the rule is ingress"));
                             break;
                         }
+                        open_always |= conditions.is_empty();
                         let when = when_clause(conditions);
                         let text = cidr.0.trim();
                         let message = if all_traffic {
@@ -142,7 +147,12 @@ fn check_rule<'r>(
                 }
             }
         }
-        if let (false, Some((at, reason, what))) = (reported, unknown) {
+        if let (false, Some(unknown)) = (reported, unknown) {
+            pending.push(unknown);
+        }
+    }
+    if !open_always {
+        for (at, reason, what) in pending {
             findings.unverifiable(on, at, what, reason);
         }
     }
@@ -443,5 +453,14 @@ mod tests {
         model.ec2.security_groups.orphan_rules.push(orphan);
         let out = run(&RULE, model);
         assert_eq!(&*out.0[0].resource, "aws_security_group_rule.ssh");
+    }
+
+    #[test]
+    fn an_unknown_source_beside_an_open_one_changes_nothing() {
+        let mut entry = rule("tcp", 22, 22, &[("0.0.0.0/0", 21)]);
+        entry.sources.insert(0, source(unknown_var("cidr", 20)));
+        let out = run(&RULE, group(vec![entry]));
+        assert_eq!(out.spans(), [span(21)]);
+        assert_eq!(out.unverified(), 0);
     }
 }

@@ -158,20 +158,20 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     }
     let has_principal = principal.max(not_principal);
     let has_resource = resource.max(not_resource);
-    match document.kind {
-        PolicyKind::Identity if has_principal == Presence::Present => {
-            findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
-        }
-        PolicyKind::Bucket | PolicyKind::Trust if has_principal == Presence::Absent => {
-            findings.report(
-                on,
-                statement.span,
-                "statement has no `Principal`; a resource-based policy must name one",
-            );
-        }
-        _ => {}
+    // A document used several ways must suit each (RULES.md 2.6).
+    if document.is(PolicyKind::Identity) && has_principal == Presence::Present {
+        findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
     }
-    if document.kind.needs_resource() && has_resource == Presence::Absent {
+    if (document.is(PolicyKind::Bucket) || document.is(PolicyKind::Trust))
+        && has_principal == Presence::Absent
+    {
+        findings.report(
+            on,
+            statement.span,
+            "statement has no `Principal`; a resource-based policy must name one",
+        );
+    }
+    if document.kinds().any(PolicyKind::needs_resource) && has_resource == Presence::Absent {
         findings.report(
             on,
             statement.span,

@@ -99,7 +99,7 @@ struct Guardrails<'a> {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if document.kind != PolicyKind::Identity {
+        if !document.is(PolicyKind::Identity) {
             continue;
         }
         if let Statements::Unknown { reason, span } = &document.statements {
@@ -148,6 +148,12 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         })
     });
     let Some((grant, action, resource, when)) = violation else {
+        // An unconditional `Deny *` on `*` cancels whatever the Unknown turns out to be.
+        let iam_only =
+            grants.open.iter().all(|(grant, _)| *grant == Grant::AllIam) && !grants.open.is_empty();
+        if unless(exists, &guardrails(document, iam_only).open).is_none() {
+            return;
+        }
         if grants.open.is_empty()
             && let Some((span, reason)) = grants.unknown
             && (!resources.open.is_empty() || resources.unknown.is_some())
@@ -166,16 +172,6 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         }
         return;
     };
-    if let EffectIs::Unknown(effect) = effect(statement) {
-        let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
-        findings.unverifiable(
-            on,
-            effect.span(),
-            "whether the statement allows or denies",
-            reason,
-        );
-        return;
-    }
     let guardrails = guardrails(document, grant == Grant::AllIam);
     let Some(when) = unless(when, &guardrails.open) else {
         return;
@@ -185,6 +181,17 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             on,
             span,
             "whether a Deny statement in the policy cancels an administrator grant",
+            reason,
+        );
+        return;
+    }
+    // Checked after the guardrails: a Known deny cancels the grant whatever the effect is.
+    if let EffectIs::Unknown(effect) = effect(statement) {
+        let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
+        findings.unverifiable(
+            on,
+            effect.span(),
+            "whether the statement allows or denies",
             reason,
         );
         return;
@@ -426,20 +433,41 @@ mod tests {
         assert_eq!(out.spans(), [span(10)]);
     }
 
-    #[test]
-    fn unknown_action_is_unverifiable() {
-        let mut s = admin();
-        s.action = Some(Elements {
+    /// `Action = [var.a]`, no default.
+    fn unknown_actions() -> Elements {
+        Elements {
             key_span: span(9),
             span: span(9),
             items: vec![Value::unknown(
                 UnknownReason::Variable("a".into()),
                 span(10),
             )],
-        });
+        }
+    }
+
+    #[test]
+    fn unknown_action_is_unverifiable() {
+        let mut s = admin();
+        s.action = Some(unknown_actions());
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert!(out.spans().is_empty());
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_unconditional_deny_all_settles_unknown_grants() {
+        let mut deny = admin();
+        deny.effect = Some(Value::explicit("Deny".into(), span(1)));
+        let mut unknown_action = admin();
+        unknown_action.action = Some(unknown_actions());
+        let mut unknown_effect = admin();
+        unknown_effect.effect = Some(Value::unknown(UnknownReason::Variable("e".into()), span(3)));
+        for statement in [unknown_action, unknown_effect] {
+            let statements = vec![statement, deny.clone()];
+            let out = run(&RULE, document(PolicyKind::Identity, statements));
+            assert!(out.spans().is_empty());
+            assert_eq!(out.unverified(), 0);
+        }
     }
 
     fn partial(literal: &str, at: u32) -> Value<Text> {

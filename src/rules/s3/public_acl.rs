@@ -2,7 +2,7 @@
 
 use super::{Candidate, Verdict, defined_at, for_link, judge, rejecting_flags, setting};
 use crate::model::s3::{Acl, Child, Link, PublicAccessBlock, Reach};
-use crate::model::{AccountFactKind, Leaf, Model, when_clause};
+use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
 
@@ -62,17 +62,31 @@ struct Public<'a> {
     defined_at: Option<Span>,
 }
 
+/// An Unknown leaf of the ACL that might be public: it matters only where S3 does not surely
+/// ignore ACLs (RULES.md 1: an Unknown that cannot change the outcome is ignored).
+struct Undecided<'a> {
+    span: Span,
+    what: &'static str,
+    reason: &'a UnknownReason,
+    when: Vec<(&'a str, bool)>,
+}
+
 fn check(model: &Model, findings: &mut Findings) {
     let s3 = &model.s3;
     for acl in &s3.acls {
-        let public = public_leaves(acl, findings);
-        if public.is_empty() {
+        let (public, undecided) = leaves(acl);
+        if public.is_empty() && undecided.is_empty() {
             continue;
         }
         let settle = |bucket: Candidate, provider: &str| {
             setting(s3, bucket, provider, ignore_public_acls, true)
         };
         let ignored = for_link(s3, &acl.link, &acl.provider, &settle);
+        for leaf in undecided {
+            if !matches!(judge(&ignored, &leaf.when), Verdict::Pass) {
+                findings.unverifiable(&acl.resource, leaf.span, leaf.what, leaf.reason);
+            }
+        }
         for leaf in public {
             match judge(&ignored, &leaf.when) {
                 Verdict::Pass => {}
@@ -102,8 +116,10 @@ fn check(model: &Model, findings: &mut Findings) {
     }
 }
 
-fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public<'a>> {
-    let mut out = Vec::new();
+/// The public leaves of the canned ACL and the grants, and the Unknown ones.
+fn leaves<'a>(acl: &'a Child<Acl>) -> (Vec<Public<'a>>, Vec<Undecided<'a>>) {
+    let mut public = Vec::new();
+    let mut undecided = Vec::new();
     if let Some(canned) = &acl.item.canned {
         for branch in canned.branches() {
             match branch.leaf {
@@ -116,7 +132,7 @@ fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public
                     } else {
                         "read"
                     };
-                    out.push(Public {
+                    public.push(Public {
                         span,
                         message: format!(
                             "bucket ACL `{}` lets {who} {access} the bucket",
@@ -126,9 +142,12 @@ fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public
                         defined_at: defined_at(canned, span),
                     });
                 }
-                Leaf::Unknown { reason, span } => {
-                    findings.unverifiable(&acl.resource, span, "the bucket ACL", reason);
-                }
+                Leaf::Unknown { reason, span } => undecided.push(Undecided {
+                    span,
+                    what: "the bucket ACL",
+                    reason,
+                    when: branch.conditions,
+                }),
             }
         }
     }
@@ -139,7 +158,7 @@ fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public
                     let Some(who) = who(value.reach) else {
                         continue;
                     };
-                    out.push(Public {
+                    public.push(Public {
                         span,
                         message: format!(
                             "bucket ACL grant to `{}` lets {who} access the bucket",
@@ -149,18 +168,16 @@ fn public_leaves<'a>(acl: &'a Child<Acl>, findings: &mut Findings) -> Vec<Public
                         defined_at: defined_at(grant, span),
                     });
                 }
-                Leaf::Unknown { reason, span } => {
-                    findings.unverifiable(
-                        &acl.resource,
-                        span,
-                        "the grantee of the bucket ACL",
-                        reason,
-                    );
-                }
+                Leaf::Unknown { reason, span } => undecided.push(Undecided {
+                    span,
+                    what: "the grantee of the bucket ACL",
+                    reason,
+                    when: branch.conditions,
+                }),
             }
         }
     }
-    out
+    (public, undecided)
 }
 
 fn who(reach: Reach) -> Option<&'static str> {
@@ -211,6 +228,17 @@ mod tests {
         );
     }
 
+    /// An access block with `flags` on bucket `b`.
+    fn with_block(model: &mut Model, flags: [bool; 4]) {
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.b",
+            20,
+            Some("aws_s3_bucket.b"),
+            s3_block(flags, 20),
+        ));
+        model.s3.link();
+    }
+
     #[test]
     fn ignore_public_acls_neutralizes_but_block_public_acls_does_not() {
         for (flags, expected) in [
@@ -220,14 +248,7 @@ mod tests {
             let mut model = Model::default();
             s3_bucket(&mut model, "aws_s3_bucket.b", 1);
             public_read(&mut model, Some("aws_s3_bucket.b"));
-            let block = s3_block(flags, 20);
-            model.s3.access_blocks.push(s3_child(
-                "aws_s3_bucket_public_access_block.b",
-                20,
-                Some("aws_s3_bucket.b"),
-                block,
-            ));
-            model.s3.link();
+            with_block(&mut model, flags);
             assert_eq!(run(&RULE, model).spans().len(), expected, "{flags:?}");
         }
     }
@@ -287,5 +308,32 @@ mod tests {
         let out = run(&RULE, model);
         assert!(out.spans().is_empty());
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_unknown_acl_on_a_bucket_that_ignores_acls_is_no_question() {
+        for (ignore, unverified) in [(true, 0), (false, 1)] {
+            let mut model = Model::default();
+            s3_bucket(&mut model, "aws_s3_bucket.b", 1);
+            let acl = Acl {
+                header: span(10),
+                canned: Some(crate::model::testing::unknown_var("acl", 11)),
+                grants: Vec::new(),
+            };
+            model.s3.acls.push(s3_child(
+                "aws_s3_bucket_acl.b",
+                10,
+                Some("aws_s3_bucket.b"),
+                acl,
+            ));
+            with_block(&mut model, [false, false, ignore, false]);
+            let out = run(&RULE, model);
+            assert!(out.spans().is_empty());
+            assert_eq!(
+                out.unverified(),
+                unverified,
+                "ignore_public_acls = {ignore}"
+            );
+        }
     }
 }

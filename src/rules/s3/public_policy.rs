@@ -116,7 +116,7 @@ fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if document.kind != PolicyKind::Bucket {
+        if !document.is(PolicyKind::Bucket) {
             continue;
         }
         if let Statements::Unknown { reason, span } = &document.statements {
@@ -284,23 +284,42 @@ fn check_statement(
         EffectIs::Allow(branches) => Some(branches.into_iter().next().unwrap_or_default()),
         EffectIs::Unknown(_) => None,
     };
-    let (span, mut when, who) = match principal(statement) {
+    // Each factor is three-valued: any one Known to be safe decides a pass, and only then do
+    // the Unknown ones stop mattering (RULES.md 1).
+    let (public, mut when) = match principal(statement) {
         Principal::Named => return,
-        Principal::Unknown(span, reason) => {
+        Principal::Unknown(span, reason) => (Err((span, reason)), Vec::new()),
+        Principal::Public(span, when, who) => (Ok((span, who)), when),
+    };
+    let limit = limit(statement.condition.as_ref());
+    if matches!(limit, Limit::Limited) {
+        return;
+    }
+    let mut exists: Vec<(&str, bool)> = statement
+        .exists_when
+        .iter()
+        .map(|(c, b)| (&**c, *b))
+        .collect();
+    exists.append(&mut when);
+    if let Some(allow) = &allow {
+        exists.extend(allow.iter().copied());
+    }
+    let verdict = judge(restricted, &exists);
+    if matches!(verdict, Verdict::Pass) {
+        return;
+    }
+    let (span, who) = match public {
+        Ok(public) => public,
+        Err((span, reason)) => {
             findings.unverifiable(on, span, "the principal of the statement", reason);
             return;
         }
-        Principal::Public(span, when, who) => (span, when, who),
     };
-    match limit(statement.condition.as_ref()) {
-        Limit::Limited => return,
-        Limit::Unknown(span, reason) => {
-            findings.unverifiable(on, span, "whether the condition limits the caller", reason);
-            return;
-        }
-        Limit::Open => {}
+    if let Limit::Unknown(span, reason) = limit {
+        findings.unverifiable(on, span, "whether the condition limits the caller", reason);
+        return;
     }
-    let Some(allow) = allow else {
+    if allow.is_none() {
         if let Some(effect) = &statement.effect {
             let reason = effect.branches().into_iter().find_map(|b| match b.leaf {
                 Leaf::Unknown { reason, .. } => Some(reason),
@@ -311,15 +330,8 @@ fn check_statement(
             }
         }
         return;
-    };
-    let mut exists: Vec<(&str, bool)> = statement
-        .exists_when
-        .iter()
-        .map(|(c, b)| (&**c, *b))
-        .collect();
-    exists.append(&mut when);
-    exists.extend(allow);
-    match judge(restricted, &exists) {
+    }
+    match verdict {
         Verdict::Pass => {}
         Verdict::Unverifiable(why) => {
             why.report(on, "whether S3 restricts the public policy", findings);
@@ -485,6 +497,25 @@ mod tests {
         assert_eq!(out.spans(), [span(10)]);
     }
 
+    /// Attaches the document to bucket `b`, which has an access block with `flags`.
+    fn on_bucket_with_block(model: &mut Model, flags: [bool; 4]) {
+        s3_bucket(model, "aws_s3_bucket.b", 50);
+        let owner = model.iam.policies[0].owner.clone();
+        model.s3.policies.push(crate::model::s3::Child::new(
+            owner,
+            "aws".into(),
+            crate::model::s3::Target::Reference("aws_s3_bucket.b".into()),
+            (),
+        ));
+        model.s3.access_blocks.push(s3_child(
+            "aws_s3_bucket_public_access_block.b",
+            60,
+            Some("aws_s3_bucket.b"),
+            s3_block(flags, 60),
+        ));
+        model.s3.link();
+    }
+
     #[test]
     fn restrict_public_buckets_on_the_linked_bucket_neutralizes() {
         for (flags, expected) in [
@@ -492,22 +523,24 @@ mod tests {
             ([false, true, false, false], 1),
         ] {
             let mut model = document(PolicyKind::Bucket, vec![public(None)]);
-            s3_bucket(&mut model, "aws_s3_bucket.b", 50);
-            let owner = model.iam.policies[0].owner.clone();
-            model.s3.policies.push(crate::model::s3::Child::new(
-                owner,
-                "aws".into(),
-                crate::model::s3::Target::Reference("aws_s3_bucket.b".into()),
-                (),
-            ));
-            model.s3.access_blocks.push(s3_child(
-                "aws_s3_bucket_public_access_block.b",
-                60,
-                Some("aws_s3_bucket.b"),
-                s3_block(flags, 60),
-            ));
-            model.s3.link();
+            on_bucket_with_block(&mut model, flags);
             assert_eq!(run(&RULE, model).spans().len(), expected, "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_principal_on_a_restricted_bucket_is_no_question() {
+        for (restrict, unverified) in [(true, 0), (false, 1)] {
+            let mut s = public(None);
+            s.principal = s.principal.map(|mut p| {
+                p.items[0].value = crate::model::testing::unknown_var("principal", 11);
+                p
+            });
+            let mut model = document(PolicyKind::Bucket, vec![s]);
+            on_bucket_with_block(&mut model, [false, false, false, restrict]);
+            let out = run(&RULE, model);
+            assert!(out.spans().is_empty());
+            assert_eq!(out.unverified(), unverified, "restrict = {restrict}");
         }
     }
 
