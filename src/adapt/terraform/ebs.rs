@@ -197,8 +197,7 @@ fn device(block: &Val, header: Span) -> EbsDevice {
 /// link by the very same expression (RULES.md 2.1).
 fn unresolved_text(value: &Val, evaluator: &Evaluator) -> Option<Text> {
     value.unknown_reason()?;
-    let written = evaluator.source(value.span).trim();
-    (!written.is_empty()).then(|| format!("{}{written}", evaluator.prefix).into())
+    super::super::written::written_expression(evaluator, value.span)
 }
 
 /// The field naming the template: `launch_template { id = aws_launch_template.t.id }` or

@@ -10,8 +10,6 @@ use crate::model::s3::{
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
 use crate::text::Text;
-use hcl_edit::expr::Expression;
-use hcl_edit::template::Element;
 
 /// Resource types this adapter reads; others are not evaluated at all.
 pub const TYPES: &[&str] = &[
@@ -150,31 +148,14 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
     )
 }
 
-/// The source text of an attribute's expression, to match the same unresolved expression (of
-/// the same module instance).
+/// The attribute's expression as written, to match the same unresolved expression (of the same
+/// module instance).
 fn expression_text(resource: &Resource, evaluator: &Evaluator, key: &str) -> Option<Text> {
     let attribute = resource.block.block.body.get_attribute(key)?;
-    let span = span_of_expr(resource.block.file, unwrapped(&attribute.value));
-    Some(format!("{}{}", evaluator.prefix, evaluator.source(span).trim()).into())
-}
-
-/// The expression a wrapper stands for: `"${var.name}"` and `(var.name)` are `var.name` in HCL, so
-/// they name the same bucket.
-fn unwrapped(mut expr: &Expression) -> &Expression {
-    loop {
-        expr = match expr {
-            Expression::Parenthesis(inner) => inner.inner(),
-            Expression::StringTemplate(template) => match template.iter().collect::<Vec<_>>()[..] {
-                [Element::Interpolation(interpolation)]
-                    if !interpolation.strip.strip_start() && !interpolation.strip.strip_end() =>
-                {
-                    &interpolation.expr
-                }
-                _ => return expr,
-            },
-            _ => return expr,
-        };
-    }
+    super::written::written_expression(
+        evaluator,
+        span_of_expr(resource.block.file, &attribute.value),
+    )
 }
 
 fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName> {
