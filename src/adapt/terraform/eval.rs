@@ -686,11 +686,20 @@ pub fn template_variable(vars: Option<&Val>, name: &str) -> Result<Text, Unknown
 
 /// The JSON text of a whole file as a value with spans in that file; `None` when it is not JSON.
 pub fn json_in_file(file: FileId, text: &str) -> Option<Val> {
+    json_in_file_with(file, text, &|string| ValKind::String(string.into()))
+}
+
+/// As `json_in_file`, each string read through `string` (`templatefile` placeholders).
+pub fn json_in_file_with(
+    file: FileId,
+    text: &str,
+    string: &dyn Fn(&str) -> ValKind,
+) -> Option<Val> {
     let parsed = crate::parse::json::parse_json(text, file, 0);
     parsed
         .root
         .filter(|_| parsed.errors.is_empty())
-        .map(|root| crate::adapt::val::from_node(&root))
+        .map(|root| crate::adapt::val::from_node_with(&root, string))
 }
 
 /// Whether the traversal's operator at `at` is a splat (`[*]` or `.*`).

@@ -198,12 +198,6 @@ fn file_document(
         super::eval::Loaded::Missing => return unknown(UnknownReason::Function(function.into())),
         super::eval::Loaded::OverBudget => return Some(Val::too_large(span)),
     };
-    let parsed = crate::parse::json::parse_json(&text, id, 0);
-    let Some(root) = parsed.root.filter(|_| parsed.errors.is_empty()) else {
-        return unknown(UnknownReason::Unsupported(
-            "a policy file that is not valid JSON",
-        ));
-    };
     // A templatefile placeholder is its variable's text when that is known (RULES.md 2.2).
     let value = match function {
         "templatefile" => {
@@ -213,13 +207,17 @@ fn file_document(
                 .nth(1)
                 .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
             let resolve = |name: &str| super::eval::template_variable(vars.as_ref(), name);
-            crate::adapt::val::from_node_with(&root, &|text| {
-                crate::adapt::val::rendered_template(text, &resolve)
+            super::eval::json_in_file_with(id, &text, &|string| {
+                crate::adapt::val::rendered_template(string, &resolve)
             })
         }
-        _ => crate::adapt::val::from_node(&root),
+        _ => super::eval::json_in_file(id, &text),
     };
-    Some(value)
+    value.or_else(|| {
+        unknown(UnknownReason::Unsupported(
+            "a policy file that is not valid JSON",
+        ))
+    })
 }
 
 /// JSON text that came from a variable or local: parsed, every span at the use site.
