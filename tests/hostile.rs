@@ -344,6 +344,18 @@ fn large_documents_are_linted() {
         statements.join(",")
     );
     with_file("many.iam.json", policy.as_bytes());
+    // Every statement grants all actions, on one bucket: each asks whether a deny cancels it,
+    // which must not read the whole document again per statement.
+    let wide: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(r#"{{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b{i}"}}"#)
+        })
+        .collect();
+    let policy = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+        wide.join(",")
+    );
+    with_file("wide.iam.json", policy.as_bytes());
     let resources: Vec<String> = (0..100_000)
         .map(|i| {
             format!(
