@@ -39,13 +39,12 @@ enum Request {
         rules: Vec<String>,
         reason: Option<String>,
     },
+    /// Another tool's ids; `whole_file` for KICS's `kics-scan disable=ID[,ID]`, which turns its
+    /// queries off for the whole file.
     Foreign {
-        id: String,
-        reason: Option<String>,
-    },
-    /// KICS's `kics-scan disable=ID[,ID]`: its queries are off for the whole file.
-    ForeignFile {
         ids: Vec<String>,
+        reason: Option<String>,
+        whole_file: bool,
     },
 }
 
@@ -95,9 +94,19 @@ fn request(text: &str) -> Option<Result<Request, String>> {
         return Some(Ok(Request::Ours { rules, reason }));
     }
     if let Some(ids) = foreign::kics_disabled(text) {
-        return Some(Ok(Request::ForeignFile { ids }));
+        return Some(Ok(Request::Foreign {
+            ids,
+            reason: None,
+            whole_file: true,
+        }));
     }
-    foreign::request(text, today).map(|(id, reason)| Ok(Request::Foreign { id, reason }))
+    foreign::request(text, today).map(|(id, reason)| {
+        Ok(Request::Foreign {
+            ids: vec![id],
+            reason,
+            whole_file: false,
+        })
+    })
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`, for other tools' expiring ignores.
@@ -149,12 +158,7 @@ impl Directives {
                     });
                 }
             }
-            Ok(Request::Foreign { .. } | Request::ForeignFile { .. }) => {
-                let (ids, reason) = match request {
-                    Ok(Request::Foreign { id, reason }) => (vec![id], reason),
-                    Ok(Request::ForeignFile { ids }) => (ids, None),
-                    _ => (Vec::new(), None),
-                };
+            Ok(Request::Foreign { ids, reason, .. }) => {
                 let mut rules: Vec<_> = ids
                     .iter()
                     .flat_map(|id| foreign::aliased(id))
@@ -235,7 +239,9 @@ impl Directives {
         for comment in comments {
             if let Some(request) = request(&comment.text) {
                 let covers = match request {
-                    Ok(Request::ForeignFile { .. }) => Span::new(comment.span.file, 0, text.len()),
+                    Ok(Request::Foreign {
+                        whole_file: true, ..
+                    }) => Span::new(comment.span.file, 0, text.len()),
                     _ => coverage(comment.span, items, comments, text, yaml),
                 };
                 self.add(comment.span, covers, request);
@@ -294,8 +300,9 @@ impl Directives {
                 if let Some(id) = item.get("id").and_then(Node::as_str) {
                     let reason = item.get(why).and_then(Node::as_str).and_then(non_empty);
                     let request = Request::Foreign {
-                        id: id.to_string(),
+                        ids: vec![id.to_string()],
                         reason,
+                        whole_file: false,
                     };
                     self.add(item.span, covers, Ok(request));
                 }
@@ -446,15 +453,17 @@ mod tests {
         assert_eq!(
             request("checkov:skip=CKV_AWS_62:admin role"),
             Some(Ok(Request::Foreign {
-                id: "CKV_AWS_62".into(),
-                reason: Some("admin role".into())
+                ids: vec!["CKV_AWS_62".into()],
+                reason: Some("admin role".into()),
+                whole_file: false,
             }))
         );
         assert_eq!(
             request("trivy:ignore:AVD-AWS-0057 why"),
             Some(Ok(Request::Foreign {
-                id: "AVD-AWS-0057".into(),
-                reason: None
+                ids: vec!["AVD-AWS-0057".into()],
+                reason: None,
+                whole_file: false,
             }))
         );
     }
