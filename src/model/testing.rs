@@ -136,6 +136,17 @@ pub fn s3_block(flags: [bool; 4], at: u32) -> super::s3::PublicAccessBlock {
     }
 }
 
+/// Gives bucket `aws_s3_bucket.b` an access block with `flags`, written at byte `at`, and links.
+pub fn s3_block_on_b(model: &mut Model, flags: [bool; 4], at: u32) {
+    model.s3.access_blocks.push(s3_child(
+        "aws_s3_bucket_public_access_block.b",
+        at,
+        Some("aws_s3_bucket.b"),
+        s3_block(flags, at),
+    ));
+    model.s3.link();
+}
+
 /// A child resource of `bucket` (by reference) or an orphan when `bucket` is `None`.
 pub fn s3_child<T>(address: &str, at: u32, bucket: Option<&str>, item: T) -> super::s3::Child<T> {
     let target = match bucket {

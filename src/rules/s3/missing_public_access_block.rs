@@ -244,18 +244,14 @@ mod tests {
     use super::*;
     use crate::model::Value;
     use crate::model::s3::AccountBlock;
-    use crate::model::testing::{reference, run, s3_block, s3_bucket, s3_child, span};
+    use crate::model::testing::{
+        reference, run, s3_block, s3_block_on_b, s3_bucket, s3_child, span,
+    };
 
     fn with_block(flags: [bool; 4]) -> Model {
         let mut model = Model::default();
         s3_bucket(&mut model, "aws_s3_bucket.b", 1);
-        model.s3.access_blocks.push(s3_child(
-            "aws_s3_bucket_public_access_block.b",
-            10,
-            Some("aws_s3_bucket.b"),
-            s3_block(flags, 10),
-        ));
-        model.s3.link();
+        s3_block_on_b(&mut model, flags, 10);
         model
     }
 

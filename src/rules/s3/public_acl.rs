@@ -193,7 +193,9 @@ mod tests {
     use super::*;
     use crate::model::Value;
     use crate::model::s3::{AccountBlock, CannedAcl, Ownership};
-    use crate::model::testing::{reference, run, s3_block, s3_bucket, s3_child, span};
+    use crate::model::testing::{
+        reference, run, s3_block, s3_block_on_b, s3_bucket, s3_child, span,
+    };
 
     fn public_read(model: &mut Model, bucket: Option<&str>) {
         let acl = Acl {
@@ -230,13 +232,7 @@ mod tests {
 
     /// An access block with `flags` on bucket `b`.
     fn with_block(model: &mut Model, flags: [bool; 4]) {
-        model.s3.access_blocks.push(s3_child(
-            "aws_s3_bucket_public_access_block.b",
-            20,
-            Some("aws_s3_bucket.b"),
-            s3_block(flags, 20),
-        ));
-        model.s3.link();
+        s3_block_on_b(model, flags, 20);
     }
 
     #[test]

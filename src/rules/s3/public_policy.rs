@@ -396,7 +396,7 @@ mod tests {
     use crate::model::Value;
     use crate::model::iam::{ConditionEntry, PrincipalItem, Principals};
     use crate::model::testing::{
-        document, run, s3_block, s3_bucket, s3_child, span, statement, strings,
+        document, run, s3_block_on_b, s3_bucket, span, statement, strings,
     };
 
     fn public(principal_type: Option<&str>) -> Statement {
@@ -507,13 +507,7 @@ mod tests {
             crate::model::s3::Target::Reference("aws_s3_bucket.b".into()),
             (),
         ));
-        model.s3.access_blocks.push(s3_child(
-            "aws_s3_bucket_public_access_block.b",
-            60,
-            Some("aws_s3_bucket.b"),
-            s3_block(flags, 60),
-        ));
-        model.s3.link();
+        s3_block_on_b(model, flags, 60);
     }
 
     #[test]
