@@ -88,6 +88,14 @@ fn callers_in_other_directories_share_the_module_and_its_suppressions() {
     assert_eq!(stdout(&output), expected);
     let parallel = cloudlint_in(root, &["--format", "concise", "--threads", "8", "."]);
     assert_eq!(stdout(&parallel), expected);
+    // The module is parsed once for both callers: its broken file is reported once, and both
+    // callers still read the rest of it.
+    write(root, "modules/volume/broken.tf", "resource \"x\" {\n");
+    write(root, "envs/dev/main.tf", &caller(false));
+    let output = cloudlint_in(root, &["--format", "concise", "--threads", "2", "."]);
+    let out = stdout(&output);
+    assert_eq!(out.matches("parse-error").count(), 1, "{out}");
+    assert!(out.contains(expected.trim_end()), "{out}");
 }
 
 #[test]

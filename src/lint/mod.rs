@@ -7,8 +7,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, FileEntry, FileKind, Unit};
 use crate::model::AccountFactKind;
@@ -19,13 +17,17 @@ use crate::suppress;
 
 mod files;
 mod modules;
+mod plan;
+mod shared;
 mod timings;
 mod units;
 
 pub use files::FileIds;
-use files::{display, file_size, normalize, read};
+use files::{display, normalize, read};
 use modules::Scanned;
+use plan::Plan;
 pub use timings::Timings;
+pub use units::may_be_relevant;
 use units::{document_unit, terraform_unit};
 
 /// Everything a run needs, resolved once from flags and configuration.
@@ -126,19 +128,17 @@ impl std::fmt::Display for LintError {
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
-    let mut discovery = discover::discover(
+    let discovery = discover::discover(
         &settings.paths,
         settings.no_ignore,
         &excludes,
         settings.threads,
     )
     .map_err(LintError::Discover)?;
-    let discovered = started.elapsed();
     let enabled: Vec<&'static Rule> = rules::ALL
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
-    let ids = FileIds::new(&discovery.units);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
@@ -146,42 +146,43 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
-    // A directory another one calls as a local module is linted through its callers only.
-    let scanned = Scanned::new(&discovery.units);
-    let terraform_units = discovery
-        .units
-        .iter()
-        .filter(|unit| modules::unit_dir(unit).is_some())
-        .count();
-    if terraform_units > 1 {
-        let called: Vec<Vec<PathBuf>> = pool.install(|| {
-            discovery
-                .units
-                .par_iter()
-                .with_max_len(1)
-                .map(|unit| modules::called_dirs(unit, settings.max_file_size))
-                .collect()
-        });
-        let roots = modules::roots(&discovery.units, &called);
-        let mut keep = roots.into_iter();
-        discovery.units.retain(|_| keep.next().unwrap_or(true));
-    }
-    // Largest units first keeps both threads busy to the end.
-    // Cached: the key costs a `stat` per file, and a plain sort would ask for it at every comparison.
-    discovery.units.sort_by_cached_key(|unit| {
-        std::cmp::Reverse(unit.files.iter().map(|f| file_size(&f.path)).sum::<u64>())
+    let ids = FileIds::new(&discovery.units);
+    let mut scanned = Scanned::new(&discovery.units);
+    let Plan {
+        units,
+        modules_of,
+        order,
+        users,
+    } = plan::plan(discovery.units, settings.max_file_size, &pool);
+    scanned.shared = shared::SharedModules::new(users);
+    let discovered = started.elapsed();
+    // One queue, taken from the front by every thread: rayon's splitting would start the
+    // second thread halfway down the list, away from the largest units and from the units
+    // sharing a module with the first thread's.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, UnitOutcome)>> = Default::default();
+    pool.scope(|scope| {
+        for _ in 0..settings.threads.max(1) {
+            scope.spawn(|_| {
+                loop {
+                    let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&at) = order.get(taken) else { break };
+                    let Some(unit) = units.get(at) else { break };
+                    let modules = modules_of.get(at).map_or(&[][..], Vec::as_slice);
+                    let outcome =
+                        lint_unit_guarded(unit, modules, settings, &enabled, &ids, &scanned);
+                    done.lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push((at, outcome));
+                }
+            });
+        }
     });
-    // One job per unit: rayon's default splitting leaves a quarter of the list as one
-    // sequential chunk that the other thread cannot take over, and a repository of many small
-    // units ran on one thread for most of its time (corpus: 1.1x on two threads).
-    let outcomes: Vec<UnitOutcome> = pool.install(|| {
-        discovery
-            .units
-            .par_iter()
-            .with_max_len(1)
-            .map(|unit| lint_unit_guarded(unit, settings, &enabled, &ids, &scanned))
-            .collect()
-    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    done.sort_by_key(|(at, _)| *at);
+    let outcomes: Vec<UnitOutcome> = done.into_iter().map(|(_, outcome)| outcome).collect();
     let mut timings = Timings {
         discover: discovered,
         ..Timings::default()
@@ -225,7 +226,24 @@ struct UnitOutcome {
     timings: Timings,
 }
 
+/// Lints one unit, turning a panic into a diagnostic, then lets go of the shared modules it
+/// may have read (`modules`).
 fn lint_unit_guarded(
+    unit: &Unit,
+    modules: &[PathBuf],
+    settings: &Settings,
+    enabled: &[&'static Rule],
+    ids: &FileIds,
+    scanned: &Scanned,
+) -> UnitOutcome {
+    let mut outcome = lint_unit_caught(unit, settings, enabled, ids, scanned);
+    let started = std::time::Instant::now();
+    drop(scanned.shared.release(modules));
+    outcome.timings.parse += started.elapsed();
+    outcome
+}
+
+fn lint_unit_caught(
     unit: &Unit,
     settings: &Settings,
     enabled: &[&'static Rule],

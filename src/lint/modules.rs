@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::UnitRun;
-use super::files::{Fresh, display, normalize, read};
+use super::files::{Fresh, display, file_size, normalize, read};
+use super::shared::SharedModules;
 use crate::adapt::terraform::calls::{self, Library, MAX_DEPTH};
 use crate::adapt::terraform::module::TfFile;
 use crate::diagnostic::Diagnostic;
@@ -20,10 +21,12 @@ const MAX_MODULES: usize = 64;
 /// `.tf` files read from one module directory outside the scan.
 const MAX_FILES_PER_MODULE: usize = 256;
 
-/// The `.tf` files of every scanned Terraform directory, by normalized directory.
+/// The `.tf` files of every scanned Terraform directory, by normalized directory, and the
+/// parsed ones several units read.
 #[derive(Default)]
 pub(super) struct Scanned {
     by_dir: BTreeMap<PathBuf, Vec<FileEntry>>,
+    pub(super) shared: SharedModules,
 }
 
 impl Scanned {
@@ -40,7 +43,10 @@ impl Scanned {
                 by_dir.insert(dir, files);
             }
         }
-        Scanned { by_dir }
+        Scanned {
+            by_dir,
+            shared: SharedModules::default(),
+        }
     }
 }
 
@@ -58,118 +64,169 @@ fn target(from: &Path, source: &str) -> PathBuf {
     normalize(&from.join(source))
 }
 
-/// Only files naming a local source can call a local module: spares parsing the rest.
-fn may_call(text: &str) -> bool {
-    let bytes = text.as_bytes();
+/// Only files naming a local source can call a local module: spares decoding and parsing the
+/// rest.
+fn may_call(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"module").is_some()
         && (memchr::memmem::find(bytes, b"\"./").is_some()
             || memchr::memmem::find(bytes, b"\"../").is_some())
 }
 
-/// The directories a unit's `.tf` files call as local modules, itself excluded.
-pub(super) fn called_dirs(unit: &Unit, max_size: u64) -> Vec<PathBuf> {
-    let Some(dir) = unit_dir(unit) else {
-        return Vec::new();
-    };
-    let mut out = BTreeSet::new();
-    for file in unit.files.iter().filter(|f| f.kind == FileKind::Terraform) {
-        let Ok(text) = read(file, max_size) else {
-            continue;
-        };
-        if !may_call(&text) {
+/// What planning needs of a unit before linting it.
+pub(super) struct Survey {
+    /// The directories its `.tf` files call as local modules, itself excluded.
+    pub(super) called: Vec<PathBuf>,
+    /// The size of its files.
+    pub(super) bytes: u64,
+}
+
+pub(super) fn survey(unit: &Unit, max_size: u64) -> Survey {
+    let dir = unit_dir(unit);
+    let mut bytes = 0u64;
+    let mut called = BTreeSet::new();
+    for file in &unit.files {
+        let size = file_size(&file.path);
+        bytes = bytes.saturating_add(size);
+        let Some(dir) = dir.as_ref() else { continue };
+        if file.kind != FileKind::Terraform || size > max_size {
             continue;
         }
-        let Ok(body) = parse::hcl::parse_hcl(&text, file.id) else {
+        // Most files call nothing: the bytes are searched before any decoding.
+        let Ok(raw) = std::fs::read(&file.path) else {
+            continue;
+        };
+        if !may_call(&raw) || memchr::memchr(0, &raw).is_some() {
+            continue;
+        }
+        let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
+        let Ok(text) = std::str::from_utf8(raw) else {
+            continue;
+        };
+        let Ok(body) = parse::hcl::parse_hcl(text, file.id) else {
             continue;
         };
         for source in calls::local_sources(&body) {
-            let called = target(&dir, &source);
-            if called != dir {
-                out.insert(called);
+            let target = target(dir, &source);
+            if target != *dir {
+                called.insert(target);
             }
         }
     }
-    out.into_iter().collect()
+    Survey {
+        called: called.into_iter().collect(),
+        bytes,
+    }
 }
 
-/// Which units are linted on their own: every template and policy, every Terraform directory no
-/// other scanned directory calls, and, for calls that only go round in cycles, the first
-/// directory of each cycle by path. A directory reached from those is linted through its callers.
-pub(super) fn roots(units: &[Unit], called: &[Vec<PathBuf>]) -> Vec<bool> {
-    let dirs: Vec<Option<PathBuf>> = units.iter().map(unit_dir).collect();
-    let index: BTreeMap<&Path, usize> = dirs
-        .iter()
-        .enumerate()
-        .filter_map(|(at, dir)| Some((dir.as_deref()?, at)))
-        .collect();
-    let edges = |at: usize| -> Vec<usize> {
-        called
-            .get(at)
-            .map(|dirs| {
-                dirs.iter()
-                    .filter_map(|d| index.get(d.as_path()).copied())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut is_called = vec![false; units.len()];
-    for at in 0..units.len() {
-        for callee in edges(at) {
-            if callee != at {
-                is_called[callee] = true;
-            }
-        }
+/// Calls between scanned Terraform directories, by unit.
+pub(super) struct CallGraph<'u> {
+    index: BTreeMap<PathBuf, usize>,
+    surveys: &'u [Survey],
+}
+
+impl<'u> CallGraph<'u> {
+    /// `surveys[n]`: what unit `n` calls.
+    pub(super) fn new(units: &[Unit], surveys: &'u [Survey]) -> CallGraph<'u> {
+        let index = units
+            .iter()
+            .enumerate()
+            .filter_map(|(at, unit)| Some((unit_dir(unit)?, at)))
+            .collect();
+        CallGraph { index, surveys }
     }
-    let mut root: Vec<bool> = is_called.iter().map(|called| !called).collect();
-    let mut reached = vec![false; units.len()];
-    let reach = |from: usize, reached: &mut Vec<bool>| {
+
+    fn edges(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
+        self.surveys
+            .get(at)
+            .into_iter()
+            .flat_map(|survey| &survey.called)
+            .filter_map(|dir| self.index.get(dir).copied())
+    }
+
+    /// Units reached from `from` within `MAX_DEPTH` calls, `from` included, marked in `reached`.
+    fn reach(&self, from: usize, reached: &mut [bool]) {
         let mut queue = VecDeque::from([(from, 0usize)]);
         while let Some((at, depth)) = queue.pop_front() {
-            if reached.get(at).copied().unwrap_or(true) {
-                continue;
-            }
-            if let Some(slot) = reached.get_mut(at) {
-                *slot = true;
+            match reached.get_mut(at) {
+                Some(seen) if !*seen => *seen = true,
+                _ => continue,
             }
             if depth < MAX_DEPTH {
-                queue.extend(edges(at).into_iter().map(|next| (next, depth + 1)));
+                queue.extend(self.edges(at).map(|next| (next, depth + 1)));
             }
         }
-    };
-    for (at, is_root) in root.iter().enumerate() {
-        if *is_root {
-            reach(at, &mut reached);
-        }
     }
-    // Directories only cycles reach: by path, so the choice does not depend on unit order.
-    let mut rest: Vec<(&Path, usize)> = index
-        .iter()
-        .map(|(dir, at)| (*dir, *at))
-        .filter(|(_, at)| reached.get(*at) == Some(&false))
-        .collect();
-    rest.sort();
-    for (_, at) in rest {
-        if reached.get(at) == Some(&false) {
-            if let Some(slot) = root.get_mut(at) {
-                *slot = true;
+
+    /// The scanned directories unit `from` may read as modules, its own excluded.
+    pub(super) fn modules_of(&self, from: usize, units: &[Unit]) -> Vec<PathBuf> {
+        let mut reached = BTreeSet::from([from]);
+        let mut queue = VecDeque::from([(from, 0usize)]);
+        while let Some((at, depth)) = queue.pop_front() {
+            if depth >= MAX_DEPTH {
+                continue;
             }
-            reach(at, &mut reached);
+            for next in self.edges(at) {
+                if reached.insert(next) {
+                    queue.push_back((next, depth + 1));
+                }
+            }
         }
+        reached.remove(&from);
+        reached
+            .into_iter()
+            .filter_map(|at| units.get(at).and_then(unit_dir))
+            .collect()
     }
-    root
+
+    /// Which units are linted on their own: every template and policy, every Terraform
+    /// directory no other scanned directory calls, and, for calls that only go round in cycles,
+    /// the first directory of each cycle by path. A directory reached from those is linted
+    /// through its callers.
+    pub(super) fn roots(&self, units: &[Unit]) -> Vec<bool> {
+        let mut is_called = vec![false; units.len()];
+        for at in 0..units.len() {
+            for callee in self.edges(at) {
+                if callee != at
+                    && let Some(slot) = is_called.get_mut(callee)
+                {
+                    *slot = true;
+                }
+            }
+        }
+        let mut root: Vec<bool> = is_called.iter().map(|called| !called).collect();
+        let mut reached = vec![false; units.len()];
+        for (at, is_root) in root.iter().enumerate() {
+            if *is_root {
+                self.reach(at, &mut reached);
+            }
+        }
+        // Directories only cycles reach: by path (the index's order), so the choice does not
+        // depend on unit order.
+        for at in self.index.values().copied() {
+            if reached.get(at) == Some(&false) {
+                if let Some(slot) = root.get_mut(at) {
+                    *slot = true;
+                }
+                self.reach(at, &mut reached);
+            }
+        }
+        root
+    }
 }
 
 /// The module directories one unit reads: its own (`calls::ROOT`) and every local module it
 /// calls, directly or not, each read once.
 pub(super) struct UnitLibrary<'f> {
-    modules: Vec<(PathBuf, Vec<TfFile>)>,
+    modules: Vec<(PathBuf, ModuleFiles)>,
     edges: BTreeMap<(usize, String), usize>,
     fresh: &'f Fresh<'f>,
 }
 
 impl Library for UnitLibrary<'_> {
     fn files(&self, module: usize) -> &[TfFile] {
-        self.modules.get(module).map_or(&[], |(_, files)| files)
+        self.modules
+            .get(module)
+            .map_or(&[], |(_, files)| files.files())
     }
 
     fn resolve(&self, from: usize, source: &str) -> Option<usize> {
@@ -192,7 +249,7 @@ impl<'f> UnitLibrary<'f> {
         run: &mut UnitRun,
     ) -> UnitLibrary<'f> {
         let mut library = UnitLibrary {
-            modules: vec![(dir, root)],
+            modules: vec![(dir, ModuleFiles::Own(root))],
             edges: BTreeMap::new(),
             fresh,
         };
@@ -206,6 +263,7 @@ impl<'f> UnitLibrary<'f> {
             };
             let from = from.clone();
             let sources: Vec<String> = files
+                .files()
                 .iter()
                 .flat_map(|file| calls::local_sources(&file.body))
                 .collect();
@@ -234,6 +292,21 @@ impl<'f> UnitLibrary<'f> {
     }
 }
 
+/// The parsed `.tf` files of one module directory in a unit's library.
+enum ModuleFiles {
+    Own(Vec<TfFile>),
+    Shared(Arc<ScannedModule>),
+}
+
+impl ModuleFiles {
+    fn files(&self) -> &[TfFile] {
+        match self {
+            ModuleFiles::Own(files) => files,
+            ModuleFiles::Shared(module) => &module.files,
+        }
+    }
+}
+
 /// The parsed `.tf` files of a module directory: the scanned ones with their reporting, or,
 /// outside the scan, the directory's `.tf` files read for resolution only. `None` when the
 /// directory holds no readable `.tf` file.
@@ -242,69 +315,117 @@ fn read_module(
     scanned: &Scanned,
     fresh: &Fresh,
     run: &mut UnitRun,
-) -> Option<Vec<TfFile>> {
-    let mut files = Vec::new();
+) -> Option<ModuleFiles> {
     if let Some(entries) = scanned.by_dir.get(dir) {
-        for entry in entries {
-            if let Some(file) = read_scanned(entry, run) {
-                files.push(file);
-            }
+        let max_size = run.settings.max_file_size;
+        let module = scanned
+            .shared
+            .get(dir, || ScannedModule::read(entries, max_size));
+        module.record(run);
+        return (!module.files.is_empty()).then_some(ModuleFiles::Shared(module));
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    paths.sort();
+    paths.truncate(MAX_FILES_PER_MODULE);
+    let mut files = Vec::new();
+    for path in paths {
+        let Some((id, text)) = fresh.load(&path, false) else {
+            continue;
+        };
+        if let Ok(body) = parse::hcl::parse_hcl(&text, id) {
+            files.push(TfFile { id, text, body });
         }
-    } else {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .flatten()
-            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|e| e == "tf"))
-            .collect();
-        paths.sort();
-        paths.truncate(MAX_FILES_PER_MODULE);
-        for path in paths {
-            let Some((id, text)) = fresh.load(&path, false) else {
-                continue;
+    }
+    (!files.is_empty()).then_some(ModuleFiles::Own(files))
+}
+
+/// The scanned `.tf` files of a called module directory, read and parsed once for every unit
+/// calling it (`SharedModules`).
+pub(super) struct ScannedModule {
+    files: Vec<TfFile>,
+    /// Every scanned file as read, with what stopped it being read or parsed.
+    read: Vec<(FileEntry, Arc<str>, Option<Failure>)>,
+}
+
+/// Where reading or parsing a file stopped, and why.
+type Failure = (Span, String);
+
+impl ScannedModule {
+    fn read(entries: &[FileEntry], max_size: u64) -> ScannedModule {
+        let mut module = ScannedModule {
+            files: Vec::new(),
+            read: Vec::new(),
+        };
+        for entry in entries {
+            let (text, error) = match read(entry, max_size) {
+                Ok(text) => match parse::hcl::parse_hcl(&text, entry.id) {
+                    Ok(body) => {
+                        module.files.push(TfFile {
+                            id: entry.id,
+                            text: text.clone(),
+                            body,
+                        });
+                        (text, None)
+                    }
+                    Err(error) => (text, Some((error.span, error.message))),
+                },
+                Err((message, text, at)) => {
+                    let end = text
+                        .get(at..)
+                        .and_then(|rest| rest.chars().next())
+                        .map_or(at, |c| at + c.len_utf8());
+                    (text, Some((Span::new(entry.id, at, end), message)))
+                }
             };
-            if let Ok(body) = parse::hcl::parse_hcl(&text, id) {
-                files.push(TfFile { id, text, body });
+            module.read.push((entry.clone(), text, error));
+        }
+        module
+    }
+
+    pub(super) fn source_bytes(&self) -> usize {
+        self.read.iter().map(|(_, text, _)| text.len()).sum()
+    }
+
+    /// What reading the module means for one unit calling it: its texts, and for reported files
+    /// their directives and errors. Counted once per path across units.
+    fn record(&self, run: &mut UnitRun) {
+        // `files` holds the files read without error, in the order of `read`.
+        let mut parsed = self.files.iter();
+        for (entry, text, error) in &self.read {
+            run.outcome.shared_scanned.insert(entry.path.clone());
+            run.texts
+                .push((entry.id, display(&entry.path), text.clone()));
+            match error {
+                Some((span, message)) => shared_error(entry, *span, message.clone(), run),
+                None => {
+                    if let Some(file) = parsed.next()
+                        && entry.reported
+                    {
+                        run.directives.add_hcl(&file.body, &file.text, file.id);
+                        run.outcome.module_reported.push(file.id);
+                    }
+                }
             }
         }
     }
-    (!files.is_empty()).then_some(files)
-}
 
-/// A scanned `.tf` file of a called module: read and parsed like the unit's own, its directives
-/// and parse errors kept when it is reported. Counted once per path across units.
-fn read_scanned(entry: &FileEntry, run: &mut UnitRun) -> Option<TfFile> {
-    run.outcome.shared_scanned.insert(entry.path.clone());
-    let text = match read(entry, run.settings.max_file_size) {
-        Ok(text) => text,
-        Err((message, text, at)) => {
-            let end = text
-                .get(at..)
-                .and_then(|rest| rest.chars().next())
-                .map_or(at, |c| at + c.len_utf8());
-            run.texts.push((entry.id, display(&entry.path), text));
-            shared_error(entry, Span::new(entry.id, at, end), message, run);
-            return None;
-        }
-    };
-    run.texts
-        .push((entry.id, display(&entry.path), text.clone()));
-    match parse::hcl::parse_hcl(&text, entry.id) {
-        Ok(body) => {
-            if entry.reported {
-                run.directives.add_hcl(&body, &text, entry.id);
-                run.outcome.module_reported.push(entry.id);
-            }
-            Some(TfFile {
-                id: entry.id,
-                text,
-                body,
-            })
-        }
-        Err(error) => {
-            shared_error(entry, error.span, error.message, run);
-            None
+    #[cfg(test)]
+    pub(super) fn of_text_len(bytes: usize) -> ScannedModule {
+        let entry = FileEntry {
+            id: FileId(0),
+            path: PathBuf::from("m/main.tf"),
+            kind: FileKind::Terraform,
+            reported: true,
+        };
+        ScannedModule {
+            files: Vec::new(),
+            read: vec![(entry, Arc::from(" ".repeat(bytes)), None)],
         }
     }
 }
@@ -333,28 +454,52 @@ mod tests {
         }
     }
 
-    fn dirs(names: &[&str]) -> Vec<PathBuf> {
-        names.iter().map(PathBuf::from).collect()
+    fn calls(names: &[&str]) -> Survey {
+        Survey {
+            called: names.iter().map(PathBuf::from).collect(),
+            bytes: 0,
+        }
     }
 
     #[test]
     fn called_directories_are_no_roots() {
         let units = [unit("r"), unit("r/m"), unit("other")];
-        let called = [dirs(&["r/m"]), vec![], vec![]];
-        assert_eq!(roots(&units, &called), [true, false, true]);
+        let called = [calls(&["r/m"]), calls(&[]), calls(&[])];
+        assert_eq!(
+            CallGraph::new(&units, &called).roots(&units),
+            [true, false, true]
+        );
     }
 
     #[test]
     fn a_cycle_nobody_else_calls_keeps_its_first_directory() {
         let units = [unit("b"), unit("a")];
-        let called = [dirs(&["a"]), dirs(&["b"])];
-        assert_eq!(roots(&units, &called), [false, true]);
+        let called = [calls(&["a"]), calls(&["b"])];
+        assert_eq!(CallGraph::new(&units, &called).roots(&units), [false, true]);
+    }
+
+    #[test]
+    fn a_unit_may_read_every_directory_it_reaches_but_its_own() {
+        let units = [unit("app"), unit("m"), unit("m/inner"), unit("other")];
+        let called = [
+            calls(&["m", "app"]),
+            calls(&["m/inner"]),
+            calls(&[]),
+            calls(&[]),
+        ];
+        let graph = CallGraph::new(&units, &called);
+        assert_eq!(
+            graph.modules_of(0, &units),
+            [PathBuf::from("m"), PathBuf::from("m/inner")]
+        );
+        assert!(graph.modules_of(3, &units).is_empty());
     }
 
     #[test]
     fn a_directory_calling_itself_stays_a_root() {
         let units = [unit("a")];
-        assert_eq!(roots(&units, &[dirs(&["a"])]), [true]);
+        let called = [calls(&["a"])];
+        assert_eq!(CallGraph::new(&units, &called).roots(&units), [true]);
     }
 
     #[test]
@@ -368,9 +513,9 @@ mod tests {
 
     #[test]
     fn only_files_naming_local_paths_are_parsed() {
-        assert!(may_call("module \"a\" {\n  source = \"./m\"\n}\n"));
+        assert!(may_call(b"module \"a\" {\n  source = \"./m\"\n}\n"));
         assert!(!may_call(
-            "module \"a\" {\n  source = \"hashicorp/x/aws\"\n}\n"
+            b"module \"a\" {\n  source = \"hashicorp/x/aws\"\n}\n"
         ));
     }
 }

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timings {
+    /// Finding the files, then planning: which directories call which as modules (a byte scan,
+    /// and a parse of the files that name a local source), and the order to lint units in.
     pub discover: Duration,
     pub read: Duration,
     pub parse: Duration,

@@ -94,7 +94,7 @@ pub(super) fn terraform_unit(
 
 /// Markers without which a YAML/JSON file cannot be a template or a policy: a byte scan spares
 /// parsing every other configuration file.
-pub(super) fn may_be_relevant(text: &str) -> bool {
+pub fn may_be_relevant(text: &str) -> bool {
     let bytes = text.as_bytes();
     [
         "AWSTemplateFormatVersion",

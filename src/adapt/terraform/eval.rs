@@ -64,8 +64,12 @@ pub struct Evaluator<'a> {
     /// The module instance's address prefix (`module.a.`; empty at the root): resource links
     /// name the instance's resources.
     pub prefix: Text,
-    /// Inputs a module call binds, already evaluated in the caller (`super::calls`).
-    inputs: HashMap<Text, Val>,
+    /// Inputs a module call binds, already evaluated in the caller (`super::calls`), with
+    /// their weight.
+    inputs: HashMap<Text, (Val, usize)>,
+    /// Variables evaluated so far (default or tfvars), with their weight: a module reads the
+    /// same variable from many places, and a default can be a large map.
+    variables: RefCell<HashMap<&'a str, (Val, usize)>>,
     /// The unit's modules, to evaluate the outputs of this module's local calls.
     calls: Option<CallScope<'a>>,
     /// Outputs of called modules evaluated so far, by `<call>.<output>`.
@@ -127,6 +131,7 @@ impl<'a> Evaluator<'a> {
             copied: CopyBudget::default(),
             prefix: "".into(),
             inputs: HashMap::default(),
+            variables: RefCell::new(HashMap::default()),
             calls: None,
             outputs: RefCell::new(HashMap::default()),
             verbatim: RefCell::new(HashMap::default()),
@@ -138,7 +143,13 @@ impl<'a> Evaluator<'a> {
     /// from `inputs` before their defaults.
     pub fn for_call(mut self, prefix: Text, inputs: HashMap<Text, Val>) -> Evaluator<'a> {
         self.prefix = prefix;
-        self.inputs = inputs;
+        self.inputs = inputs
+            .into_iter()
+            .map(|(name, value)| {
+                let weight = value.weight();
+                (name, (value, weight))
+            })
+            .collect();
         self
     }
 
@@ -519,21 +530,33 @@ impl<'a> Evaluator<'a> {
     /// `var.name`: the module call's argument, tfvars, then the default, else unknown. Located
     /// at the use site.
     pub fn variable(&self, name: &str, use_site: Span) -> Val {
-        if let Some(bound) = self.inputs.get(name) {
-            return match self.copied.spend(bound.weight()) {
+        if let Some((bound, weight)) = self.inputs.get(name) {
+            return match self.copied.spend(*weight) {
                 true => relocate(bound.clone(), use_site),
                 false => Val::too_large(use_site),
             };
         }
-        match self.module.variables.get(name) {
-            Some(located) => {
-                let value = self.eval(located.item, located.file, &Bindings::default());
-                match self.copied.spend(value.weight()) {
-                    true => relocate(value, use_site),
-                    false => Val::too_large(use_site),
-                }
+        let Some((&key, located)) = self.module.variables.get_key_value(name) else {
+            return Val::unknown(UnknownReason::Variable(name.into()), use_site);
+        };
+        let cached = self.variables.borrow().get(key).map(|(value, weight)| {
+            match self.copied.spend(*weight) {
+                true => relocate(value.clone(), use_site),
+                false => Val::too_large(use_site),
             }
-            None => Val::unknown(UnknownReason::Variable(name.into()), use_site),
+        });
+        if let Some(value) = cached {
+            return value;
+        }
+        // A default refers to nothing, so evaluating it cannot come back to this variable.
+        let value = self.eval(located.item, located.file, &Bindings::default());
+        let weight = value.weight();
+        self.variables
+            .borrow_mut()
+            .insert(key, (value.clone(), weight));
+        match self.copied.spend(weight) {
+            true => relocate(value, use_site),
+            false => Val::too_large(use_site),
         }
     }
 
