@@ -6,8 +6,23 @@ use std::sync::Arc;
 use crate::discover::{FileEntry, Unit};
 use crate::source::FileId;
 
-pub(super) fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
+/// A file's bytes when it is at most `max_size` long, with its size either way: one open and
+/// one `fstat`, where `metadata` then `fs::read` would look the path up twice.
+pub(super) fn read_capped(path: &Path, max_size: u64) -> std::io::Result<(u64, Option<Vec<u8>>)> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > max_size {
+        return Ok((size, None));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // A file that grew since the `fstat` is still read only up to the cap.
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_size {
+        return Ok((bytes.len() as u64, None));
+    }
+    Ok((size, Some(bytes)))
 }
 
 /// Ids of every discovered file, and fresh ids for files a unit reads by itself (`file()`).
@@ -142,20 +157,19 @@ pub(super) fn display(path: &Path) -> String {
 /// decoding keeps offsets up to the first invalid byte) and the offset of the problem.
 pub(super) fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, usize)> {
     let empty = || Arc::from("");
-    let size = std::fs::metadata(&file.path)
-        .map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?
-        .len();
-    if size > max_size {
-        return Err((
-            format!(
-                "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
-            ),
-            empty(),
-            0,
-        ));
-    }
-    let bytes =
-        std::fs::read(&file.path).map_err(|e| (format!("cannot read file: {e}"), empty(), 0))?;
+    let bytes = match read_capped(&file.path, max_size) {
+        Err(e) => return Err((format!("cannot read file: {e}"), empty(), 0)),
+        Ok((size, None)) => {
+            return Err((
+                format!(
+                    "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
+                ),
+                empty(),
+                0,
+            ));
+        }
+        Ok((_, Some(bytes))) => bytes,
+    };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => match memchr::memchr(0, bytes) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::UnitRun;
-use super::files::{Fresh, display, file_size, normalize, read};
+use super::files::{Fresh, display, normalize, read, read_capped};
 use super::shared::SharedModules;
 use crate::adapt::terraform::calls::{self, Library, MAX_DEPTH};
 use crate::adapt::terraform::module::TfFile;
@@ -85,16 +85,17 @@ pub(super) fn survey(unit: &Unit, max_size: u64) -> Survey {
     let mut bytes = 0u64;
     let mut called = BTreeSet::new();
     for file in &unit.files {
-        let size = file_size(&file.path);
+        let wanted = dir.is_some() && file.kind == FileKind::Terraform;
+        // Only `.tf` files are read; the others are sized.
+        let (size, raw) = match wanted {
+            true => read_capped(&file.path, max_size).unwrap_or((0, None)),
+            false => (std::fs::metadata(&file.path).map_or(0, |m| m.len()), None),
+        };
         bytes = bytes.saturating_add(size);
-        let Some(dir) = dir.as_ref() else { continue };
-        if file.kind != FileKind::Terraform || size > max_size {
-            continue;
-        }
-        // Most files call nothing: the bytes are searched before any decoding.
-        let Ok(raw) = std::fs::read(&file.path) else {
+        let (Some(dir), Some(raw)) = (dir.as_ref(), raw) else {
             continue;
         };
+        // Most files call nothing: the bytes are searched before any decoding.
         if !may_call(&raw) || memchr::memchr(0, &raw).is_some() {
             continue;
         }
