@@ -54,7 +54,7 @@ pub struct Evaluator<'a> {
     pub module: &'a Module<'a>,
     pub loader: Option<FileLoader<'a>>,
     /// Evaluated locals with their weight; `None` while one is being evaluated.
-    locals: RefCell<HashMap<&'a str, Option<(Val, usize)>>>,
+    locals: RefCell<HashMap<&'a str, Option<Shared>>>,
     texts: HashMap<FileId, &'a str>,
     /// Depth of the expression being evaluated, references followed included.
     depth: Cell<usize>,
@@ -66,10 +66,10 @@ pub struct Evaluator<'a> {
     pub prefix: Text,
     /// Inputs a module call binds, already evaluated in the caller (`super::calls`), with
     /// their weight.
-    inputs: HashMap<Text, (Val, usize)>,
+    inputs: HashMap<Text, Shared>,
     /// Variables evaluated so far (default or tfvars), with their weight: a module reads the
     /// same variable from many places, and a default can be a large map.
-    variables: RefCell<HashMap<&'a str, (Val, usize)>>,
+    variables: RefCell<HashMap<&'a str, Shared>>,
     /// The unit's modules, to evaluate the outputs of this module's local calls.
     calls: Option<CallScope<'a>>,
     /// Outputs of called modules evaluated so far, by `<call>.<output>`.
@@ -79,6 +79,19 @@ pub struct Evaluator<'a> {
     verbatim: RefCell<HashMap<FileId, std::sync::Arc<str>>>,
     /// Files read so far: a file's first read is free, each further one is charged (`load_file`).
     files_read: RefCell<foldhash::HashSet<FileId>>,
+}
+
+/// A value read from many places (a variable, a local, a module input) with its weight: each
+/// use copies only the part it reaches (`var.rules[k][0]` copies one number, not the map).
+type Shared = (std::rc::Rc<Val>, usize);
+
+/// Where a traversal's operators lead inside a value.
+enum Reached<'v> {
+    Part(&'v Val),
+    /// An unknown value on the way: the whole traversal is that unknown.
+    Unknown(&'v Val),
+    /// A key, index or splat that cannot be followed.
+    Nothing,
 }
 
 /// What `file()`/`templatefile()` found at a path.
@@ -147,7 +160,7 @@ impl<'a> Evaluator<'a> {
             .into_iter()
             .map(|(name, value)| {
                 let weight = value.weight();
-                (name, (value, weight))
+                (name, (std::rc::Rc::new(value), weight))
             })
             .collect();
         self
@@ -363,13 +376,18 @@ impl<'a> Evaluator<'a> {
                 let Some(name) = first else {
                     return Val::unknown(UnknownReason::Reference(root.into()), span);
                 };
-                let value = if root == "var" {
+                let shared = if root == "var" {
                     self.variable(name, span)
                 } else {
                     self.local(name, span)
                 };
-                let rest = traversal.operators.get(1..).unwrap_or(&[]);
-                self.walk(value, rest, file, bindings, span, depth)
+                match shared {
+                    Ok(shared) => {
+                        let rest = traversal.operators.get(1..).unwrap_or(&[]);
+                        self.copy_reached(&shared, rest, file, bindings, span, depth)
+                    }
+                    Err(value) => value,
+                }
             }
             "path" => Val::new(ValKind::String(".".into()), span),
             // A `dynamic` block's iterator (`ingress.value.port`) shadows resource types.
@@ -479,21 +497,78 @@ impl<'a> Evaluator<'a> {
         ))
     }
 
+    /// The part of a value the operators reach, the value itself kept where it was written.
     fn walk(
         &self,
-        mut value: Val,
+        value: Val,
         operators: &[hcl_edit::Decorated<TraversalOperator>],
         file: FileId,
         bindings: &Bindings,
         span: Span,
         depth: usize,
     ) -> Val {
+        if operators.is_empty() {
+            return value;
+        }
+        match self.reach(&value, operators, file, bindings, depth) {
+            Reached::Part(part) => part.clone(),
+            Reached::Unknown(unknown) => Val {
+                span,
+                ..unknown.clone()
+            },
+            Reached::Nothing => {
+                Val::unknown(UnknownReason::Reference(self.source(span).into()), span)
+            }
+        }
+    }
+
+    /// The part of a shared value the operators reach, copied to the use site `span` and
+    /// charged to the copy budget.
+    fn copy_reached(
+        &self,
+        (value, weight): &Shared,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        file: FileId,
+        bindings: &Bindings,
+        span: Span,
+        depth: usize,
+    ) -> Val {
+        let part = match self.reach(value, operators, file, bindings, depth) {
+            Reached::Part(part) => part,
+            Reached::Unknown(unknown) => {
+                return Val {
+                    span,
+                    ..relocate(unknown.clone(), span)
+                };
+            }
+            Reached::Nothing => {
+                return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
+            }
+        };
+        let weight = match operators.is_empty() {
+            true => *weight,
+            false => part.weight(),
+        };
+        match self.copied.spend(weight) {
+            true => relocate(part.clone(), span),
+            false => Val::too_large(span),
+        }
+    }
+
+    fn reach<'v>(
+        &self,
+        mut value: &'v Val,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        file: FileId,
+        bindings: &Bindings,
+        depth: usize,
+    ) -> Reached<'v> {
         for op in operators {
             if value.unknown_reason().is_some() {
-                return Val { span, ..value };
+                return Reached::Unknown(value);
             }
             let next = match op.value() {
-                TraversalOperator::GetAttr(ident) => value.get(ident.as_str()).cloned(),
+                TraversalOperator::GetAttr(ident) => value.get(ident.as_str()),
                 TraversalOperator::Index(index) => {
                     let index = self.eval_at(index, file, bindings, depth + 1);
                     match (
@@ -502,90 +577,65 @@ impl<'a> Evaluator<'a> {
                         index.scalar_text(),
                     ) {
                         (ValKind::List(items), Some(i), _) => {
-                            usize::try_from(i).ok().and_then(|i| items.get(i)).cloned()
+                            usize::try_from(i).ok().and_then(|i| items.get(i))
                         }
-                        (ValKind::Object(_), _, Some(key)) => value.get(&key).cloned(),
+                        (ValKind::Object(_), _, Some(key)) => value.get(&key),
                         _ => None,
                     }
                 }
                 TraversalOperator::LegacyIndex(i) => match &value.kind {
-                    ValKind::List(items) => usize::try_from(*i.value())
-                        .ok()
-                        .and_then(|i| items.get(i))
-                        .cloned(),
+                    ValKind::List(items) => {
+                        usize::try_from(*i.value()).ok().and_then(|i| items.get(i))
+                    }
                     _ => None,
                 },
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
             };
-            value = match next {
-                Some(next) => next,
-                None => {
-                    return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
-                }
-            };
+            match next {
+                Some(next) => value = next,
+                None => return Reached::Nothing,
+            }
         }
-        value
+        Reached::Part(value)
     }
 
-    /// `var.name`: the module call's argument, tfvars, then the default, else unknown. Located
-    /// at the use site.
-    pub fn variable(&self, name: &str, use_site: Span) -> Val {
-        if let Some((bound, weight)) = self.inputs.get(name) {
-            return match self.copied.spend(*weight) {
-                true => relocate(bound.clone(), use_site),
-                false => Val::too_large(use_site),
-            };
+    /// `var.name`: the module call's argument, tfvars, then the default; `Err` with the value
+    /// to use when there is none to share (unknown).
+    fn variable(&self, name: &str, use_site: Span) -> Result<Shared, Val> {
+        if let Some(bound) = self.inputs.get(name) {
+            return Ok(bound.clone());
         }
         let Some((&key, located)) = self.module.variables.get_key_value(name) else {
-            return Val::unknown(UnknownReason::Variable(name.into()), use_site);
+            return Err(Val::unknown(UnknownReason::Variable(name.into()), use_site));
         };
-        let cached = self.variables.borrow().get(key).map(|(value, weight)| {
-            match self.copied.spend(*weight) {
-                true => relocate(value.clone(), use_site),
-                false => Val::too_large(use_site),
-            }
-        });
-        if let Some(value) = cached {
-            return value;
+        if let Some(cached) = self.variables.borrow().get(key) {
+            return Ok(cached.clone());
         }
         // A default refers to nothing, so evaluating it cannot come back to this variable.
         let value = self.eval(located.item, located.file, &Bindings::default());
         let weight = value.weight();
-        self.variables
-            .borrow_mut()
-            .insert(key, (value.clone(), weight));
-        match self.copied.spend(weight) {
-            true => relocate(value, use_site),
-            false => Val::too_large(use_site),
-        }
+        let shared = (std::rc::Rc::new(value), weight);
+        self.variables.borrow_mut().insert(key, shared.clone());
+        Ok(shared)
     }
 
-    fn local(&self, name: &str, use_site: Span) -> Val {
-        let Some(located) = self.module.locals.get(name).copied() else {
-            return Val::unknown(
+    fn local(&self, name: &str, use_site: Span) -> Result<Shared, Val> {
+        let unknown = || {
+            Val::unknown(
                 UnknownReason::Reference(format!("local.{name}").into()),
                 use_site,
-            );
+            )
         };
-        let key: &'a str = match self.module.locals.get_key_value(name) {
-            Some((key, _)) => key,
-            None => {
-                return Val::unknown(
-                    UnknownReason::Reference(format!("local.{name}").into()),
-                    use_site,
-                );
-            }
+        let Some((&key, located)) = self.module.locals.get_key_value(name) else {
+            return Err(unknown());
         };
         if let Some(cached) = self.locals.borrow().get(key) {
             return match cached {
-                Some((value, weight)) if self.copied.spend(*weight) => {
-                    relocate(value.clone(), use_site)
-                }
-                Some(_) => Val::too_large(use_site),
-                None => Val::unknown(
+                Some(shared) => Ok(shared.clone()),
+                None => Err(Val::unknown(
                     UnknownReason::Unsupported("a local that refers to itself"),
                     use_site,
-                ),
+                )),
             };
         }
         self.locals.borrow_mut().insert(key, None);
@@ -599,13 +649,9 @@ impl<'a> Evaluator<'a> {
             );
             weight = value.weight();
         }
-        self.locals
-            .borrow_mut()
-            .insert(key, Some((value.clone(), weight)));
-        match self.copied.spend(weight) {
-            true => relocate(value, use_site),
-            false => Val::too_large(use_site),
-        }
+        let shared = (std::rc::Rc::new(value), weight);
+        self.locals.borrow_mut().insert(key, Some(shared.clone()));
+        Ok(shared)
     }
 
     fn call(
