@@ -174,7 +174,8 @@ fn walker(root: &Path, no_ignore: bool, threads: usize) -> ignore::WalkParallel 
         .parents(!no_ignore)
         .require_git(false)
         .follow_links(false)
-        .threads(threads.max(1))
+        // 0: one per core, as for the lint threads.
+        .threads(threads)
         .filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !(is_dir

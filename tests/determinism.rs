@@ -27,7 +27,7 @@ fn every_format_is_identical_at_any_thread_count() {
             "fixtures",
         ]);
         assert!(!reference.is_empty());
-        for threads in ["2", "8", "1"] {
+        for threads in ["2", "8", "0", "1"] {
             for _ in 0..2 {
                 let again = run(&[
                     "--format",

@@ -162,7 +162,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done: std::sync::Mutex<Vec<(usize, UnitOutcome)>> = Default::default();
     pool.scope(|scope| {
-        for _ in 0..settings.threads.max(1) {
+        for _ in 0..pool.current_num_threads() {
             scope.spawn(|_| {
                 loop {
                     let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
