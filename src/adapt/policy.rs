@@ -216,8 +216,18 @@ fn push_items(item: &Val, span: Span, out: &mut Vec<Value<Text>>) {
                 push_items(nested, nested.span, out);
             }
         }
-        _ => out.push(text_value(item, span)),
+        _ => out.push(element_value(item, span)),
     }
+}
+
+/// One element; a branch omitting it (`!If [c, x, !Ref AWS::NoValue]`) holds no element, so
+/// it grants, names and opens nothing, rather than an Unknown a rule would have to report.
+fn element_value(value: &Val, span: Span) -> Value<Text> {
+    value.to_value(
+        span,
+        &|at| Value::unknown(UnknownReason::Omitted, at),
+        &as_text,
+    )
 }
 
 fn principals(field: &Field) -> Principals {

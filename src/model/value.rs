@@ -40,6 +40,9 @@ pub enum UnknownReason {
     Function(Text),
     Intrinsic(&'static str),
     Unsupported(&'static str),
+    /// A list element, or element field, omitted in this branch (`Ref AWS::NoValue`, `null`): no
+    /// element at all, so it passes no test, yet it is no Known text a rule could report.
+    Omitted,
     /// A string with unknown parts: `literal` is the text with each unknown part written `*`,
     /// the widest value it can take, so a test that fails on it fails on every value.
     Partial {
@@ -54,6 +57,7 @@ impl UnknownReason {
     pub fn could_be(&self, test: impl Fn(&str) -> bool) -> bool {
         match self {
             UnknownReason::Partial { literal, .. } => test(literal),
+            UnknownReason::Omitted => false,
             _ => true,
         }
     }
@@ -74,6 +78,7 @@ impl UnknownReason {
                 format!("{name} is resolved by CloudFormation at deploy time")
             }
             UnknownReason::Unsupported(what) => format!("{what} is not evaluated"),
+            UnknownReason::Omitted => "the element is omitted in this branch".to_string(),
             UnknownReason::Partial { reason, .. } => reason.describe(),
         }
     }

@@ -569,4 +569,24 @@ mod tests {
             assert_eq!(out.unverified(), unverified, "{literal}");
         }
     }
+
+    #[test]
+    fn a_principal_omitted_in_one_branch_is_no_question() {
+        // `AWS: [!If [InPartition, "arn:aws:iam::127311923021:root", !Ref AWS::NoValue]]`.
+        let mut s = public(Some("AWS"));
+        s.principal = s.principal.map(|mut p| {
+            p.items[0].value = Value::Conditional {
+                condition: "InPartition".into(),
+                when_true: Box::new(Value::explicit(
+                    "arn:aws:iam::127311923021:root".into(),
+                    span(11),
+                )),
+                when_false: Box::new(Value::unknown(UnknownReason::Omitted, span(12))),
+            };
+            p
+        });
+        let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 0);
+    }
 }
