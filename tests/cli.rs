@@ -87,6 +87,21 @@ fn malformed_files_do_not_hide_other_findings() {
         text.contains("admin/policy.iam.json:4:25: error: statement allows all actions"),
         "{text}"
     );
+    // A repeated key is no parse error: CloudFormation deploys the last value, and so it is read.
+    assert!(
+        text.contains("duplicate-key.cfn.yaml:9:7: warning: duplicate key `Encrypted` (first defined on line 8) [duplicate-key]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("duplicate-key.cfn.yaml:9:7: error: EBS volume is not encrypted"),
+        "{text}"
+    );
+    // JSON with trailing commas in a `.template` is YAML flow style, as CloudFormation reads it.
+    assert!(
+        text.contains("trailing-commas.template:7:9: error: bucket ACL `PublicRead`"),
+        "{text}"
+    );
+    assert_eq!(text.matches("[parse-error]").count(), 3, "{text}");
 }
 
 #[test]

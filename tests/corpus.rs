@@ -48,10 +48,6 @@ const INVALID: &[(&str, &str)] = &[
         "maze_of_variables/maze.tf",
         "an interpolation nested inside an expression",
     ),
-    (
-        "cloudformation/runner/resources/invalid.yaml",
-        "a duplicated key, which cfn-lint rejects (E0000)",
-    ),
     ("yaml/vulgar_bad_syntax.yml", "deliberately invalid YAML"),
 ];
 

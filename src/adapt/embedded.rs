@@ -81,7 +81,7 @@ pub fn parse_mapped_json(text: &str, file: FileId, map: &OffsetMap) -> Parsed {
     if map == &OffsetMap::Shift(0) {
         return parsed;
     }
-    for error in &mut parsed.errors {
+    for error in parsed.errors.iter_mut().chain(&mut parsed.duplicates) {
         error.span = map.span(file, error.span.start, error.span.end);
     }
     if let Some(root) = &mut parsed.root {

@@ -8,9 +8,11 @@ use super::modules::{Scanned, UnitLibrary};
 use super::{Timings, UnitRun};
 use crate::adapt;
 use crate::adapt::terraform::module::TfFile;
+use crate::diagnostic::Diagnostic;
 use crate::discover::{FileEntry, FileKind, Unit};
 use crate::model::Model;
 use crate::parse::{self, Node};
+use crate::rules::builtin;
 use crate::source::FileId;
 
 /// Lints a module with the local modules it calls; returns the ids of the other files whose
@@ -115,10 +117,16 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
     let is_json = file.kind == FileKind::Json
         || (file.kind == FileKind::Yaml && text.trim_start().starts_with('{'));
     let parsed = Timings::time(&mut run.outcome.timings.parse, || {
-        if is_json {
-            parse::json::parse_json(&text, file.id, 0)
-        } else {
-            parse::yaml::parse_yaml(&text, file.id)
+        let json = is_json.then(|| parse::json::parse_json(&text, file.id, 0));
+        match json {
+            // YAML's flow style is a superset of JSON (trailing commas, comments), and
+            // CloudFormation reads a `.yaml` or `.template` file as YAML.
+            Some(json) if json.root.is_none() && file.kind == FileKind::Yaml => {
+                let yaml = parse::yaml::parse_yaml(&text, file.id);
+                if yaml.root.is_some() { yaml } else { json }
+            }
+            Some(json) => json,
+            None => parse::yaml::parse_yaml(&text, file.id),
         }
     });
     let Some(root) = parsed.root.as_ref() else {
@@ -126,7 +134,8 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         if let Some(error) = parsed.errors.first() {
             let claims = file.kind == FileKind::Json
                 || text.contains("AWSTemplateFormatVersion")
-                || text.contains("Resources:");
+                || text.contains("Resources:")
+                || text.contains("\"Resources\"");
             if claims {
                 run.outcome.scanned += 1;
                 run.parse_error(file, error.span, error.message.clone());
@@ -147,6 +156,16 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
     run.outcome.scanned += 1;
     for error in &parsed.errors {
         run.parse_error(file, error.span, error.message.clone());
+    }
+    if file.reported {
+        for duplicate in &parsed.duplicates {
+            let diagnostic = Diagnostic::builtin(
+                &builtin::DUPLICATE_KEY,
+                duplicate.span,
+                duplicate.message.clone(),
+            );
+            run.outcome.diagnostics.push(diagnostic);
+        }
     }
     let path = display(&file.path);
     let started = std::time::Instant::now();

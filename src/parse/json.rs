@@ -40,10 +40,10 @@ pub fn parse_json(text: &str, file: FileId, base: u32) -> Parsed {
             let mut converter = Converter {
                 span: &span,
                 text,
-                errors: Vec::new(),
+                duplicates: Vec::new(),
             };
             parsed.root = result.value.as_ref().map(|value| converter.node(value));
-            parsed.errors = converter.errors;
+            parsed.duplicates = converter.duplicates;
         }
         Err(error) => {
             let range = error.range();
@@ -70,7 +70,7 @@ fn next_char_end(text: &str, at: usize) -> usize {
 struct Converter<'a, F: Fn(usize, usize) -> Span> {
     span: &'a F,
     text: &'a str,
-    errors: Vec<ParseError>,
+    duplicates: Vec<ParseError>,
 }
 
 impl<F: Fn(usize, usize) -> Span> Converter<'_, F> {
@@ -103,7 +103,7 @@ impl<F: Fn(usize, usize) -> Span> Converter<'_, F> {
                             .text
                             .get(..first)
                             .map_or(1, |p| p.matches('\n').count() + 1);
-                        self.errors.push(ParseError {
+                        self.duplicates.push(ParseError {
                             message: format!(
                                 "duplicate key `{name}` (first defined on line {line})"
                             ),
@@ -153,8 +153,13 @@ mod tests {
             0,
         );
         assert_eq!(parsed.root.unwrap().as_map().unwrap().len(), 2);
-        assert_eq!(parsed.errors.len(), 1);
-        assert!(parsed.errors[0].message.contains("first defined on line 1"));
+        assert!(parsed.errors.is_empty());
+        assert_eq!(parsed.duplicates.len(), 1);
+        assert!(
+            parsed.duplicates[0]
+                .message
+                .contains("first defined on line 1")
+        );
     }
 
     #[test]

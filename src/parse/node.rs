@@ -172,6 +172,9 @@ pub struct ParseError {
 pub struct Parsed {
     pub root: Option<Node>,
     pub errors: Vec<ParseError>,
+    /// Keys repeated in one mapping. The document still loads, the last value winning, as
+    /// CloudFormation and most JSON and YAML loaders do: an authoring mistake, not an error.
+    pub duplicates: Vec<ParseError>,
     pub comments: Vec<crate::parse::Comment>,
 }
 

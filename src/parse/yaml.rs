@@ -286,7 +286,7 @@ impl Builder<'_> {
                     };
                     if let Some(first) = keys.earlier(entries, &name, key_node.span) {
                         let line = line_of(self.text, first.start as usize);
-                        self.parsed.errors.push(ParseError {
+                        self.parsed.duplicates.push(ParseError {
                             message: format!(
                                 "duplicate key `{name}` (first defined on line {line})"
                             ),
@@ -578,9 +578,10 @@ mod tests {
     fn duplicate_keys_are_reported_and_the_tree_kept() {
         let parsed = parse_yaml("a: 1\nb: 2\na: 3\n", FileId(0));
         assert!(parsed.root.is_some());
-        assert_eq!(parsed.errors.len(), 1);
-        assert!(parsed.errors[0].message.contains("duplicate key `a`"));
-        assert_eq!(parsed.errors[0].span.start, 10);
+        assert!(parsed.errors.is_empty());
+        assert_eq!(parsed.duplicates.len(), 1);
+        assert!(parsed.duplicates[0].message.contains("duplicate key `a`"));
+        assert_eq!(parsed.duplicates[0].span.start, 10);
     }
 
     #[test]

@@ -17,6 +17,22 @@ it parses. Terraform and CloudFormation would reject most of these files too.",
     aliases: &[],
 };
 
+pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
+    name: "duplicate-key",
+    module: module_path!(),
+    service: Service::General,
+    severity: Severity::Medium,
+    formats: &[],
+    summary: "A mapping repeats a key: only its last value is used",
+    rationale: "CloudFormation, like most JSON and YAML loaders, keeps the last of two equal keys \
+and drops the first without a word, so a reviewer reading the first value is misled: a copied \
+property, a second `Tags:` block or a resource defined twice is usually a mistake. The file is \
+still checked, with the last value, as it will be deployed.",
+    remediation: "Remove or rename one of the two keys.",
+    references: &[],
+    aliases: &[],
+};
+
 pub static INTERNAL_ERROR: RuleMeta = RuleMeta {
     name: "internal-error",
     module: module_path!(),
@@ -59,6 +75,7 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
 };
 
 pub static ALL: &[&RuleMeta] = &[
+    &DUPLICATE_KEY,
     &INTERNAL_ERROR,
     &INVALID_SUPPRESSION,
     &PARSE_ERROR,
