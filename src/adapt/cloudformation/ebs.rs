@@ -2,6 +2,7 @@
 //! device mappings, and launch templates.
 
 use super::{Context, Resource};
+use crate::adapt::block_device::{NoDeviceFalse, Volume, created_device, volume_branches};
 use crate::adapt::security_group::{Conditions, conditional_branches, conditional_items};
 use crate::adapt::val::{Field, Val, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
@@ -100,14 +101,6 @@ fn mapping(item: &Val, when: Conditions, out: &mut Vec<BlockDeviceMapping>) {
         });
         return;
     }
-    // `NoDevice: {}` suppresses the device whatever its value; only a launch configuration's
-    // boolean `NoDevice: false` leaves it in place.
-    let suppressed = item
-        .get("NoDevice")
-        .is_some_and(|flag| !flag.is_absent() && as_bool(flag) != Some(false));
-    let instance_store = item
-        .get("VirtualName")
-        .is_some_and(|name| !name.is_absent());
     let device_name = item.field("DeviceName").map(|field| {
         let absent =
             |span| Value::unknown(UnknownReason::Unsupported("an omitted device name"), span);
@@ -115,26 +108,39 @@ fn mapping(item: &Val, when: Conditions, out: &mut Vec<BlockDeviceMapping>) {
             .value
             .to_value(field.span(), &absent, &|val| val.as_str().map(Into::into))
     });
-    let ebs = item.field("Ebs").filter(|_| !suppressed && !instance_store);
-    let Some(field) = ebs else {
-        out.push(BlockDeviceMapping {
-            span: item.span,
-            device_name,
-            ebs: None,
-            when,
-        });
-        return;
-    };
-    // `Ebs: !If [...]`: one mapping per branch; `AWS::NoValue` creates no volume.
-    for (more, ebs) in conditional_branches(&field.value) {
+    // `NoDevice: {}` suppresses the device whatever its value; only a launch configuration's
+    // boolean `NoDevice: false` leaves it in place.
+    let volumes = volume_branches(
+        item.get("NoDevice"),
+        item.get("VirtualName"),
+        NoDeviceFalse::KeepsDevice,
+    );
+    for (more, volume) in volumes {
         let mut when = when.clone();
         when.extend(more);
-        out.push(BlockDeviceMapping {
-            span: item.span,
-            device_name: device_name.clone(),
-            ebs: (!ebs.is_absent()).then(|| device(ebs, field.key_span)),
-            when,
-        });
+        let Some(field) = item.field("Ebs").filter(|_| volume != Volume::NotCreated) else {
+            out.push(BlockDeviceMapping {
+                span: item.span,
+                device_name: device_name.clone(),
+                ebs: None,
+                when,
+            });
+            continue;
+        };
+        // `Ebs: !If [...]`: one mapping per branch; `AWS::NoValue` creates no volume.
+        for (more, ebs) in conditional_branches(&field.value) {
+            let mut when = when.clone();
+            when.extend(more);
+            out.push(BlockDeviceMapping {
+                span: item.span,
+                device_name: device_name.clone(),
+                ebs: match ebs.is_absent() {
+                    true => None,
+                    false => created_device(volume.clone(), || device(ebs, field.key_span)),
+                },
+                when,
+            });
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::Evaluator;
 use super::Resource;
+use crate::adapt::block_device::{NoDeviceFalse, created_device, volume_branches};
 use crate::adapt::val::{Field, Val, ValKind, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
@@ -61,7 +62,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 .and_then(|value| unresolved_text(value, evaluator)),
             mappings: blocks(body, "block_device_mappings")
                 .into_iter()
-                .map(|(span, block)| template_mapping(span, block))
+                .flat_map(|(span, block)| template_mappings(span, block))
                 .collect(),
         }),
         "aws_ebs_encryption_by_default" => {
@@ -120,15 +121,15 @@ fn block_devices(body: &Val) -> BlockDevices {
         ..BlockDevices::default()
     };
     for (header, block) in blocks(body, "ebs_block_device") {
-        let suppressed = block
-            .get("no_device")
-            .is_some_and(|flag| as_bool(flag) != Some(false));
-        devices.mappings.push(BlockDeviceMapping {
-            span: header,
-            device_name: device_name(block),
-            ebs: (!suppressed).then(|| device(block, header)),
-            when: Vec::new(),
-        });
+        let volumes = volume_branches(block.get("no_device"), None, NoDeviceFalse::KeepsDevice);
+        for (when, volume) in volumes {
+            devices.mappings.push(BlockDeviceMapping {
+                span: header,
+                device_name: device_name(block),
+                ebs: created_device(volume, || device(block, header)),
+                when,
+            });
+        }
     }
     // Instance store: no EBS volume, but it names a device.
     for (header, block) in blocks(body, "ephemeral_block_device") {
@@ -142,21 +143,24 @@ fn block_devices(body: &Val) -> BlockDevices {
     devices
 }
 
-fn template_mapping(header: Span, block: &Val) -> BlockDeviceMapping {
-    let creates_no_volume = block.field("no_device").is_some()
-        || block
-            .field("virtual_name")
-            .is_some_and(|f| !f.value.is_absent());
+/// One mapping per branch of its `no_device`/`virtual_name` conditionals (usually one).
+fn template_mappings(header: Span, block: &Val) -> Vec<BlockDeviceMapping> {
+    let volumes = volume_branches(
+        block.get("no_device"),
+        block.get("virtual_name"),
+        NoDeviceFalse::Suppresses,
+    );
     let ebs = blocks(block, "ebs").into_iter().next();
-    BlockDeviceMapping {
-        span: header,
-        device_name: device_name(block),
-        ebs: match ebs {
-            Some((ebs_header, ebs)) if !creates_no_volume => Some(device(ebs, ebs_header)),
-            Some(_) | None => None,
-        },
-        when: Vec::new(),
-    }
+    volumes
+        .into_iter()
+        .map(|(when, volume)| BlockDeviceMapping {
+            span: header,
+            device_name: device_name(block),
+            ebs: ebs
+                .and_then(|(ebs_header, ebs)| created_device(volume, || device(ebs, ebs_header))),
+            when,
+        })
+        .collect()
 }
 
 fn device_name(block: &Val) -> Option<Value<Text>> {
@@ -233,6 +237,13 @@ mod tests {
         )
     }
 
+    /// The volume of a template mapping without conditionals.
+    fn only_ebs(mapping: &Val) -> Option<EbsDevice> {
+        let mut mappings = template_mappings(at(0, 3), mapping);
+        assert_eq!(mappings.len(), 1);
+        mappings.pop().and_then(|mapping| mapping.ebs)
+    }
+
     #[test]
     fn a_template_mapping_with_no_device_creates_no_volume() {
         let ebs = object(vec![]);
@@ -244,13 +255,13 @@ mod tests {
             ),
             ("ebs", ebs, true),
         ]);
-        assert_eq!(template_mapping(at(0, 3), &mapping).ebs, None);
+        assert_eq!(only_ebs(&mapping), None);
     }
 
     #[test]
     fn an_empty_ebs_block_defaults_to_unencrypted_at_its_header() {
         let mapping = object(vec![("ebs", object(vec![]), true)]);
-        let ebs = template_mapping(at(0, 3), &mapping).ebs;
+        let ebs = only_ebs(&mapping);
         assert_eq!(
             ebs.map(|device| device.encrypted),
             Some(Value::aws_default(false, at(0, 3)))

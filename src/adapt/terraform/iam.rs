@@ -199,6 +199,7 @@ fn file_document(
         super::eval::Loaded::OverBudget => return Some(Val::too_large(span)),
     };
     // A templatefile placeholder is its variable's text when that is known (RULES.md 2.2).
+    let mut not_json = "a policy file that is not valid JSON";
     let value = match function {
         "templatefile" => {
             let vars = call
@@ -207,17 +208,27 @@ fn file_document(
                 .nth(1)
                 .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
             let resolve = |name: &str| super::eval::template_variable(vars.as_ref(), name);
-            super::eval::json_in_file_with(id, &text, &|string| {
+            // `%{ if flag }` around a statement: rendered when `flag` is known, same offsets.
+            let condition = |name: &str| match resolve(name).ok()?.as_ref() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            };
+            let rendered = text
+                .contains("%{")
+                .then(|| super::template_directives::render_if_directives(&text, &condition))
+                .flatten();
+            if text.contains("%{") && rendered.is_none() {
+                not_json = "a policy template's `%{ for }` or unresolved `%{ if }` directive";
+            }
+            let json = rendered.as_deref().unwrap_or(&text);
+            super::eval::json_in_file_with(id, json, &|string| {
                 crate::adapt::val::rendered_template(string, &resolve)
             })
         }
         _ => super::eval::json_in_file(id, &text),
     };
-    value.or_else(|| {
-        unknown(UnknownReason::Unsupported(
-            "a policy file that is not valid JSON",
-        ))
-    })
+    value.or_else(|| unknown(UnknownReason::Unsupported(not_json)))
 }
 
 /// JSON text that came from a variable or local: parsed, every span at the use site.

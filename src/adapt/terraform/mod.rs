@@ -11,6 +11,7 @@ mod instances;
 mod json_string;
 pub mod module;
 mod s3;
+mod template_directives;
 mod written;
 
 use crate::text::Text;
