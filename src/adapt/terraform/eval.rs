@@ -85,6 +85,11 @@ pub struct Evaluator<'a> {
 /// use copies only the part it reaches (`var.rules[k][0]` copies one number, not the map).
 type Shared = (std::rc::Rc<Val>, usize);
 
+/// A traversal past what a known value holds: Terraform rejects that, unless the attribute is an
+/// `optional()` one of the variable's type, whose default is not read here.
+const MISSING_PART: UnknownReason =
+    UnknownReason::Unsupported("the default of an attribute the value lacks");
+
 /// Where a traversal's operators lead inside a value.
 enum Reached<'v> {
     Part(&'v Val),
@@ -516,9 +521,7 @@ impl<'a> Evaluator<'a> {
                 span,
                 ..unknown.clone()
             },
-            Reached::Nothing => {
-                Val::unknown(UnknownReason::Reference(self.source(span).into()), span)
-            }
+            Reached::Nothing => Val::unknown(MISSING_PART, span),
         }
     }
 
@@ -541,9 +544,7 @@ impl<'a> Evaluator<'a> {
                     ..relocate(unknown.clone(), span)
                 };
             }
-            Reached::Nothing => {
-                return Val::unknown(UnknownReason::Reference(self.source(span).into()), span);
-            }
+            Reached::Nothing => return Val::unknown(MISSING_PART, span),
         };
         let weight = match operators.is_empty() {
             true => *weight,
