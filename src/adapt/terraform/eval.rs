@@ -97,6 +97,8 @@ enum Reached<'v> {
     Unknown(&'v Val),
     /// A key, index or splat that cannot be followed.
     Nothing,
+    /// An index not known offline.
+    UnknownIndex(UnknownReason),
 }
 
 /// What `file()`/`templatefile()` found at a path.
@@ -522,6 +524,7 @@ impl<'a> Evaluator<'a> {
                 ..unknown.clone()
             },
             Reached::Nothing => Val::unknown(MISSING_PART, span),
+            Reached::UnknownIndex(reason) => Val::unknown(reason, span),
         }
     }
 
@@ -545,6 +548,7 @@ impl<'a> Evaluator<'a> {
                 };
             }
             Reached::Nothing => return Val::unknown(MISSING_PART, span),
+            Reached::UnknownIndex(reason) => return Val::unknown(reason, span),
         };
         let weight = match operators.is_empty() {
             true => *weight,
@@ -572,6 +576,9 @@ impl<'a> Evaluator<'a> {
                 TraversalOperator::GetAttr(ident) => value.get(ident.as_str()),
                 TraversalOperator::Index(index) => {
                     let index = self.eval_at(index, file, bindings, depth + 1);
+                    if let Some(reason) = index.unknown_reason() {
+                        return Reached::UnknownIndex(reason);
+                    }
                     match (
                         &value.kind,
                         crate::adapt::val::as_integer(&index),
