@@ -87,7 +87,7 @@ type Shared = (std::rc::Rc<Val>, usize);
 
 /// A traversal past what a known value holds: Terraform rejects that, unless the attribute is an
 /// `optional()` one of the variable's type, whose default is not read here.
-const MISSING_PART: UnknownReason =
+pub(super) const MISSING_PART: UnknownReason =
     UnknownReason::Unsupported("the default of an attribute the value lacks");
 
 /// Where a traversal's operators lead inside a value.

@@ -110,9 +110,13 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
         },
         "coalesce" | "try" => {
             for arg in args {
-                // An argument Terraform fails to evaluate: `try` moves on to the next one.
+                // An argument Terraform fails to evaluate (a rejected call, an attribute the
+                // value lacks): `try` moves on to the next one.
                 if name == "try"
-                    && matches!(arg.unknown_reason(), Some(UnknownReason::Unsupported(r)) if r == REJECTED)
+                    && arg.unknown_reason().is_some_and(|reason| {
+                        reason == UnknownReason::Unsupported(REJECTED)
+                            || reason == super::eval::MISSING_PART
+                    })
                 {
                     continue;
                 }

@@ -422,6 +422,22 @@ mod tests {
     }
 
     #[test]
+    fn try_moves_past_an_attribute_the_value_lacks_and_an_unknown_index_stays_unknown() {
+        let text = "variable \"i\" {}\nlocals {\n  o = { a = \"s3:GetObject\" }\n  l = [\"*\"]\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [try(local.o.missing, \"s3:PutObject\"), local.o.missing, local.l[var.i]]\n    resources = [\"*\"]\n  }\n}\n";
+        let model = adapt(text);
+        let action = first_statement(&model).action.as_ref().expect("action");
+        assert_eq!(action.items[0].known().map(|a| &**a), Some("s3:PutObject"));
+        let crate::model::Value::Unknown { reason, .. } = &action.items[1] else {
+            panic!("unknown expected");
+        };
+        assert_eq!(*reason, eval::MISSING_PART);
+        let crate::model::Value::Unknown { reason, .. } = &action.items[2] else {
+            panic!("unknown expected");
+        };
+        assert_eq!(*reason, crate::model::UnknownReason::Variable("i".into()));
+    }
+
+    #[test]
     fn self_referencing_locals_do_not_loop() {
         let text = "locals {\n  a = local.b\n  b = local.a\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [local.a]\n    resources = [\"*\"]\n  }\n}\n";
         let model = adapt(text);
