@@ -2,7 +2,7 @@
 //! formats: `no_device`/`NoDevice` suppresses the device, `virtual_name`/`VirtualName` makes it
 //! instance store (RULES.md 5.1).
 
-use crate::adapt::security_group::{Conditions, conditional_branches};
+use crate::adapt::val::{Conditions, conditional_branches};
 use crate::adapt::val::{Val, ValKind, as_bool};
 use crate::model::UnknownReason;
 use crate::model::Value;

@@ -1,7 +1,7 @@
 //! Ingress entries of either format into the model: the Terraform and CloudFormation adapters
 //! only name the keys; reading protocols, ports and CIDR lists is shared here.
 
-use crate::adapt::val::{Val, ValKind, as_integer, field_value};
+use crate::adapt::val::{Conditions, Val, ValKind, as_integer, conditional_items, field_value};
 use crate::model::ec2::security_group::{Cidr, IngressRule, Protocol, Source};
 use crate::model::{ResourceRef, UnknownReason, Value};
 use crate::source::Span;
@@ -14,59 +14,6 @@ pub struct Keys {
     pub to_port: &'static str,
     /// Attributes holding one CIDR or a list of them.
     pub cidrs: &'static [&'static str],
-}
-
-/// Conditions leading to a value: `(condition, outcome)` pairs, outermost first.
-pub type Conditions = Vec<(Text, bool)>;
-
-/// Every element of a list (or the value itself), both branches of each undecided conditional
-/// with the condition that selects it; `AWS::NoValue` and `null` are nothing.
-pub fn conditional_items(value: &Val) -> Vec<(Conditions, &Val)> {
-    let mut out = Vec::new();
-    let mut pending = vec![(Conditions::new(), value)];
-    while let Some((conditions, value)) = pending.pop() {
-        match &value.kind {
-            ValKind::List(items) => {
-                pending.extend(items.iter().rev().map(|item| (conditions.clone(), item)));
-            }
-            ValKind::Conditional { .. } => {
-                let branches = conditional_branches(value).into_iter().rev();
-                pending.extend(branches.map(|(more, branch)| {
-                    let mut all = conditions.clone();
-                    all.extend(more);
-                    (all, branch)
-                }));
-            }
-            ValKind::Absent | ValKind::Null => {}
-            _ => out.push((conditions, value)),
-        }
-    }
-    out
-}
-
-/// Both branches of each undecided conditional (true first), with the conditions selecting
-/// them; any other value is its own one branch.
-pub fn conditional_branches(value: &Val) -> Vec<(Conditions, &Val)> {
-    let mut out = Vec::new();
-    let mut pending = vec![(Conditions::new(), value)];
-    while let Some((conditions, value)) = pending.pop() {
-        match &value.kind {
-            ValKind::Conditional {
-                condition,
-                when_true,
-                when_false,
-            } => {
-                let mut on_false = conditions.clone();
-                on_false.push((condition.clone(), false));
-                let mut on_true = conditions;
-                on_true.push((condition.clone(), true));
-                pending.push((on_false, when_false));
-                pending.push((on_true, when_true));
-            }
-            _ => out.push((conditions, value)),
-        }
-    }
-    out
 }
 
 /// Reads one ingress entry. `header` is where omitted values are located.

@@ -119,13 +119,23 @@ impl Val {
 
     /// Nested blocks named `key`, plus the elements of an attribute `key = [{...}]`, in order.
     pub fn blocks<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Val> + 'a {
-        self.fields()
-            .iter()
-            .filter(move |field| &*field.key == key)
-            .flat_map(|field| match &field.value.kind {
-                ValKind::List(items) if !field.is_block => items.iter().collect::<Vec<_>>(),
-                _ => vec![&field.value],
-            })
+        self.blocks_when(key).into_iter().map(|(_, block)| block)
+    }
+
+    /// The nested blocks (or list elements) under `key`, each with the conditions under which
+    /// it exists: a `dynamic` block over a conditional collection exists in one branch only.
+    pub fn blocks_when<'a>(&'a self, key: &str) -> Vec<(Conditions, &'a Val)> {
+        let mut out = Vec::new();
+        for field in self.fields().iter().filter(|field| &*field.key == key) {
+            match &field.value.kind {
+                ValKind::List(items) if !field.is_block => {
+                    out.extend(items.iter().map(|item| (Conditions::new(), item)));
+                }
+                _ if field.is_block => out.extend(block_bodies(&field.value)),
+                _ => out.push((Conditions::new(), &field.value)),
+            }
+        }
+        out
     }
 
     /// List elements, or the value itself when it is a single item; `Absent` yields nothing.
@@ -315,6 +325,91 @@ impl Val {
             _ => leaf(self, span),
         }
     }
+}
+
+/// Conditions leading to a value: `(condition, outcome)` pairs, outermost first.
+pub type Conditions = Vec<(Text, bool)>;
+
+/// Every element of a list (or the value itself), both branches of each undecided conditional
+/// with the condition that selects it; `AWS::NoValue` and `null` are nothing.
+pub fn conditional_items(value: &Val) -> Vec<(Conditions, &Val)> {
+    let mut out = Vec::new();
+    let mut pending = vec![(Conditions::new(), value)];
+    while let Some((conditions, value)) = pending.pop() {
+        match &value.kind {
+            ValKind::List(items) => {
+                pending.extend(items.iter().rev().map(|item| (conditions.clone(), item)));
+            }
+            ValKind::Conditional { .. } => {
+                let branches = conditional_branches(value).into_iter().rev();
+                pending.extend(branches.map(|(more, branch)| {
+                    let mut all = conditions.clone();
+                    all.extend(more);
+                    (all, branch)
+                }));
+            }
+            ValKind::Absent | ValKind::Null => {}
+            _ => out.push((conditions, value)),
+        }
+    }
+    out
+}
+
+/// Both branches of each undecided conditional (true first), with the conditions selecting
+/// them; any other value is its own one branch.
+pub fn conditional_branches(value: &Val) -> Vec<(Conditions, &Val)> {
+    let mut out = Vec::new();
+    let mut pending = vec![(Conditions::new(), value)];
+    while let Some((conditions, value)) = pending.pop() {
+        match &value.kind {
+            ValKind::Conditional {
+                condition,
+                when_true,
+                when_false,
+            } => {
+                let mut on_false = conditions.clone();
+                on_false.push((condition.clone(), false));
+                let mut on_true = conditions;
+                on_true.push((condition.clone(), true));
+                pending.push((on_false, when_false));
+                pending.push((on_true, when_true));
+            }
+            _ => out.push((conditions, value)),
+        }
+    }
+    out
+}
+
+/// A nested block's body with the conditions under which it exists: a block expanded from one
+/// branch of a conditional `for_each` is held under `Conditional`s whose other side is `Absent`.
+pub fn block_bodies(block: &Val) -> Vec<(Conditions, &Val)> {
+    conditional_branches(block)
+        .into_iter()
+        .filter(|(_, body)| !body.is_absent())
+        .collect()
+}
+
+/// `body` existing only under `conditions` (the inverse of [`block_bodies`]).
+pub fn block_under(conditions: &[(Text, bool)], body: Val) -> Val {
+    conditions
+        .iter()
+        .rev()
+        .fold(body, |inner, (condition, outcome)| {
+            let span = inner.span;
+            let absent = Val::new(ValKind::Absent, span);
+            let (when_true, when_false) = match outcome {
+                true => (inner, absent),
+                false => (absent, inner),
+            };
+            Val::new(
+                ValKind::Conditional {
+                    condition: condition.clone(),
+                    when_true: Box::new(when_true),
+                    when_false: Box::new(when_false),
+                },
+                span,
+            )
+        })
 }
 
 /// Reads a field as a typed value: omitted → the AWS `default` at `header`; written → converted,

@@ -3,7 +3,7 @@
 
 use super::{Context, Resource};
 use crate::adapt::block_device::{NoDeviceFalse, Volume, created_device, volume_branches};
-use crate::adapt::security_group::{Conditions, conditional_branches, conditional_items};
+use crate::adapt::val::{Conditions, conditional_branches, conditional_items};
 use crate::adapt::val::{Field, Val, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, Instance, LaunchConfiguration,

@@ -7,7 +7,7 @@ use crate::adapt::embedded::{
     JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
 };
 use crate::adapt::policy::policy_document;
-use crate::adapt::security_group::conditional_items;
+use crate::adapt::val::conditional_items;
 use crate::adapt::val::{Segment, Val, ValKind, from_node};
 use crate::model::iam::{PolicyKind, Statements};
 use crate::model::{Model, UnknownReason};

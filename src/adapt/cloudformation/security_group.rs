@@ -1,7 +1,8 @@
 //! Security groups and ingress rules declared in CloudFormation.
 
 use crate::adapt::cloudformation::Resource;
-use crate::adapt::security_group::{Keys, conditional_items, group_target, ingress_rule};
+use crate::adapt::security_group::{Keys, group_target, ingress_rule};
+use crate::adapt::val::conditional_items;
 use crate::model::Model;
 use crate::model::ec2::security_group::SecurityGroup;
 

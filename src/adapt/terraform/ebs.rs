@@ -4,7 +4,9 @@
 use super::Evaluator;
 use super::Resource;
 use crate::adapt::block_device::{NoDeviceFalse, created_device, volume_branches};
-use crate::adapt::val::{Field, Val, ValKind, as_bool, as_snapshot, field_value, opaque};
+use crate::adapt::val::{
+    Conditions, Field, Val, ValKind, as_bool, as_snapshot, block_bodies, field_value, opaque,
+};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
     LaunchConfiguration, LaunchTemplate,
@@ -60,9 +62,9 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             name_expression: body
                 .get("name")
                 .and_then(|value| unresolved_text(value, evaluator)),
-            mappings: blocks(body, "block_device_mappings")
+            mappings: blocks_when(body, "block_device_mappings")
                 .into_iter()
-                .flat_map(|(span, block)| template_mappings(span, block))
+                .flat_map(|(span, when, block)| template_mappings(span, &when, block))
                 .collect(),
         }),
         "aws_ebs_encryption_by_default" => {
@@ -100,14 +102,27 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
 
 /// Nested blocks named `key` with their headers; `key = [{...}]` elements count as blocks.
 fn blocks<'a>(body: &'a Val, key: &str) -> Vec<(Span, &'a Val)> {
+    blocks_when(body, key)
+        .into_iter()
+        .map(|(span, _, block)| (span, block))
+        .collect()
+}
+
+/// The blocks under `key` located at their header, with the conditions under which each exists.
+fn blocks_when<'a>(body: &'a Val, key: &str) -> Vec<(Span, Conditions, &'a Val)> {
     body.fields()
         .iter()
         .filter(|field| &*field.key == key)
         .flat_map(|field: &'a Field| match &field.value.kind {
-            ValKind::List(items) if !field.is_block => {
-                items.iter().map(|item| (item.span, item)).collect()
-            }
-            _ => vec![(field.key_span, &field.value)],
+            ValKind::List(items) if !field.is_block => items
+                .iter()
+                .map(|item| (item.span, Conditions::new(), item))
+                .collect(),
+            _ if field.is_block => block_bodies(&field.value)
+                .into_iter()
+                .map(|(when, block)| (field.key_span, when, block))
+                .collect(),
+            _ => vec![(field.key_span, Conditions::new(), &field.value)],
         })
         .collect()
 }
@@ -120,9 +135,11 @@ fn block_devices(body: &Val) -> BlockDevices {
             .map(|(header, block)| device(block, header)),
         ..BlockDevices::default()
     };
-    for (header, block) in blocks(body, "ebs_block_device") {
+    for (header, exists_when, block) in blocks_when(body, "ebs_block_device") {
         let volumes = volume_branches(block.get("no_device"), None, NoDeviceFalse::KeepsDevice);
-        for (when, volume) in volumes {
+        for (more, volume) in volumes {
+            let mut when = exists_when.clone();
+            when.extend(more);
             devices.mappings.push(BlockDeviceMapping {
                 span: header,
                 device_name: device_name(block),
@@ -143,22 +160,38 @@ fn block_devices(body: &Val) -> BlockDevices {
     devices
 }
 
-/// One mapping per branch of its `no_device`/`virtual_name` conditionals (usually one).
-fn template_mappings(header: Span, block: &Val) -> Vec<BlockDeviceMapping> {
+/// One mapping per branch of its `no_device`/`virtual_name` conditionals (usually one), each
+/// existing under `exists_when` too.
+fn template_mappings(
+    header: Span,
+    exists_when: &Conditions,
+    block: &Val,
+) -> Vec<BlockDeviceMapping> {
     let volumes = volume_branches(
         block.get("no_device"),
         block.get("virtual_name"),
         NoDeviceFalse::Suppresses,
     );
-    let ebs = blocks(block, "ebs").into_iter().next();
+    let ebs = blocks_when(block, "ebs").into_iter().next();
+    // An `ebs` block that exists in one branch only: the mapping's volume exists there.
+    let ebs_when = ebs
+        .as_ref()
+        .map(|(_, when, _)| when.clone())
+        .unwrap_or_default();
     volumes
         .into_iter()
-        .map(|(when, volume)| BlockDeviceMapping {
-            span: header,
-            device_name: device_name(block),
-            ebs: ebs
-                .and_then(|(ebs_header, ebs)| created_device(volume, || device(ebs, ebs_header))),
-            when,
+        .map(|(more, volume)| {
+            let mut when = exists_when.clone();
+            when.extend(ebs_when.iter().cloned());
+            when.extend(more);
+            BlockDeviceMapping {
+                span: header,
+                device_name: device_name(block),
+                ebs: ebs.as_ref().and_then(|(ebs_header, _, ebs)| {
+                    created_device(volume, || device(ebs, *ebs_header))
+                }),
+                when,
+            }
         })
         .collect()
 }
@@ -239,7 +272,7 @@ mod tests {
 
     /// The volume of a template mapping without conditionals.
     fn only_ebs(mapping: &Val) -> Option<EbsDevice> {
-        let mut mappings = template_mappings(at(0, 3), mapping);
+        let mut mappings = template_mappings(at(0, 3), &Conditions::new(), mapping);
         assert_eq!(mappings.len(), 1);
         mappings.pop().and_then(|mapping| mapping.ebs)
     }

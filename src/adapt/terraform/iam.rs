@@ -11,7 +11,7 @@ use super::Resource;
 use super::eval::{Bindings, Evaluator, span_of_expr};
 use super::module::BlockRef;
 use crate::adapt::policy::{elements, policy_document, text_value};
-use crate::adapt::val::{Field, Val, ValKind};
+use crate::adapt::val::{Field, Val, ValKind, block_bodies};
 use crate::model::iam::{
     ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Elements, Key, PolicyDocument,
     PolicyKind, PrincipalItem, Principals, Statement, Statements,
@@ -356,8 +356,10 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
             merge(&mut statements, statement);
         }
     }
-    for block in body.blocks("statement") {
-        merge(&mut statements, data_statement(block));
+    for (exists_when, block) in body.blocks_when("statement") {
+        let mut statement = data_statement(block);
+        statement.exists_when.splice(0..0, exists_when);
+        merge(&mut statements, statement);
     }
     for key in IMPORT_KEYS.iter().skip(2) {
         for statement in imported(&body, key, data, evaluator, depth) {
@@ -547,15 +549,18 @@ fn principals(block: &Val, key: &str) -> Option<Principals> {
     let mut items = Vec::new();
     for field in &blocks {
         span = span.cover(field.span());
-        let principal_type = field.value.get("type").and_then(Val::as_str);
-        let Some(identifiers) = field.value.field("identifiers") else {
-            continue;
-        };
-        for value in elements(identifiers).items {
-            items.push(PrincipalItem {
-                principal_type: principal_type.filter(|t| *t != "*").map(Into::into),
-                value,
-            });
+        // A block that exists in one branch only names its principals in that branch.
+        for (_, principal) in block_bodies(&field.value) {
+            let principal_type = principal.get("type").and_then(Val::as_str);
+            let Some(identifiers) = principal.field("identifiers") else {
+                continue;
+            };
+            for value in elements(identifiers).items {
+                items.push(PrincipalItem {
+                    principal_type: principal_type.filter(|t| *t != "*").map(Into::into),
+                    value,
+                });
+            }
         }
     }
     Some(Principals {
@@ -577,6 +582,8 @@ fn conditions(block: &Val) -> Option<Conditions> {
     for field in &blocks {
         span = span.cover(field.span());
         let text = |key: &str| field.value.get(key).and_then(|v| v.scalar_text());
+        // A condition that exists in one branch only (a `dynamic` block over a conditional
+        // collection, held as `Conditional`) limits the statement in that branch only: unknown.
         let (Some(operator), Some(key)) = (text("test"), text("variable")) else {
             return Some(Conditions {
                 key_span: first.key_span,

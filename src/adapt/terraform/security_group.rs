@@ -1,8 +1,9 @@
 //! Security groups and ingress rules declared in Terraform.
 
-use crate::adapt::security_group::{Keys, conditional_items, group_target, ingress_rule};
+use crate::adapt::security_group::{Keys, group_target, ingress_rule};
 use crate::adapt::terraform::Resource;
 use crate::adapt::val::as_text;
+use crate::adapt::val::{block_bodies, conditional_items};
 use crate::model::ec2::security_group::SecurityGroup;
 use crate::model::{Model, UnknownReason};
 
@@ -41,13 +42,15 @@ pub fn resource(resource: &Resource, model: &mut Model) {
                 .filter(|field| &*field.key == "ingress")
             {
                 if field.is_block {
-                    ingress.push(ingress_rule(
-                        &field.value,
-                        field.key_span,
-                        &CLASSIC,
-                        None,
-                        Vec::new(),
-                    ));
+                    for (conditions, block) in block_bodies(&field.value) {
+                        ingress.push(ingress_rule(
+                            block,
+                            field.key_span,
+                            &CLASSIC,
+                            None,
+                            conditions,
+                        ));
+                    }
                     continue;
                 }
                 // `ingress = [{...}]`, possibly chosen by a conditional.

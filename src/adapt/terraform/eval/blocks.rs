@@ -5,7 +5,7 @@ use hcl_edit::structure::{Body, Structure};
 
 use super::{Bindings, Evaluator, MAX_DYNAMIC_BLOCKS, span_of};
 use crate::adapt::terraform::module::header_span;
-use crate::adapt::val::{Field, Val, ValKind};
+use crate::adapt::val::{Conditions, Field, Val, ValKind, block_under, conditional_branches};
 use crate::model::UnknownReason;
 use crate::parse::limits::MAX_EVAL_DEPTH;
 use crate::source::{FileId, Span};
@@ -85,38 +85,24 @@ impl Evaluator<'_> {
             .body
             .get_attribute("for_each")
             .map(|a| self.eval(&a.value, file, bindings));
-        let elements: Vec<(Val, Val)> = match for_each.as_ref().map(|v| &v.kind) {
-            Some(ValKind::List(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    (
-                        Val::new(ValKind::Number(i.to_string().into()), item.span),
-                        item.clone(),
-                    )
-                })
+        // A conditional collection: each branch's blocks, existing under its conditions
+        // (RULES.md 2.4).
+        let branches: Vec<(Conditions, Option<&Val>)> = match &for_each {
+            Some(collection) => conditional_branches(collection)
+                .into_iter()
+                .map(|(conditions, branch)| (conditions, Some(branch)))
                 .collect(),
-            Some(ValKind::Object(entries)) => entries
-                .iter()
-                .map(|f| {
-                    (
-                        Val::new(ValKind::String(f.key.clone()), f.key_span),
-                        f.value.clone(),
-                    )
-                })
-                .collect(),
-            _ => {
-                let reason = for_each
-                    .as_ref()
-                    .and_then(Val::unknown_reason)
-                    .unwrap_or(UnknownReason::Unsupported("a dynamic block's collection"));
-                vec![(
-                    Val::unknown(reason.clone(), header),
-                    Val::unknown(reason, header),
-                )]
-            }
+            None => vec![(Conditions::new(), None)],
         };
-        for (key, value) in elements {
+        let elements: Vec<(Conditions, Val, Val)> = branches
+            .into_iter()
+            .flat_map(|(conditions, collection)| {
+                elements_of(collection, header)
+                    .into_iter()
+                    .map(move |(key, value)| (conditions.clone(), key, value))
+            })
+            .collect();
+        for (conditions, key, value) in elements {
             let iteration = Val::new(
                 ValKind::Object(vec![
                     Field {
@@ -151,12 +137,48 @@ impl Evaluator<'_> {
             }
             self.dynamic_left.set(left - 1);
             let scope = bindings.with(&iterator, iteration);
+            let body = self.body_at(&content.body, file, content_span, &scope, depth + 1);
             fields.push(Field {
                 key: name.into(),
                 key_span: header,
-                value: self.body_at(&content.body, file, content_span, &scope, depth + 1),
+                value: block_under(&conditions, body),
                 is_block: true,
             });
+        }
+    }
+}
+
+/// The (key, value) pairs a `dynamic` block iterates over; one unknown pair when the collection
+/// is not known.
+fn elements_of(collection: Option<&Val>, header: Span) -> Vec<(Val, Val)> {
+    match collection.map(|v| &v.kind) {
+        Some(ValKind::List(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                (
+                    Val::new(ValKind::Number(i.to_string().into()), item.span),
+                    item.clone(),
+                )
+            })
+            .collect(),
+        Some(ValKind::Object(entries)) => entries
+            .iter()
+            .map(|f| {
+                (
+                    Val::new(ValKind::String(f.key.clone()), f.key_span),
+                    f.value.clone(),
+                )
+            })
+            .collect(),
+        _ => {
+            let reason = collection
+                .and_then(Val::unknown_reason)
+                .unwrap_or(UnknownReason::Unsupported("a dynamic block's collection"));
+            vec![(
+                Val::unknown(reason.clone(), header),
+                Val::unknown(reason, header),
+            )]
         }
     }
 }
