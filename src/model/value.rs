@@ -36,6 +36,13 @@ pub enum Origin {
 pub enum UnknownReason {
     Variable(Text),
     Parameter(Text),
+    /// A CloudFormation parameter read inside an `Fn::If` branch (or a resource `Condition`) that
+    /// its value, default or given, would not take: there the parameter holds another value.
+    ParameterElsewhere {
+        name: Text,
+        condition: Text,
+        holds: bool,
+    },
     Reference(Text),
     Function(Text),
     Intrinsic(&'static str),
@@ -67,6 +74,13 @@ impl UnknownReason {
         match self {
             UnknownReason::Variable(name) => format!("variable `{name}` has no default value"),
             UnknownReason::Parameter(name) => format!("parameter `{name}` has no default value"),
+            UnknownReason::ParameterElsewhere {
+                name,
+                condition,
+                holds,
+            } => {
+                format!("parameter `{name}` takes another value whenever `{condition}` is {holds}")
+            }
             UnknownReason::Reference(what) => format!("`{what}` is only known after apply"),
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
             UnknownReason::Intrinsic(name)

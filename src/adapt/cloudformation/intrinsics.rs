@@ -7,6 +7,22 @@ use crate::adapt::val::{CopyBudget, Field, Segment, Val, ValKind, from_node};
 use crate::model::UnknownReason;
 use crate::parse::{Node, NodeKind};
 use crate::source::Span;
+use crate::text::Text;
+
+/// How deep conditions may nest through `Fn::And`, `Fn::Not` and `Condition` before evaluation
+/// gives up (undecided), which also stops a condition that names itself.
+const MAX_CONDITION_DEPTH: usize = 32;
+
+/// What an `Fn::Equals` in a condition may compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operands {
+    /// Literals only: parameters can be overridden at deploy time, so a condition on them stays
+    /// undecided when choosing a branch.
+    Literals,
+    /// Literals and parameters at their given or default values: the deployment the parameter
+    /// values being read describe.
+    ParameterValues,
+}
 
 /// What a template declares, for resolving references.
 #[derive(Debug, Default)]
@@ -20,6 +36,9 @@ pub struct Template<'a> {
     /// The `Condition` of the resource being resolved: the resource exists only when it holds, so
     /// inside its properties it is true (`Fn::If [IsProd, ...]` under `Condition: IsProd`).
     created_under: std::cell::Cell<Option<&'a str>>,
+    /// The `Fn::If` branches being resolved, innermost last: each condition with the outcome its
+    /// branch assumes.
+    assumed: std::cell::RefCell<Vec<(Text, bool)>>,
     copied: CopyBudget,
 }
 
@@ -166,20 +185,24 @@ impl<'a> Template<'a> {
                 ) else {
                     return unknown("Fn::If");
                 };
-                let when_true = self.resolve_at(when_true, depth + 1);
-                let when_false = self.resolve_at(when_false, depth + 1);
-                Some(match self.condition_value(condition, 0) {
-                    Some(true) => when_true,
-                    Some(false) => when_false,
-                    None => Val::new(
-                        ValKind::Conditional {
-                            condition: condition.into(),
-                            when_true: Box::new(when_true),
-                            when_false: Box::new(when_false),
-                        },
-                        span,
-                    ),
-                })
+                let when_true =
+                    self.assuming(condition, true, || self.resolve_at(when_true, depth + 1));
+                let when_false =
+                    self.assuming(condition, false, || self.resolve_at(when_false, depth + 1));
+                Some(
+                    match self.condition_value(condition, Operands::Literals, 0) {
+                        Some(true) => when_true,
+                        Some(false) => when_false,
+                        None => Val::new(
+                            ValKind::Conditional {
+                                condition: condition.into(),
+                                when_true: Box::new(when_true),
+                                when_false: Box::new(when_false),
+                            },
+                            span,
+                        ),
+                    },
+                )
             }
             "Fn::Sub" => Some(self.sub(arg, span, depth)),
             "Fn::Join" => Some(self.join(arg, span, depth)),
@@ -230,6 +253,16 @@ impl<'a> Template<'a> {
                     span,
                 );
             }
+            if let Some((condition, holds)) = self.contradicted(name) {
+                return Val::unknown(
+                    UnknownReason::ParameterElsewhere {
+                        name: name.into(),
+                        condition,
+                        holds,
+                    },
+                    span,
+                );
+            }
             let given = match self.overrides.and_then(|o| o.get(name)) {
                 Some(value) => Val::new(ValKind::String(value.as_str().into()), span),
                 None => match parameter.default {
@@ -265,21 +298,70 @@ impl<'a> Template<'a> {
 
     /// The value of a named condition when it is made of literals only.
     pub fn condition_is(&self, name: &str) -> Option<bool> {
-        self.condition_value(name, 0)
+        self.condition_value(name, Operands::Literals, 0)
     }
 
-    /// A condition made of literals only; anything referring to a parameter stays undecided,
-    /// because parameters can be overridden at deploy time.
-    fn condition_value(&self, name: &str, depth: usize) -> Option<bool> {
-        if self.created_under.get() == Some(name) {
+    /// Resolves `node` as a branch that exists only when `condition` is `holds`.
+    fn assuming(&self, condition: &str, holds: bool, resolve: impl FnOnce() -> Val) -> Val {
+        self.assumed.borrow_mut().push((condition.into(), holds));
+        let value = resolve();
+        self.assumed.borrow_mut().pop();
+        value
+    }
+
+    /// A branch condition that parameter `name`, at its default or given value, would decide the
+    /// other way: the branch is only deployed with another value, so there the value is unknown
+    /// (`!If [HasKey, !Ref Key, ...]` with `HasKey: !Not [!Equals [!Ref Key, ""]]` and `Key`
+    /// defaulting to `""` never reads `""`).
+    fn contradicted(&self, name: &str) -> Option<(Text, bool)> {
+        let created_under = self.created_under.get().map(|c| (Text::from(c), true));
+        let assumed = self.assumed.borrow();
+        created_under
+            .iter()
+            .chain(assumed.iter())
+            .find(|(condition, holds)| {
+                self.condition_mentions(condition, name, 0)
+                    && self.condition_value(condition, Operands::ParameterValues, 0) == Some(!holds)
+            })
+            .cloned()
+    }
+
+    /// Whether the named condition refers, directly or through other conditions, to `parameter`.
+    fn condition_mentions(&self, condition: &str, parameter: &str, depth: usize) -> bool {
+        fn walk(template: &Template, node: &Node, parameter: &str, depth: usize) -> bool {
+            if depth > MAX_CONDITION_DEPTH {
+                return false;
+            }
+            match &node.kind {
+                NodeKind::Map(entries) => entries.iter().any(|entry| match &*entry.key {
+                    "Ref" => entry.value.as_str() == Some(parameter),
+                    "Condition" => entry.value.as_str().is_some_and(|condition| {
+                        template.condition_mentions(condition, parameter, depth + 1)
+                    }),
+                    _ => walk(template, &entry.value, parameter, depth + 1),
+                }),
+                NodeKind::Seq(items) => items
+                    .iter()
+                    .any(|item| walk(template, item, parameter, depth + 1)),
+                _ => false,
+            }
+        }
+        self.conditions
+            .get(condition)
+            .is_some_and(|node| walk(self, node, parameter, depth + 1))
+    }
+
+    /// A condition's value from its `operands`; undecided when they are not all Known.
+    fn condition_value(&self, name: &str, operands: Operands, depth: usize) -> Option<bool> {
+        if operands == Operands::Literals && self.created_under.get() == Some(name) {
             return Some(true);
         }
         let node = self.conditions.get(name)?;
-        self.condition_node(node, depth + 1)
+        self.condition_node(node, operands, depth + 1)
     }
 
-    fn condition_node(&self, node: &Node, depth: usize) -> Option<bool> {
-        if depth > 32 {
+    fn condition_node(&self, node: &Node, operands: Operands, depth: usize) -> Option<bool> {
+        if depth > MAX_CONDITION_DEPTH {
             return None;
         }
         let [entry] = node.as_map()? else {
@@ -287,14 +369,14 @@ impl<'a> Template<'a> {
         };
         let args = entry.value.as_seq();
         match &*entry.key {
-            "Condition" => self.condition_value(entry.value.as_str()?, depth),
-            "Fn::Not" => Some(!self.condition_node(args?.first()?, depth + 1)?),
+            "Condition" => self.condition_value(entry.value.as_str()?, operands, depth),
+            "Fn::Not" => Some(!self.condition_node(args?.first()?, operands, depth + 1)?),
             // Three-valued: one constant false decides `Fn::And`, one constant true `Fn::Or`.
             "Fn::And" | "Fn::Or" => {
                 let decisive = &*entry.key == "Fn::Or";
                 let mut known = true;
                 for arg in args? {
-                    match self.condition_node(arg, depth + 1) {
+                    match self.condition_node(arg, operands, depth + 1) {
                         Some(value) if value == decisive => return Some(decisive),
                         Some(_) => {}
                         None => known = false,
@@ -304,12 +386,28 @@ impl<'a> Template<'a> {
             }
             "Fn::Equals" => {
                 let [a, b] = args? else { return None };
-                let literal = |n: &Node| match &n.kind {
-                    NodeKind::String(t) | NodeKind::Number(t) => Some(t.to_string()),
-                    NodeKind::Bool(b) => Some(b.to_string()),
-                    _ => None,
-                };
-                Some(literal(a)? == literal(b)?)
+                Some(self.operand(a, operands)? == self.operand(b, operands)?)
+            }
+            _ => None,
+        }
+    }
+
+    /// An `Fn::Equals` operand as text: a literal, or with `ParameterValues` a `Ref` to a text
+    /// parameter that has a given or default value.
+    fn operand(&self, node: &Node, operands: Operands) -> Option<String> {
+        match &node.kind {
+            NodeKind::String(t) | NodeKind::Number(t) => Some(t.to_string()),
+            NodeKind::Bool(b) => Some(b.to_string()),
+            NodeKind::Map(_) if operands == Operands::ParameterValues => {
+                let name = node.get("Ref")?.as_str()?;
+                let parameter = self.parameters.get(name)?;
+                if parameter.kind != ParameterKind::Text {
+                    return None;
+                }
+                match self.overrides.and_then(|o| o.get(name)) {
+                    Some(value) => Some(value.clone()),
+                    None => self.operand(parameter.default?, Operands::Literals),
+                }
             }
             _ => None,
         }
@@ -642,6 +740,49 @@ mod tests {
             "P",
         );
         assert_eq!(val.as_str(), Some("yes"));
+    }
+
+    #[test]
+    fn a_branch_never_reads_a_parameter_value_that_would_decide_it_the_other_way() {
+        // `IsProd` is `Env == prod`; `Env` defaults to `dev`, so the `IsProd` branch is deployed
+        // only with another `Env`, while the other branch reads the default.
+        let params = r#"{"Env": {"Default": "dev"}}"#;
+        let (_, val) = resolve(
+            &template(
+                params,
+                r#"{"Fn::If": ["IsProd", {"Ref": "Env"}, {"Ref": "Env"}]}"#,
+            ),
+            "P",
+        );
+        let ValKind::Conditional {
+            when_true,
+            when_false,
+            ..
+        } = val.kind
+        else {
+            panic!("conditional: {val:?}")
+        };
+        assert_eq!(
+            when_true.kind,
+            ValKind::Unknown(UnknownReason::ParameterElsewhere {
+                name: "Env".into(),
+                condition: "IsProd".into(),
+                holds: true,
+            })
+        );
+        assert_eq!(when_false.as_str(), Some("dev"));
+        let params = r#"{"Env": {"Default": "prod"}}"#;
+        let (_, val) = resolve(
+            &template(
+                params,
+                r#"{"Fn::If": ["IsProd", {"Fn::Sub": "${Env}"}, "x"]}"#,
+            ),
+            "P",
+        );
+        assert!(
+            matches!(&val.kind, ValKind::Conditional { when_true, .. } if when_true.as_str() == Some("prod")),
+            "{val:?}"
+        );
     }
 
     #[test]

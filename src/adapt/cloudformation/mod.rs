@@ -94,11 +94,15 @@ pub fn adapt(
 }
 
 /// An unresolved name (of a bucket, a launch template) as written, to link a child naming its
-/// parent by the very same expression (RULES.md 2.1): a parameter without default by its name, whether written `!Ref`
+/// parent by the very same expression (RULES.md 2.1): a parameter without default (or not at its
+/// default in this branch) by its name, whether written `!Ref`
 /// or `{"Ref": ...}`; any other (`!Sub "${AppName}-${AWS::Region}-logs"`) by its source text,
 /// whitespace collapsed.
 pub(super) fn expression_text(value: &Val, context: &Context) -> Option<Text> {
-    if let ValKind::Unknown(UnknownReason::Parameter(name)) = &value.kind {
+    if let ValKind::Unknown(
+        UnknownReason::Parameter(name) | UnknownReason::ParameterElsewhere { name, .. },
+    ) = &value.kind
+    {
         return Some(format!("!Ref {name}").into());
     }
     let written = context.text.get(value.span.range())?;

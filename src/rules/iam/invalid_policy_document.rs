@@ -5,7 +5,9 @@ use crate::model::iam::{
     DATA_SOURCE_STATEMENT_KEYS, DOCUMENT_KEYS, Elements, Key, PolicyDocument, PolicyKind,
     Principals, STATEMENT_KEYS, Statement, Statements,
 };
-use crate::model::{Leaf, Model, ResourceRef, UnknownReason, Value};
+use crate::model::{
+    Branch, Leaf, Model, ResourceRef, UnknownReason, Value, merge_when, when_clause,
+};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::text::Text;
 
@@ -49,6 +51,7 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
         &document.unexpected_keys,
         DOCUMENT_KEYS,
         "policy element",
+        "",
         findings,
     );
     match &document.statements {
@@ -75,46 +78,65 @@ fn unexpected(
     keys: &[Key],
     allowed: &[&str],
     what: &str,
+    when: &str,
     findings: &mut Findings,
 ) {
     for key in keys {
         let message = match suggest(&key.name, allowed) {
-            Some(close) => format!("`{}` is not a {what}; did you mean `{close}`", key.name),
-            None => format!("`{}` is not a {what}", key.name),
+            Some(close) => format!(
+                "`{}` is not a {what}; did you mean `{close}`{when}",
+                key.name
+            ),
+            None => format!("`{}` is not a {what}{when}", key.name),
         };
         findings.report(on, key.span, message);
     }
 }
 
+/// The conditions under which a statement exists (`- !If [c, {...}, !Ref AWS::NoValue]`): its
+/// problems hold only there, so messages say when (RULES.md 2.4).
+type Exists<'a> = [(&'a str, bool)];
+
+/// ` when c is true` for a value branch of a statement existing under `exists`; `None` when the
+/// branch contradicts the statement's own conditions, so no deployment has it.
+fn branch_when(exists: &Exists, branch: &Branch<'_, Text>) -> Option<String> {
+    merge_when(exists, &branch.conditions).map(when_clause)
+}
+
 fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &mut Findings) {
     let on = &document.owner;
-    if statement.is_data_source_block {
-        unexpected(
-            on,
-            &statement.unexpected_keys,
-            DATA_SOURCE_STATEMENT_KEYS,
-            "statement argument",
-            findings,
-        );
+    let exists: Vec<(&str, bool)> = statement
+        .exists_when
+        .iter()
+        .map(|(condition, outcome)| (&**condition, *outcome))
+        .collect();
+    let when = when_clause(exists.iter().copied());
+    let (allowed, what) = if statement.is_data_source_block {
+        (DATA_SOURCE_STATEMENT_KEYS, "statement argument")
     } else {
-        unexpected(
-            on,
-            &statement.unexpected_keys,
-            STATEMENT_KEYS,
-            "statement element",
-            findings,
-        );
-    }
+        (STATEMENT_KEYS, "statement element")
+    };
+    unexpected(
+        on,
+        &statement.unexpected_keys,
+        allowed,
+        what,
+        &when,
+        findings,
+    );
     match &statement.effect {
         None => {
             findings.report(
                 on,
                 statement.span,
-                "statement has no `Effect`; it must be `Allow` or `Deny`",
+                format!("statement has no `Effect`; it must be `Allow` or `Deny`{when}"),
             );
         }
         Some(effect) => {
             for branch in effect.branches() {
+                let Some(branch_when) = branch_when(&exists, &branch) else {
+                    continue;
+                };
                 match branch.leaf {
                     Leaf::Known { value, span, .. }
                         if &**value != "Allow" && &**value != "Deny" =>
@@ -122,7 +144,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
                         findings.report(
                             on,
                             span,
-                            format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{}", branch.when()),
+                            format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{branch_when}"),
                         );
                     }
                     Leaf::Known { .. } | Leaf::Unknown { .. } => {}
@@ -146,13 +168,13 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             findings.report(
                 on,
                 statement.span,
-                format!("statement has both `{name}` and `Not{name}`; use one"),
+                format!("statement has both `{name}` and `Not{name}`; use one{when}"),
             );
         } else if exactly_one && plain == Presence::Absent && negated == Presence::Absent {
             findings.report(
                 on,
                 statement.span,
-                format!("statement has neither `{name}` nor `Not{name}`; it needs one"),
+                format!("statement has neither `{name}` nor `Not{name}`; it needs one{when}"),
             );
         }
     }
@@ -160,7 +182,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let has_resource = resource.max(not_resource);
     // A document used several ways must suit each (RULES.md 2.6).
     if document.is(PolicyKind::Identity) && has_principal == Presence::Present {
-        findings.report(on, statement.span, "identity policy statement has a `Principal`; only resource-based policies name principals");
+        findings.report(on, statement.span, format!("identity policy statement has a `Principal`; only resource-based policies name principals{when}"));
     }
     if (document.is(PolicyKind::Bucket) || document.is(PolicyKind::Trust))
         && has_principal == Presence::Absent
@@ -168,14 +190,14 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         findings.report(
             on,
             statement.span,
-            "statement has no `Principal`; a resource-based policy must name one",
+            format!("statement has no `Principal`; a resource-based policy must name one{when}"),
         );
     }
     if document.kinds().any(PolicyKind::needs_resource) && has_resource == Presence::Absent {
         findings.report(
             on,
             statement.span,
-            "statement has no `Resource`; it needs `Resource` or `NotResource`",
+            format!("statement has no `Resource`; it needs `Resource` or `NotResource`{when}"),
         );
     }
     for elements in [&statement.action, &statement.not_action]
@@ -184,6 +206,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     {
         malformed(
             on,
+            &exists,
             elements,
             is_action,
             "action",
@@ -197,6 +220,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     {
         malformed(
             on,
+            &exists,
             elements,
             is_resource,
             "resource",
@@ -208,7 +232,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         .into_iter()
         .flatten()
     {
-        partial_wildcard_principals(on, principals, findings);
+        partial_wildcard_principals(on, &exists, principals, findings);
     }
 }
 
@@ -256,6 +280,7 @@ fn principal_presence(principals: Option<&Principals>) -> Presence {
 
 fn malformed(
     on: &ResourceRef,
+    exists: &Exists,
     elements: &Elements,
     valid: fn(&str) -> bool,
     what: &str,
@@ -266,11 +291,12 @@ fn malformed(
         for branch in item.branches() {
             if let Leaf::Known { value, span, .. } = branch.leaf
                 && !valid(value)
+                && let Some(when) = branch_when(exists, &branch)
             {
                 findings.report(
                     on,
                     span,
-                    format!("{what} `{value}` is not {expected}{}", branch.when()),
+                    format!("{what} `{value}` is not {expected}{when}"),
                 );
             }
         }
@@ -300,17 +326,23 @@ fn is_resource(resource: &str) -> bool {
 
 /// AWS accepts no wildcard inside a principal ARN, whatever its type: `AWS` accounts, users and
 /// roles, and `Federated` identity providers (`arn:aws:iam::*:saml-provider/x`) alike.
-fn partial_wildcard_principals(on: &ResourceRef, principals: &Principals, findings: &mut Findings) {
+fn partial_wildcard_principals(
+    on: &ResourceRef,
+    exists: &Exists,
+    principals: &Principals,
+    findings: &mut Findings,
+) {
     for item in &principals.items {
         for branch in item.value.branches() {
             if let Leaf::Known { value, span, .. } = branch.leaf
                 && value.starts_with("arn:")
                 && value.contains(['*', '?'])
+                && let Some(when) = branch_when(exists, &branch)
             {
                 findings.report(
                     on,
                     span,
-                    format!("principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal"),
+                    format!("principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal{when}"),
                 );
             }
         }
