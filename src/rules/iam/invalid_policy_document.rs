@@ -113,22 +113,15 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
                 "statement has no `Effect`; it must be `Allow` or `Deny`",
             );
         }
-        Some(effect) => {
-            for branch in effect.branches() {
-                match branch.leaf {
-                    Leaf::Known { value, span, .. }
-                        if &**value != "Allow" && &**value != "Deny" =>
-                    {
-                        findings.report(
-                            on,
-                            span,
-                            format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{}", branch.when()),
-                        );
-                    }
-                    Leaf::Known { .. } | Leaf::Unknown { .. } => {}
-                }
-            }
-        }
+        Some(effect) => report_known(
+            on,
+            effect,
+            |value| value != "Allow" && value != "Deny",
+            |value, when| {
+                format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{when}")
+            },
+            findings,
+        ),
     }
     let action = presence(statement.action.as_ref().map(|e| &e.items[..]));
     let not_action = presence(statement.not_action.as_ref().map(|e| &e.items[..]));
@@ -263,16 +256,36 @@ fn malformed(
     findings: &mut Findings,
 ) {
     for item in &elements.items {
-        for branch in item.branches() {
-            if let Leaf::Known { value, span, .. } = branch.leaf
-                && !valid(value)
-            {
-                findings.report(
-                    on,
-                    span,
-                    format!("{what} `{value}` is not {expected}{}", branch.when()),
-                );
-            }
+        report_known(
+            on,
+            item,
+            |value| !valid(value),
+            |value, when| format!("{what} `{value}` is not {expected}{when}"),
+            findings,
+        );
+    }
+}
+
+/// Reports each Known value of `value` that `invalid` rejects, at that value, labelled where a
+/// variable or local wrote it; `message` words it from the value and the branch's ` when` clause.
+fn report_known(
+    on: &ResourceRef,
+    value: &Value<Text>,
+    invalid: impl Fn(&str) -> bool,
+    message: impl Fn(&str, String) -> String,
+    findings: &mut Findings,
+) {
+    for branch in value.branches() {
+        if let Leaf::Known {
+            value,
+            span,
+            origin,
+        } = branch.leaf
+            && invalid(value)
+        {
+            findings
+                .report(on, span, message(value, branch.when()))
+                .defined_at(origin.defined_at());
         }
     }
 }
@@ -302,18 +315,17 @@ fn is_resource(resource: &str) -> bool {
 /// roles, and `Federated` identity providers (`arn:aws:iam::*:saml-provider/x`) alike.
 fn partial_wildcard_principals(on: &ResourceRef, principals: &Principals, findings: &mut Findings) {
     for item in &principals.items {
-        for branch in item.value.branches() {
-            if let Leaf::Known { value, span, .. } = branch.leaf
-                && value.starts_with("arn:")
-                && value.contains(['*', '?'])
-            {
-                findings.report(
-                    on,
-                    span,
-                    format!("principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal"),
-                );
-            }
-        }
+        report_known(
+            on,
+            &item.value,
+            |value| value.starts_with("arn:") && value.contains(['*', '?']),
+            |value, _| {
+                format!(
+                    "principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal"
+                )
+            },
+            findings,
+        );
     }
 }
 
