@@ -32,6 +32,16 @@ pub enum Origin {
     AwsDefault,
 }
 
+impl Origin {
+    /// Where a variable, local or parameter wrote the value, for a `value set here` label.
+    pub fn defined_at(self) -> Option<Span> {
+        match self {
+            Origin::Explicit { defined_at } => defined_at,
+            Origin::AwsDefault => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnknownReason {
     Variable(Text),

@@ -102,6 +102,12 @@ impl Instance {
         }
     }
 
+    /// The modules from the root to this one, itself included: where the values bound to its
+    /// inputs were written.
+    pub fn lineage(&self) -> &[usize] {
+        &self.path
+    }
+
     /// The scope the instance's evaluator follows module outputs in.
     pub fn scope<'a>(
         &self,

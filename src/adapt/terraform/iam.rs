@@ -10,6 +10,7 @@ use hcl_edit::expr::Expression;
 use super::Resource;
 use super::eval::{Bindings, Evaluator, span_of_expr};
 use super::module::BlockRef;
+use crate::adapt::embedded::OffsetMap;
 use crate::adapt::policy::{elements, policy_document, text_value};
 use crate::adapt::val::{Field, Val, ValKind, block_bodies};
 use crate::model::iam::{
@@ -159,7 +160,7 @@ fn add(
             evaluator
                 .verbatim_file(&value)
                 .and_then(|(id, text)| super::eval::json_in_file(id, &text))
-                .unwrap_or_else(|| parse_relocated(json, value.span, value.defined_at)),
+                .unwrap_or_else(|| parse_relocated(json, value.span, value.defined_at, evaluator)),
         ),
         _ => value,
     };
@@ -231,22 +232,48 @@ fn file_document(
     value.or_else(|| unknown(UnknownReason::Unsupported(not_json)))
 }
 
-/// JSON text that came from a variable or local: parsed, every span at the use site.
-fn parse_relocated(json: &str, use_site: Span, defined_at: Option<Span>) -> Val {
-    let map = crate::adapt::embedded::OffsetMap::Whole(use_site);
-    let parsed = crate::adapt::embedded::parse_mapped_json(json, use_site.file, &map);
+/// JSON text held by a string value, parsed with spans in the literal that wrote it (RULES.md 2.6);
+/// when that literal is elsewhere (a variable, a local, a module input), every part moves to the
+/// use site and keeps where it was written, for a `value set here` label (RULES.md 2.7).
+fn parse_relocated(
+    json: &str,
+    use_site: Span,
+    written_at: Option<Span>,
+    evaluator: &Evaluator,
+) -> Val {
+    let literal = written_at.unwrap_or(use_site);
+    let map = literal_map(json, literal, evaluator);
+    let parsed = crate::adapt::embedded::parse_mapped_json(json, literal.file, &map);
     match parsed.root {
         Some(root) if parsed.errors.is_empty() => {
-            let mut value = crate::adapt::val::from_node(&root);
-            if defined_at.is_some() {
-                value = super::eval::relocate(value, use_site);
+            let value = crate::adapt::val::from_node(&root);
+            if literal == use_site {
+                value
+            } else {
+                super::eval::relocate(value, use_site)
             }
-            value
         }
         _ => Val::unknown(
             UnknownReason::Unsupported("a policy string that is not valid JSON"),
             use_site,
         ),
+    }
+}
+
+/// How `json` maps into the source written at `literal`: byte by byte when that source is a quoted
+/// string or heredoc without interpolations or directives (its text is the JSON's, escapes and
+/// heredoc indentation aside); otherwise, a computed string or one whose template parts were
+/// substituted, the literal as a whole, as no character of it can be located.
+fn literal_map(json: &str, literal: Span, evaluator: &Evaluator) -> OffsetMap {
+    let raw = evaluator
+        .file_text(literal.file)
+        .get(literal.range())
+        .unwrap_or("");
+    let string_literal = raw.starts_with('"') || raw.starts_with("<<");
+    if string_literal && !raw.contains("${") && !raw.contains("%{") {
+        OffsetMap::align(json, raw, literal.start, literal)
+    } else {
+        OffsetMap::Whole(literal)
     }
 }
 
@@ -441,7 +468,7 @@ fn imported(
                 // A JSON string, or the object of `jsonencode({...})` with its HCL spans.
                 let value = match &item.kind {
                     ValKind::String(json) => {
-                        parse_relocated(json, item.span, item.defined_at.or(Some(item.span)))
+                        parse_relocated(json, item.span, item.defined_at, evaluator)
                     }
                     _ => item.clone(),
                 };

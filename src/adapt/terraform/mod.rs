@@ -81,8 +81,12 @@ fn adapt_instance(
 ) {
     let files = library.files(instance.module);
     let module = Module::index(files, tfvars);
-    let texts: HashMap<_, _> = files
+    // The callers' files too: a value bound to an input was written there, and a JSON string
+    // from one is mapped back into its literal (RULES.md 2.6).
+    let texts: HashMap<_, _> = instance
+        .lineage()
         .iter()
+        .flat_map(|&module| library.files(module))
         .chain(tfvars)
         .map(|file| (file.id, &*file.text))
         .collect();

@@ -132,25 +132,16 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
                 format!("statement has no `Effect`; it must be `Allow` or `Deny`{when}"),
             );
         }
-        Some(effect) => {
-            for branch in effect.branches() {
-                let Some(branch_when) = branch_when(&exists, &branch) else {
-                    continue;
-                };
-                match branch.leaf {
-                    Leaf::Known { value, span, .. }
-                        if &**value != "Allow" && &**value != "Deny" =>
-                    {
-                        findings.report(
-                            on,
-                            span,
-                            format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{branch_when}"),
-                        );
-                    }
-                    Leaf::Known { .. } | Leaf::Unknown { .. } => {}
-                }
-            }
-        }
+        Some(effect) => report_known(
+            on,
+            &exists,
+            effect,
+            |value| value != "Allow" && value != "Deny",
+            |value, when| {
+                format!("Effect must be `Allow` or `Deny` (case-sensitive), found `{value}`{when}")
+            },
+            findings,
+        ),
     }
     let action = presence(statement.action.as_ref().map(|e| &e.items[..]));
     let not_action = presence(statement.not_action.as_ref().map(|e| &e.items[..]));
@@ -288,17 +279,41 @@ fn malformed(
     findings: &mut Findings,
 ) {
     for item in &elements.items {
-        for branch in item.branches() {
-            if let Leaf::Known { value, span, .. } = branch.leaf
-                && !valid(value)
-                && let Some(when) = branch_when(exists, &branch)
-            {
-                findings.report(
-                    on,
-                    span,
-                    format!("{what} `{value}` is not {expected}{when}"),
-                );
-            }
+        report_known(
+            on,
+            exists,
+            item,
+            |value| !valid(value),
+            |value, when| format!("{what} `{value}` is not {expected}{when}"),
+            findings,
+        );
+    }
+}
+
+/// Reports each Known value of `value` that `invalid` rejects, at that value, labelled where a
+/// variable or local wrote it; `message` words it from the value and the ` when` clause of the
+/// branch and of the statement's existence. A branch contradicting the statement's own existence
+/// is never deployed.
+fn report_known(
+    on: &ResourceRef,
+    exists: &Exists,
+    value: &Value<Text>,
+    invalid: impl Fn(&str) -> bool,
+    message: impl Fn(&str, String) -> String,
+    findings: &mut Findings,
+) {
+    for branch in value.branches() {
+        if let Leaf::Known {
+            value,
+            span,
+            origin,
+        } = branch.leaf
+            && invalid(value)
+            && let Some(when) = branch_when(exists, &branch)
+        {
+            findings
+                .report(on, span, message(value, when))
+                .defined_at(origin.defined_at());
         }
     }
 }
@@ -333,19 +348,18 @@ fn partial_wildcard_principals(
     findings: &mut Findings,
 ) {
     for item in &principals.items {
-        for branch in item.value.branches() {
-            if let Leaf::Known { value, span, .. } = branch.leaf
-                && value.starts_with("arn:")
-                && value.contains(['*', '?'])
-                && let Some(when) = branch_when(exists, &branch)
-            {
-                findings.report(
-                    on,
-                    span,
-                    format!("principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal{when}"),
-                );
-            }
-        }
+        report_known(
+            on,
+            exists,
+            &item.value,
+            |value| value.starts_with("arn:") && value.contains(['*', '?']),
+            |value, when| {
+                format!(
+                    "principal `{value}` has a wildcard inside an ARN; AWS accepts `*` only as the whole principal{when}"
+                )
+            },
+            findings,
+        );
     }
 }
 

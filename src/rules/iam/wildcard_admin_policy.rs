@@ -5,7 +5,7 @@ use crate::model::iam::{
     Elements, PolicyDocument, PolicyKind, Statement, Statements, is_all_actions,
     is_all_iam_actions, is_all_resources,
 };
-use crate::model::{Leaf, Model, Origin, UnknownReason, Value, merge_when, when_clause};
+use crate::model::{Leaf, Model, UnknownReason, Value, merge_when, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
 use crate::text::Text;
@@ -249,13 +249,6 @@ fn first_unknown(value: &Value<Text>) -> Option<&UnknownReason> {
     })
 }
 
-fn defined_at(origin: Origin) -> Option<Span> {
-    match origin {
-        Origin::Explicit { defined_at } => defined_at,
-        Origin::AwsDefault => None,
-    }
-}
-
 /// A known element `test` accepts: its text, where, in which branch, where its value was set.
 struct Match<'a> {
     text: &'a str,
@@ -283,7 +276,7 @@ fn matching<'a>(
                     text: value,
                     span,
                     when: branch.conditions,
-                    defined_at: defined_at(origin),
+                    defined_at: origin.defined_at(),
                 }),
                 Leaf::Known { .. } => {}
                 Leaf::Unknown { reason, span } => {

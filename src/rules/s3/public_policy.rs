@@ -163,8 +163,9 @@ fn bucket_headers(model: &Model, document: &PolicyDocument) -> Vec<Span> {
 }
 
 enum Principal<'a> {
-    /// `*`: where, under which conditions, how the message names it.
-    Public(Span, Vec<(&'a str, bool)>, &'static str),
+    /// `*`: where, where a variable or local wrote it, under which conditions, how the message
+    /// names it.
+    Public(Span, Option<Span>, Vec<(&'a str, bool)>, &'static str),
     Unknown(Span, &'a UnknownReason),
     Named,
 }
@@ -173,6 +174,7 @@ fn principal(statement: &Statement) -> Principal<'_> {
     if let Some(not_principal) = &statement.not_principal {
         return Principal::Public(
             not_principal.key_span,
+            None,
             Vec::new(),
             "every principal outside `NotPrincipal`",
         );
@@ -184,8 +186,14 @@ fn principal(statement: &Statement) -> Principal<'_> {
     for item in &principal.items {
         for branch in item.value.branches() {
             match branch.leaf {
-                Leaf::Known { value, span, .. } if value.trim() == "*" => {
-                    return Principal::Public(span, branch.conditions, "any principal (`*`)");
+                Leaf::Known {
+                    value,
+                    span,
+                    origin,
+                } if value.trim() == "*" => {
+                    let who = "any principal (`*`)";
+                    let defined_at = origin.defined_at();
+                    return Principal::Public(span, defined_at, branch.conditions, who);
                 }
                 Leaf::Known { .. } => {}
                 // Known text around the unknown part (`arn:aws:iam::${AWS::AccountId}:root`)
@@ -289,7 +297,7 @@ fn check_statement(
     let (public, mut when) = match principal(statement) {
         Principal::Named => return,
         Principal::Unknown(span, reason) => (Err((span, reason)), Vec::new()),
-        Principal::Public(span, when, who) => (Ok((span, who)), when),
+        Principal::Public(span, defined_at, when, who) => (Ok((span, defined_at, who)), when),
     };
     let limit = limit(statement.condition.as_ref());
     if matches!(limit, Limit::Limited) {
@@ -308,7 +316,7 @@ fn check_statement(
     if matches!(verdict, Verdict::Pass) {
         return;
     }
-    let (span, who) = match public {
+    let (span, defined_at, who) = match public {
         Ok(public) => public,
         Err((span, reason)) => {
             findings.unverifiable(on, span, "the principal of the statement", reason);
@@ -347,6 +355,7 @@ fn check_statement(
             if let Some(action) = statement.action.as_ref().or(statement.not_action.as_ref()) {
                 finding.label(action.span, "allowed actions");
             }
+            finding.defined_at(defined_at);
             for header in bucket_headers(model, document) {
                 finding.label(header, "bucket declared here");
             }
