@@ -96,6 +96,13 @@ fn malformed_files_do_not_hide_other_findings() {
         text.contains("duplicate-key.cfn.yaml:9:7: error: EBS volume is not encrypted"),
         "{text}"
     );
+    // Terraform keeps the last of two equal object keys: no parse error, and the rule reads
+    // the value that replaced the open one.
+    assert!(
+        text.contains("duplicate-object-key.tf:5:5: warning: duplicate key `ssh` (first defined on line 4) [duplicate-key]"),
+        "{text}"
+    );
+    assert!(!text.contains("duplicate-object-key.tf:15"), "{text}");
     // JSON with trailing commas in a `.template` is YAML flow style, as CloudFormation reads it.
     assert!(
         text.contains("trailing-commas.template:7:9: error: bucket ACL `PublicRead`"),

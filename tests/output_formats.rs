@@ -115,7 +115,7 @@ fn json_summary_counts_files_and_severities() {
     assert_eq!(doc["summary"]["files_failed"], 3);
     assert_eq!(doc["summary"]["critical"], 2);
     assert_eq!(doc["summary"]["high"], 5);
-    assert_eq!(doc["summary"]["medium"], 2);
+    assert_eq!(doc["summary"]["medium"], 3);
     let parse_errors = doc["findings"]
         .as_array()
         .unwrap()

@@ -299,6 +299,17 @@ impl UnitRun<'_> {
         self.outcome.failed += 1;
     }
 
+    /// Keys a reported file repeats: the file is linted with the last value of each.
+    fn duplicate_keys(&mut self, duplicates: &[crate::parse::ParseError]) {
+        for duplicate in duplicates {
+            self.outcome.diagnostics.push(Diagnostic::builtin(
+                &builtin::DUPLICATE_KEY,
+                duplicate.span,
+                duplicate.message.clone(),
+            ));
+        }
+    }
+
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
         let read = match &self.memory {
             Some(text) => Ok(text.clone()),

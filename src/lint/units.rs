@@ -8,11 +8,9 @@ use super::modules::{Scanned, UnitLibrary};
 use super::{Timings, UnitRun};
 use crate::adapt;
 use crate::adapt::terraform::module::TfFile;
-use crate::diagnostic::Diagnostic;
 use crate::discover::{FileEntry, FileKind, Unit};
 use crate::model::Model;
 use crate::parse::{self, Node};
-use crate::rules::builtin;
 use crate::source::FileId;
 
 /// Lints a module with the local modules it calls; returns the ids of the other files whose
@@ -32,11 +30,14 @@ pub(super) fn terraform_unit(
         let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let json_vars = file.kind == FileKind::TerraformVars && name.ends_with(".json");
         let parsed = Timings::time(&mut run.outcome.timings.parse, || match json_vars {
-            true => parse::hcl::parse_tfvars_json(&text, file.id),
-            false => parse::hcl::parse_hcl(&text, file.id),
+            true => parse::hcl::parse_tfvars_json(&text, file.id).map(|body| (body, Vec::new())),
+            false => parse::hcl::parse_hcl_keeping_last(&text, file.id),
         });
         match parsed {
-            Ok(body) => {
+            Ok((body, duplicates)) => {
+                if file.reported {
+                    run.duplicate_keys(&duplicates);
+                }
                 if file.reported {
                     Timings::time(&mut run.outcome.timings.adapt, || {
                         run.directives.add_hcl(&body, &text, file.id)
@@ -158,14 +159,7 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         run.parse_error(file, error.span, error.message.clone());
     }
     if file.reported {
-        for duplicate in &parsed.duplicates {
-            let diagnostic = Diagnostic::builtin(
-                &builtin::DUPLICATE_KEY,
-                duplicate.span,
-                duplicate.message.clone(),
-            );
-            run.outcome.diagnostics.push(diagnostic);
-        }
+        run.duplicate_keys(&parsed.duplicates);
     }
     let path = display(&file.path);
     let started = std::time::Instant::now();

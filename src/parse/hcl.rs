@@ -8,20 +8,153 @@ use crate::source::{FileId, Span};
 /// Parses one `.tf`/`.tfvars` file. hcl-edit limits nesting itself (64 levels) and stops at the
 /// first error; a panic inside it is caught by the engine.
 pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, ParseError> {
-    hcl_edit::parser::parse_body(text).map_err(|error| {
-        let at = error.location().offset().min(text.len());
-        let end = next_char_end(text, at);
-        let message = error.message().trim().to_string();
-        let message = if message.is_empty() {
-            "invalid HCL syntax".to_string()
-        } else {
-            format!("invalid HCL: {message}")
+    parse_hcl_keeping_last(text, file).map(|(body, _)| body)
+}
+
+/// Like [`parse_hcl`], with the keys an object constructor repeats. Terraform keeps the last of
+/// two equal keys in `{ port = 80, port = 443 }` (HCL's `ObjectConsExpr`); hcl-edit rejects the
+/// second. The first is renamed in a copy of the text (same length, so every span holds), the
+/// copy parsed, and the renamed entry removed from the tree.
+pub fn parse_hcl_keeping_last(
+    text: &str,
+    file: FileId,
+) -> Result<(Body, Vec<ParseError>), ParseError> {
+    let mut source = std::borrow::Cow::Borrowed(text);
+    let mut duplicates = Vec::new();
+    let mut renamed = Vec::new();
+    let mut parses = 0;
+    loop {
+        parses += 1;
+        let error = match hcl_edit::parser::parse_body(&source) {
+            Ok(mut body) => {
+                if !renamed.is_empty() {
+                    hcl_edit::visit_mut::VisitMut::visit_body_mut(
+                        &mut DropKeysAt(&renamed),
+                        &mut body,
+                    );
+                }
+                return Ok((body, duplicates));
+            }
+            Err(error) => error,
         };
-        ParseError {
-            message,
-            span: Span::new(file, at, end),
+        let at = error.location().offset().min(source.len());
+        let earlier = match repeated_key(&error) {
+            true if parses < MAX_PARSES => earlier_key(&source, at, &mut parses),
+            _ => None,
+        };
+        let Some((first, candidate)) = earlier else {
+            return Err(located(&error, text, file));
+        };
+        let key_end = first + key_len(&source, first);
+        let line = source
+            .get(..first)
+            .map_or(1, |p| p.matches('\n').count() + 1);
+        let key = source
+            .get(first..key_end)
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_string();
+        duplicates.push(ParseError {
+            message: format!("duplicate key `{key}` (first defined on line {line})"),
+            span: Span::new(file, at, at + key_len(&source, at)),
+        });
+        renamed.push(first);
+        source = std::borrow::Cow::Owned(candidate);
+    }
+}
+
+/// Parses a file with repeated object keys may take: each repeat costs at least one more.
+const MAX_PARSES: usize = 16;
+
+fn repeated_key(error: &hcl_edit::parser::Error) -> bool {
+    error.message().contains("redefined object key")
+}
+
+/// The earlier key that the key at `at` repeats, with the text where it is renamed: the nearest
+/// earlier occurrence whose renaming lets parsing go past `at`.
+fn earlier_key(text: &str, at: usize, parses: &mut usize) -> Option<(usize, String)> {
+    let len = key_len(text, at);
+    let key = text.get(at..at + len).filter(|key| !key.is_empty())?;
+    let mut search_end = at;
+    while let Some(first) = text.get(..search_end).and_then(|before| before.rfind(key)) {
+        search_end = first;
+        let whole_token = key_len(text, first) == len
+            && !text[..first]
+                .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !whole_token {
+            continue;
         }
-    })
+        let candidate = renamed_at(text, first, key)?;
+        *parses += 1;
+        if *parses > MAX_PARSES {
+            return None;
+        }
+        match hcl_edit::parser::parse_body(&candidate) {
+            Ok(_) => return Some((first, candidate)),
+            Err(error) if error.location().offset() > at => return Some((first, candidate)),
+            Err(_) => {}
+        }
+    }
+    None
+}
+
+/// The length of the key token at `at`: an identifier, or a quoted string without escapes.
+fn key_len(text: &str, at: usize) -> usize {
+    let Some(rest) = text.get(at..) else { return 0 };
+    if let Some(quoted) = rest.strip_prefix('"') {
+        return match quoted.find(['"', '\\', '\n', '$', '%']) {
+            Some(end) if quoted[end..].starts_with('"') => end + 2,
+            _ => 0,
+        };
+    }
+    rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len())
+}
+
+/// `text` with the key at `at` replaced by another of the same length.
+fn renamed_at(text: &str, at: usize, key: &str) -> Option<String> {
+    // Replace the first character of the name (inside the quotes for a quoted key).
+    let name_at = at + usize::from(key.starts_with('"'));
+    let current = text.get(name_at..)?.chars().next()?;
+    let replacement = if current == 'z' { 'y' } else { 'z' };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text.get(..name_at)?);
+    out.push(replacement);
+    out.push_str(text.get(name_at + current.len_utf8()..)?);
+    Some(out)
+}
+
+/// Removes the object entries whose key starts at one of the offsets.
+struct DropKeysAt<'a>(&'a [usize]);
+
+impl hcl_edit::visit_mut::VisitMut for DropKeysAt<'_> {
+    fn visit_object_mut(&mut self, object: &mut hcl_edit::expr::Object) {
+        use hcl_edit::Span as _;
+        let drop: Vec<hcl_edit::expr::ObjectKey> = object
+            .iter()
+            .filter(|(key, _)| key.span().is_some_and(|span| self.0.contains(&span.start)))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in drop {
+            object.remove(&key);
+        }
+        hcl_edit::visit_mut::visit_object_mut(self, object);
+    }
+}
+
+fn located(error: &hcl_edit::parser::Error, text: &str, file: FileId) -> ParseError {
+    let at = error.location().offset().min(text.len());
+    let end = next_char_end(text, at);
+    let message = error.message().trim().to_string();
+    let message = if message.is_empty() {
+        "invalid HCL syntax".to_string()
+    } else {
+        format!("invalid HCL: {message}")
+    };
+    ParseError {
+        message,
+        span: Span::new(file, at, end),
+    }
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -149,6 +282,39 @@ pub fn parse_tfvars_json(text: &str, file: FileId) -> Result<Body, ParseError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_repeated_object_key_keeps_the_last_value_and_is_reported() {
+        let text = "locals {\n  x = {\n    port = 80\n    \"a\" = 1\n    port = 443\n    \"a\" = 2\n  }\n}\n";
+        let (body, duplicates) = parse_hcl_keeping_last(text, FileId(0)).expect("parses");
+        let messages: Vec<&str> = duplicates.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "duplicate key `port` (first defined on line 3)",
+                "duplicate key `a` (first defined on line 4)"
+            ]
+        );
+        assert_eq!(&text[duplicates[0].span.range()], "port");
+        let locals = body.get_blocks("locals").next().expect("locals");
+        let hcl_edit::expr::Expression::Object(object) =
+            &locals.body.get_attribute("x").expect("x").value
+        else {
+            panic!("an object");
+        };
+        use hcl_edit::Span as _;
+        let entries: Vec<&str> = object
+            .iter()
+            .filter_map(|(key, value)| {
+                let (key, value) = (key.span()?, value.expr().span()?);
+                text.get(key.start..value.end)
+            })
+            .collect();
+        assert_eq!(entries, ["port = 443", "\"a\" = 2"]);
+        // A repeated attribute is still an error, as in Terraform.
+        assert!(parse_hcl("a = 1\na = 2\n", FileId(0)).is_err());
+    }
+
     use super::*;
 
     #[test]
