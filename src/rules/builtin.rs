@@ -24,10 +24,11 @@ pub static DUPLICATE_KEY: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     formats: &[],
     summary: "A mapping repeats a key: only its last value is used",
-    rationale: "CloudFormation, like most JSON and YAML loaders, keeps the last of two equal keys \
-and drops the first without a word, so a reviewer reading the first value is misled: a copied \
-property, a second `Tags:` block or a resource defined twice is usually a mistake. The file is \
-still checked, with the last value, as it will be deployed.",
+    rationale: "CloudFormation, like most JSON and YAML loaders, and Terraform in an object \
+(`{ port = 80, port = 443 }`) keep the last of two equal keys and drop the first without a word, \
+so a reviewer reading the first value is misled: a copied property, a second `Tags:` block or a \
+resource defined twice is usually a mistake. The file is still checked, with the last value, as \
+it will be deployed.",
     remediation: "Remove or rename one of the two keys.",
     references: &[],
     aliases: &[],
