@@ -150,3 +150,14 @@ fn hostile_sources_neither_hang_nor_fail() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert_eq!(stdout(&output), "");
 }
+
+#[test]
+fn a_module_count_covering_bucket_and_block_leaves_nothing_to_verify() {
+    let case =
+        "fixtures/rules/s3-missing-public-access-block/pass-module-count-covers-bucket-and-block";
+    let output = cloudlint(&["--format", "concise", "--show-unknown", case]);
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (Some(0), String::new())
+    );
+}

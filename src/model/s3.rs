@@ -36,6 +36,8 @@ pub struct Bucket {
     pub name: Option<BucketName>,
     /// Terraform provider configuration (`aws`, `aws.eu`); empty in CloudFormation.
     pub provider: Text,
+    /// The `count`/`for_each` (its own or its module's) when it may create no bucket.
+    pub exists_when: Option<Text>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +86,8 @@ pub struct Child<T> {
     pub target: Target,
     pub link: Link,
     pub item: T,
+    /// The `count`/`for_each` when it may create no resource (`S3::settle_existence`).
+    pub exists_when: Option<Text>,
 }
 
 impl<T> Child<T> {
@@ -94,6 +98,7 @@ impl<T> Child<T> {
             target,
             link: Link::Pending,
             item,
+            exists_when: None,
         }
     }
 }
@@ -249,6 +254,37 @@ impl S3 {
         );
         self.linked.buckets = self.buckets.len();
     }
+
+    /// After linking: an access block or ownership control that may not be created neutralizes
+    /// nothing for sure (RULES.md 2.4), unless it exists exactly when its bucket does (both under
+    /// one `count`, such as their module's).
+    pub fn settle_existence(&mut self) {
+        let buckets = &self.buckets;
+        let same_as_bucket = |link: &Link, exists_when: &Text| match link {
+            Link::Bucket(at) => buckets
+                .get(*at)
+                .is_some_and(|bucket| bucket.exists_when.as_ref() == Some(exists_when)),
+            _ => false,
+        };
+        for block in &mut self.access_blocks {
+            if let Some(exists_when) = block.exists_when.take()
+                && !same_as_bucket(&block.link, &exists_when)
+            {
+                block
+                    .item
+                    .may_not_exist(&UnknownReason::Reference(exists_when));
+            }
+        }
+        for ownership in &mut self.ownership {
+            if let Some(exists_when) = ownership.exists_when.take()
+                && !same_as_bucket(&ownership.link, &exists_when)
+            {
+                ownership
+                    .item
+                    .may_not_exist(&UnknownReason::Reference(exists_when));
+            }
+        }
+    }
 }
 
 fn resolve<T>(children: &mut [Child<T>], done: &mut usize, buckets: &[Bucket], first: usize) {
@@ -333,6 +369,7 @@ mod tests {
             resource: reference(address),
             name,
             provider: "aws".into(),
+            exists_when: None,
         }
     }
 

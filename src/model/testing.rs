@@ -117,6 +117,7 @@ pub fn s3_bucket(model: &mut Model, address: &str, at: u32) -> usize {
         resource: reference(address, at),
         name: None,
         provider: "aws".into(),
+        exists_when: None,
     });
     model.s3.buckets.len() - 1
 }

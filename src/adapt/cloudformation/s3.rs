@@ -24,6 +24,7 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                     .get("BucketName")
                     .and_then(|name| bucket_name(name, context)),
                 provider: "".into(),
+                exists_when: None,
             });
             let own = || Target::Reference(resource.reference.address.clone());
             if properties.field("AccessControl").is_some() {

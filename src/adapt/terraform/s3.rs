@@ -35,6 +35,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 resource: resource.reference.clone(),
                 name: bucket_name(resource, evaluator),
                 provider: resource.provider.clone(),
+                exists_when: resource.exists_when.clone(),
             });
             let own = || Target::Reference(resource.reference.address.clone());
             let grants: Vec<_> = body.blocks("grant").filter_map(grantee).collect();
@@ -70,10 +71,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 .push(child(resource, target(resource, evaluator), ()));
         }
         "aws_s3_bucket_public_access_block" => {
-            let mut block = access_block(body, header);
-            if let Some(reason) = &may_not_exist {
-                block.may_not_exist(reason);
-            }
+            let block = access_block(body, header);
             s3.access_blocks
                 .push(child(resource, target(resource, evaluator), block));
         }
@@ -90,13 +88,10 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                     )
                 })
                 .collect();
-            let mut ownership = Ownership {
+            let ownership = Ownership {
                 header,
                 object_ownership,
             };
-            if let Some(reason) = &may_not_exist {
-                ownership.may_not_exist(reason);
-            }
             s3.ownership
                 .push(child(resource, target(resource, evaluator), ownership));
         }
@@ -137,15 +132,19 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
 /// Runs after every resource of the module was adapted: links resources to each other.
 pub fn finish(model: &mut Model) {
     model.s3.link();
+    model.s3.settle_existence();
 }
 
 fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
-    Child::new(
-        resource.reference.clone(),
-        resource.provider.clone(),
-        target,
-        item,
-    )
+    Child {
+        exists_when: resource.exists_when.clone(),
+        ..Child::new(
+            resource.reference.clone(),
+            resource.provider.clone(),
+            target,
+            item,
+        )
+    }
 }
 
 /// The attribute's expression as written, to match the same unresolved expression (of the same
