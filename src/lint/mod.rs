@@ -156,33 +156,13 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     } = plan::plan(discovery.units, settings.max_file_size, &pool);
     scanned.shared = shared::SharedModules::new(users);
     let discovered = started.elapsed();
-    // One queue, taken from the front by every thread: rayon's splitting would start the
-    // second thread halfway down the list, away from the largest units and from the units
-    // sharing a module with the first thread's.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: std::sync::Mutex<Vec<(usize, UnitOutcome)>> = Default::default();
-    pool.scope(|scope| {
-        for _ in 0..pool.current_num_threads() {
-            scope.spawn(|_| {
-                loop {
-                    let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&at) = order.get(taken) else { break };
-                    let Some(unit) = units.get(at) else { break };
-                    let modules = modules_of.get(at).map_or(&[][..], Vec::as_slice);
-                    let outcome =
-                        lint_unit_guarded(unit, modules, settings, &enabled, &ids, &scanned);
-                    done.lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push((at, outcome));
-                }
-            });
-        }
+    let outcomes: Vec<UnitOutcome> = plan::run_in_order(&pool, &order, |at| {
+        let unit = units.get(at)?;
+        let modules = modules_of.get(at).map_or(&[][..], Vec::as_slice);
+        Some(lint_unit_guarded(
+            unit, modules, settings, &enabled, &ids, &scanned,
+        ))
     });
-    let mut done = done
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    done.sort_by_key(|(at, _)| *at);
-    let outcomes: Vec<UnitOutcome> = done.into_iter().map(|(_, outcome)| outcome).collect();
     let mut timings = Timings {
         discover: discovered,
         ..Timings::default()

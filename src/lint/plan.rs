@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -61,6 +63,37 @@ pub(super) fn plan(units: Vec<Unit>, max_file_size: u64, pool: &rayon::ThreadPoo
         units,
         modules_of,
     }
+}
+
+/// Runs `work` on every index of `order` on the pool's threads, taking them from the front of
+/// one queue, and returns the results by index (not by order). Rayon's splitting would start
+/// the second thread halfway down the list, away from the largest units and from the units
+/// sharing a module with the first thread's.
+pub(super) fn run_in_order<T: Send>(
+    pool: &rayon::ThreadPool,
+    order: &[usize],
+    work: impl Fn(usize) -> Option<T> + Sync,
+) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(order.len()));
+    pool.scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            scope.spawn(|_| {
+                while let Some(&at) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Some(result) = work(at) {
+                        done.lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .push((at, result));
+                    }
+                }
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    done.sort_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The items whose flag in `keep` is set.
@@ -134,6 +167,16 @@ pub(super) fn schedule(costs: &[u64], modules_of: &[Vec<PathBuf>]) -> Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_index_runs_once_and_results_come_back_by_index() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool");
+        let results = run_in_order(&pool, &[3, 0, 2, 1], |at| (at != 2).then_some(at * 10));
+        assert_eq!(results, [0, 10, 30]);
+    }
 
     #[test]
     fn units_reading_a_common_module_run_together_where_the_largest_would() {
