@@ -607,23 +607,42 @@ impl<'a> Evaluator<'a> {
         Reached::Part(value)
     }
 
-    /// `var.name`: the module call's argument, tfvars, then the default; `Err` with the value
-    /// to use when there is none to share (unknown).
+    /// `var.name`: the module call's argument, tfvars, then the default, given the defaults of
+    /// its type's optional attributes; `Err` with the value to use when there is none to share
+    /// (unknown).
     fn variable(&self, name: &str, use_site: Span) -> Result<Shared, Val> {
-        if let Some(bound) = self.inputs.get(name) {
-            return Ok(bound.clone());
+        let typed = self.module.variable_types.get_key_value(name);
+        let key: Option<&'a str> = typed.map(|(key, _)| *key).or_else(|| {
+            self.module
+                .variables
+                .get_key_value(name)
+                .map(|(key, _)| *key)
+        });
+        if let Some(cached) = key.and_then(|key| self.variables.borrow().get(key).cloned()) {
+            return Ok(cached);
         }
-        let Some((&key, located)) = self.module.variables.get_key_value(name) else {
-            return Err(Val::unknown(UnknownReason::Variable(name.into()), use_site));
+        let value = match self.inputs.get(name) {
+            Some(bound) if typed.is_none() => return Ok(bound.clone()),
+            Some((bound, _)) => (**bound).clone(),
+            None => {
+                let Some(located) = self.module.variables.get(name) else {
+                    return Err(Val::unknown(UnknownReason::Variable(name.into()), use_site));
+                };
+                // A default refers to nothing, so evaluating it cannot come back here.
+                self.eval(located.item, located.file, &Bindings::default())
+            }
         };
-        if let Some(cached) = self.variables.borrow().get(key) {
-            return Ok(cached.clone());
-        }
-        // A default refers to nothing, so evaluating it cannot come back to this variable.
-        let value = self.eval(located.item, located.file, &Bindings::default());
+        let value = match typed {
+            Some((_, ty)) => super::types::with_optional_defaults(value, ty.item, &|default| {
+                self.eval(default, ty.file, &Bindings::default())
+            }),
+            None => value,
+        };
         let weight = value.weight();
         let shared = (std::rc::Rc::new(value), weight);
-        self.variables.borrow_mut().insert(key, shared.clone());
+        if let Some(key) = key {
+            self.variables.borrow_mut().insert(key, shared.clone());
+        }
         Ok(shared)
     }
 

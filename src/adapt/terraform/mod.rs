@@ -12,6 +12,7 @@ mod json_string;
 pub mod module;
 mod s3;
 mod template_directives;
+mod types;
 mod written;
 
 use crate::text::Text;
@@ -439,6 +440,17 @@ mod tests {
             panic!("unknown expected");
         };
         assert_eq!(*reason, crate::model::UnknownReason::Variable("i".into()));
+    }
+
+    #[test]
+    fn optional_attributes_take_their_declared_defaults_at_every_level() {
+        let text = "variable \"p\" {\n  type = map(list(object({\n    actions   = optional(list(string), [\"*\"])\n    resources = list(string)\n    sid       = optional(string)\n  })))\n  default = { a = [{ resources = [\"*\"] }] }\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    sid       = coalesce(var.p.a[0].sid, \"none\")\n    actions   = var.p.a[0].actions\n    resources = var.p.a[0].resources\n  }\n}\n";
+        let model = adapt(text);
+        let statement = first_statement(&model);
+        let action = statement.action.as_ref().expect("action");
+        assert_eq!(action.items[0].known().map(|a| &**a), Some("*"));
+        let sid = statement.sid.as_ref().and_then(|sid| sid.known());
+        assert_eq!(sid.map(|s| &**s), Some("none"));
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub fn header_span(file: FileId, block: &Block) -> Span {
 #[derive(Default)]
 pub struct Module<'a> {
     pub variables: HashMap<&'a str, Located<'a, Expression>>,
+    /// The `type` of each variable that declares one.
+    pub variable_types: HashMap<&'a str, Located<'a, Expression>>,
     pub locals: HashMap<&'a str, Located<'a, Expression>>,
     pub resources: Vec<BlockRef<'a>>,
     pub data: Vec<BlockRef<'a>>,
@@ -79,6 +81,15 @@ impl<'a> Module<'a> {
                 let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
                 match (block.ident.as_str(), labels.as_slice()) {
                     ("variable", [name]) => {
+                        if let Some(ty) = block.body.get_attribute("type") {
+                            module.variable_types.insert(
+                                name,
+                                Located {
+                                    file: file.id,
+                                    item: &ty.value,
+                                },
+                            );
+                        }
                         if let Some(default) = block.body.get_attribute("default") {
                             module.variables.insert(
                                 name,
