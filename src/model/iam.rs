@@ -49,6 +49,10 @@ pub enum PolicyKind {
     Trust,
     /// Another resource-based policy (a principal but not provably a bucket policy).
     Resource,
+    /// Read by a resource no adapter models as a policy holder (a KMS key, an SQS queue, an
+    /// Organizations policy): known not to be an identity, bucket or trust policy, so only the
+    /// grammar every policy shares applies.
+    Other,
 }
 
 impl PolicyKind {

@@ -238,7 +238,8 @@ pub(super) fn inputs(
         .filter(|attribute| !META.contains(&attribute.key.as_str()))
         .map(|attribute| {
             // Nested calls passing `concat(var.x, var.x)` down would double at each level.
-            let (value, _) = capped(evaluator.eval(&attribute.value, file, bindings));
+            let (mut value, _) = capped(evaluator.eval(&attribute.value, file, bindings));
+            super::eval::unlink_data_sources(&mut value, "a data source in the calling module");
             (attribute.key.as_str().into(), value)
         })
         .collect()

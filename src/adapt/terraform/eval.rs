@@ -19,6 +19,7 @@ use crate::source::{FileId, Span};
 mod blocks;
 mod operators;
 mod outputs;
+pub(super) use outputs::unlink_data_sources;
 
 pub use outputs::CallScope;
 

@@ -302,6 +302,7 @@ impl DataDocuments {
                 PolicyKind::Trust => 1,
                 PolicyKind::Identity => 2,
                 PolicyKind::Resource => 3,
+                PolicyKind::Other => 4,
             });
             kinds.dedup();
             document.other_kinds = kinds.split_off(kinds.len().min(1));
@@ -329,6 +330,83 @@ impl DataDocuments {
                 .collect();
             model.iam.policies.push(document);
         }
+    }
+}
+
+impl DataDocuments {
+    /// Records the documents a resource of a type no adapter reads refers to, directly or
+    /// through locals (`content = data.aws_iam_policy_document.scp.json` in an
+    /// `aws_organizations_policy`, a KMS key or queue policy). Such a document is used, as none of
+    /// the identity, bucket or trust kinds (RULES.md 2.6): without this it would take the kind
+    /// of an unused one and an SCP allowing `*` would read as an administrator policy.
+    pub fn note_other_consumer(&mut self, block: BlockRef, evaluator: &Evaluator) {
+        let mut found = ReferencedDocuments {
+            evaluator,
+            file: block.file,
+            use_site: None,
+            named: Vec::new(),
+            locals_seen: std::collections::BTreeSet::new(),
+        };
+        hcl_edit::visit::visit_body(&mut found, &block.block.body);
+        if found.named.is_empty() {
+            return;
+        }
+        let owner = ResourceRef {
+            address: format!("{}{}.{}", evaluator.prefix, block.resource_type, block.name).into(),
+            format: Format::Terraform,
+            span: block.header(),
+        };
+        for (target, span) in found.named {
+            self.consumers.entry(target).or_default().push((
+                PolicyKind::Other,
+                span,
+                owner.clone(),
+            ));
+        }
+    }
+}
+
+/// The `data.aws_iam_policy_document.<name>` references in a body, following locals; each with
+/// the place the body makes it (the `local.x` it goes through, if any).
+struct ReferencedDocuments<'e, 'a> {
+    evaluator: &'e Evaluator<'a>,
+    file: crate::source::FileId,
+    use_site: Option<Span>,
+    named: Vec<(Text, Span)>,
+    locals_seen: std::collections::BTreeSet<String>,
+}
+
+impl hcl_edit::visit::Visit for ReferencedDocuments<'_, '_> {
+    fn visit_traversal(&mut self, traversal: &hcl_edit::expr::Traversal) {
+        let span = hcl_edit::Span::span(traversal).map_or_else(
+            || Span::new(self.file, 0, 0),
+            |range| Span::new(self.file, range.start, range.end),
+        );
+        let mut names = traversal.operators.iter().map(|op| match op.value() {
+            hcl_edit::expr::TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
+            _ => None,
+        });
+        let root = match &traversal.expr {
+            Expression::Variable(root) => root.as_str(),
+            _ => "",
+        };
+        match (root, names.next().flatten(), names.next().flatten()) {
+            ("data", Some("aws_iam_policy_document"), Some(name)) => {
+                let target = format!("data.aws_iam_policy_document.{name}").into();
+                self.named.push((target, self.use_site.unwrap_or(span)));
+            }
+            ("local", Some(name), _) if self.locals_seen.insert(name.to_owned()) => {
+                if let Some(local) = self.evaluator.module.locals.get(name) {
+                    let outer = (self.file, self.use_site);
+                    self.file = local.file;
+                    self.use_site = outer.1.or(Some(span));
+                    hcl_edit::visit::visit_expr(self, local.item);
+                    (self.file, self.use_site) = outer;
+                }
+            }
+            _ => {}
+        }
+        hcl_edit::visit::visit_traversal(self, traversal);
     }
 }
 

@@ -100,6 +100,9 @@ fn adapt_instance(
     let mut policies = iam::DataDocuments::default();
     let mut instance_budget = instances::Budget::default();
     for block in &module.resources {
+        if !iam::TYPES.contains(&block.resource_type) {
+            policies.note_other_consumer(*block, &evaluator);
+        }
         // Evaluating a body costs more than reading it: skip types no adapter reads.
         if !modelled(block.resource_type) {
             continue;

@@ -115,20 +115,21 @@ impl<'a> Evaluator<'a> {
         // The callee's evaluation continues this one's depth budget.
         evaluator.depth.set(self.depth.get());
         let mut value = evaluator.eval(value, value_file, &Bindings::default());
-        unlink_data_sources(&mut value);
+        unlink_data_sources(&mut value, "a data source inside a called module");
         Some(value)
     }
 }
 
 /// Data sources are linked within their module instance (`data.x.y` carries no module prefix):
-/// one reached through an output is unknown here, never the caller's data source of that name.
-fn unlink_data_sources(value: &mut Val) {
+/// one crossing a module boundary (an output read by the caller, an input bound in the callee) is
+/// unknown there, never the other module's data source of that name.
+pub(in crate::adapt::terraform) fn unlink_data_sources(value: &mut Val, reason: &'static str) {
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         if let ValKind::Link { target, .. } = &value.kind
             && target.starts_with("data.")
         {
-            let reason = UnknownReason::Unsupported("a data source inside a called module");
+            let reason = UnknownReason::Unsupported(reason);
             *value = Val::unknown(reason, value.span);
             continue;
         }
