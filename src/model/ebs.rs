@@ -68,11 +68,20 @@ pub struct BlockDeviceMapping {
 /// The block devices of an instance or launch configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDevices {
-    /// Terraform `root_block_device`: the root whatever its name.
-    pub root: Option<EbsDevice>,
+    /// Terraform `root_block_device`: the root whatever its name. Usually one; a `dynamic`
+    /// block over a conditional collection gives one per branch, each with its conditions.
+    pub root: Vec<RootDevice>,
     pub mappings: Vec<BlockDeviceMapping>,
     /// The mapping list itself is not known offline (a parameter, an unresolved expression).
     pub unresolved: Option<(UnknownReason, Span)>,
+}
+
+/// A Terraform `root_block_device` and the conditions under which it exists (empty when
+/// unconditional): a root existing in one branch configures nothing in the other (RULES.md 2.4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RootDevice {
+    pub device: EbsDevice,
+    pub when: Vec<(Text, bool)>,
 }
 
 /// Whether the devices configure the root volume.
@@ -91,12 +100,17 @@ pub enum RootConfigured {
 
 impl BlockDevices {
     pub fn root_configured(&self) -> RootConfigured {
-        if self.root.is_some() {
+        if self.root.iter().any(|root| root.when.is_empty()) {
             return RootConfigured::Yes;
         }
-        // Conditions choosing mappings: judge each combination of outcomes (RULES.md 2.4).
+        // Conditions choosing mappings or root blocks: judge each combination of outcomes
+        // (RULES.md 2.4).
         let mut names: Vec<&str> = Vec::new();
-        for (name, _) in self.mappings.iter().flat_map(|m| &m.when) {
+        let conditions = self.mappings.iter().map(|m| &m.when);
+        for (name, _) in conditions
+            .chain(self.root.iter().map(|r| &r.when))
+            .flatten()
+        {
             if !names.contains(&&**name) {
                 names.push(name);
             }
@@ -154,15 +168,18 @@ impl BlockDevices {
     /// Whether the mappings existing under `outcomes` (all when empty) configure the root.
     fn root_configured_where(&self, outcomes: &[(Text, bool)]) -> RootConfigured {
         let mut unknown = self.unresolved.clone();
-        let exists = |mapping: &&BlockDeviceMapping| {
+        let exists = |when: &[(Text, bool)]| {
             outcomes.is_empty()
-                || mapping.when.iter().all(|(name, outcome)| {
+                || when.iter().all(|(name, outcome)| {
                     outcomes
                         .iter()
                         .all(|(other, chosen)| other != name || chosen == outcome)
                 })
         };
-        for mapping in self.mappings.iter().filter(exists) {
+        if self.root.iter().any(|root| exists(&root.when)) {
+            return RootConfigured::Yes;
+        }
+        for mapping in self.mappings.iter().filter(|m| exists(&m.when)) {
             let Some(name) = &mapping.device_name else {
                 continue;
             };
@@ -206,6 +223,7 @@ impl BlockDevices {
     pub fn ebs_devices(&self) -> impl Iterator<Item = &EbsDevice> {
         self.root
             .iter()
+            .map(|root| &root.device)
             .chain(self.mappings.iter().filter_map(|m| m.ebs.as_ref()))
     }
 }
@@ -402,6 +420,35 @@ mod tests {
             devices.root_configured(),
             RootConfigured::NoWhen(vec![("IsProd".into(), false)])
         );
+    }
+
+    #[test]
+    fn a_root_block_in_one_branch_configures_nothing_in_the_other() {
+        let root = RootDevice {
+            device: EbsDevice {
+                header: span(3),
+                encrypted: Value::explicit(true, span(3)),
+                snapshot_id: Value::aws_default(None, span(3)),
+            },
+            when: vec![("var.c".into(), true)],
+        };
+        let devices = BlockDevices {
+            root: vec![root.clone()],
+            ..BlockDevices::default()
+        };
+        assert_eq!(
+            devices.root_configured(),
+            RootConfigured::NoWhen(vec![("var.c".into(), false)])
+        );
+        let other_branch = RootDevice {
+            when: vec![("var.c".into(), false)],
+            ..root.clone()
+        };
+        let devices = BlockDevices {
+            root: vec![root, other_branch],
+            ..BlockDevices::default()
+        };
+        assert_eq!(devices.root_configured(), RootConfigured::Yes);
     }
 
     #[test]

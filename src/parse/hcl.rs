@@ -116,7 +116,13 @@ fn renamed_at(text: &str, at: usize, key: &str) -> Option<String> {
     // Replace the first character of the name (inside the quotes for a quoted key).
     let name_at = at + usize::from(key.starts_with('"'));
     let current = text.get(name_at..)?.chars().next()?;
-    let replacement = if current == 'z' { 'y' } else { 'z' };
+    // The new name must occur nowhere in the text: a key repeated three times would otherwise
+    // have its first two renamed to the same name, which hcl-edit rejects again.
+    let rest = text.get(name_at + current.len_utf8()..name_at + key.trim_matches('"').len())?;
+    let replacement = ('a'..='z')
+        .chain('A'..='Z')
+        .filter(|&c| c != current)
+        .find(|&c| !text.contains(&format!("{c}{rest}")))?;
     let mut out = String::with_capacity(text.len());
     out.push_str(text.get(..name_at)?);
     out.push(replacement);
@@ -311,6 +317,19 @@ mod tests {
             })
             .collect();
         assert_eq!(entries, ["port = 443", "\"a\" = 2"]);
+        // Three repeats: two warnings, the third value kept.
+        let text = "x = { port = 1, port = 2, port = 3 }\n";
+        let (body, duplicates) = parse_hcl_keeping_last(text, FileId(0)).expect("parses");
+        assert_eq!(duplicates.len(), 2);
+        let hcl_edit::expr::Expression::Object(object) = &body.get_attribute("x").expect("x").value
+        else {
+            panic!("an object");
+        };
+        let values: Vec<&str> = object
+            .iter()
+            .filter_map(|(_, value)| text.get(value.expr().span()?))
+            .collect();
+        assert_eq!(values, ["3"]);
         // A repeated attribute is still an error, as in Terraform.
         assert!(parse_hcl("a = 1\na = 2\n", FileId(0)).is_err());
     }

@@ -9,7 +9,7 @@ use crate::adapt::val::{
 };
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
-    LaunchConfiguration, LaunchTemplate,
+    LaunchConfiguration, LaunchTemplate, RootDevice,
 };
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
@@ -129,10 +129,13 @@ fn blocks_when<'a>(body: &'a Val, key: &str) -> Vec<(Span, Conditions, &'a Val)>
 
 fn block_devices(body: &Val) -> BlockDevices {
     let mut devices = BlockDevices {
-        root: blocks(body, "root_block_device")
+        root: blocks_when(body, "root_block_device")
             .into_iter()
-            .next()
-            .map(|(header, block)| device(block, header)),
+            .map(|(header, when, block)| RootDevice {
+                device: device(block, header),
+                when,
+            })
+            .collect(),
         ..BlockDevices::default()
     };
     for (header, exists_when, block) in blocks_when(body, "ebs_block_device") {

@@ -499,13 +499,50 @@ fn sid_of(statement: &Statement) -> Option<&str> {
 }
 
 fn merge(statements: &mut Vec<Statement>, statement: Statement) {
-    if let Some(sid) = sid_of(&statement)
-        && let Some(existing) = statements.iter_mut().find(|s| sid_of(s) == Some(sid))
-    {
-        *existing = statement;
+    let Some(sid) = sid_of(&statement) else {
+        statements.push(statement);
         return;
+    };
+    // A statement replaces one with its `sid` only where both exist (RULES.md 2.4): two branches
+    // of one conditional `dynamic` block never meet, and a conditional replacement leaves the
+    // earlier statement in place wherever the replacement does not exist.
+    let mut merged = Vec::with_capacity(statements.len() + 1);
+    let mut replaced_at = None;
+    for existing in statements.drain(..) {
+        if sid_of(&existing) != Some(sid)
+            || contradicts(&existing.exists_when, &statement.exists_when)
+        {
+            merged.push(existing);
+            continue;
+        }
+        replaced_at.get_or_insert(merged.len());
+        for (at, (condition, outcome)) in statement.exists_when.iter().enumerate() {
+            let mut remainder = existing.clone();
+            remainder
+                .exists_when
+                .extend(statement.exists_when[..at].iter().cloned());
+            remainder.exists_when.push((condition.clone(), !outcome));
+            if !contradicts(
+                &existing.exists_when,
+                &remainder.exists_when[existing.exists_when.len()..],
+            ) {
+                merged.push(remainder);
+            }
+        }
     }
-    statements.push(statement);
+    match replaced_at {
+        Some(at) => merged.insert(at, statement),
+        None => merged.push(statement),
+    }
+    *statements = merged;
+}
+
+/// Whether two sets of conditions cannot hold together (one condition with both outcomes).
+fn contradicts(a: &[(Text, bool)], b: &[(Text, bool)]) -> bool {
+    a.iter().any(|(name, outcome)| {
+        b.iter()
+            .any(|(other, chosen)| other == name && chosen != outcome)
+    })
 }
 
 /// Statements of documents listed under `key`: other data sources or JSON strings.
@@ -713,4 +750,46 @@ fn conditions(block: &Val) -> Option<Conditions> {
         span,
         entries: Some(entries),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn statement(sid: &str, at: usize, when: &[(&str, bool)]) -> Statement {
+        let span = Span::new(FileId(0), at, at + 1);
+        let mut statement = Statement::empty(span);
+        statement.sid = Some(Value::explicit(sid.into(), span));
+        statement.exists_when = when.iter().map(|(c, o)| ((*c).into(), *o)).collect();
+        statement
+    }
+
+    #[test]
+    fn a_conditional_statement_replaces_its_sid_only_where_it_exists() {
+        let mut statements = vec![statement("S", 1, &[])];
+        merge(
+            &mut statements,
+            statement("S", 2, &[("a", true), ("b", true)]),
+        );
+        let kept: Vec<(usize, Vec<(Text, bool)>)> = statements
+            .iter()
+            .map(|s| (s.span.range().start, s.exists_when.clone()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (2, vec![("a".into(), true), ("b".into(), true)]),
+                (1, vec![("a".into(), false)]),
+                (1, vec![("a".into(), true), ("b".into(), false)]),
+            ]
+        );
+        // Two branches of one conditional never meet: both are kept.
+        let mut statements = vec![statement("S", 1, &[("a", true)])];
+        merge(&mut statements, statement("S", 2, &[("a", false)]));
+        assert_eq!(statements.len(), 2);
+        // An unconditional statement replaces its sid everywhere.
+        merge(&mut statements, statement("S", 3, &[]));
+        assert_eq!(statements.len(), 1);
+    }
 }

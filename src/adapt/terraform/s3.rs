@@ -2,7 +2,7 @@
 
 use super::Resource;
 use super::eval::{Evaluator, span_of_expr};
-use crate::adapt::val::{Val, ValKind, as_bool, as_text, field_value};
+use crate::adapt::val::{Conditions, Val, ValKind, as_bool, as_text, field_value};
 use crate::model::s3::{
     AccountBlock, Acl, Bucket, BucketName, CannedAcl, Child, Flag, Grantee, Ownership,
     PublicAccessBlock, Reach, Target,
@@ -38,7 +38,11 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 exists_when: resource.exists_when.clone(),
             });
             let own = || Target::Reference(resource.reference.address.clone());
-            let grants: Vec<_> = body.blocks("grant").filter_map(grantee).collect();
+            let grants: Vec<_> = body
+                .blocks_when("grant")
+                .into_iter()
+                .filter_map(|(when, grant)| grantee(grant, &when))
+                .collect();
             if body.field("acl").is_some() || !grants.is_empty() {
                 let acl = Acl {
                     header,
@@ -52,11 +56,11 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             }
         }
         "aws_s3_bucket_acl" => {
-            let grants = body
-                .blocks("access_control_policy")
-                .flat_map(|policy| policy.blocks("grant"))
-                .flat_map(|grant| grant.blocks("grantee"))
-                .filter_map(grantee)
+            let grants = nested(&Conditions::new(), body, "access_control_policy")
+                .into_iter()
+                .flat_map(|(when, policy)| nested(&when, policy, "grant"))
+                .flat_map(|(when, grant)| nested(&when, grant, "grantee"))
+                .filter_map(|(when, grantee_block)| grantee(grantee_block, &when))
                 .collect();
             let acl = Acl {
                 header,
@@ -242,8 +246,19 @@ fn canned_acl(body: &Val, header: Span) -> Value<CannedAcl> {
     })
 }
 
-/// The `uri` of a grant or grantee block; grants to a user id or e-mail are never public.
-fn grantee(block: &Val) -> Option<Value<Grantee>> {
+/// The blocks `key` of `parent` (which exists under `outer`), each with all its conditions.
+fn nested<'a>(outer: &Conditions, parent: &'a Val, key: &str) -> Vec<(Conditions, &'a Val)> {
+    parent
+        .blocks_when(key)
+        .into_iter()
+        .map(|(inner, block)| ([outer.as_slice(), &inner].concat(), block))
+        .collect()
+}
+
+/// The `uri` of a grant or grantee block existing under `when`; grants to a user id or e-mail
+/// are never public. A grant from one branch of a `dynamic` block's conditional `for_each` is
+/// no grant in the other (RULES.md 2.4).
+fn grantee(block: &Val, when: &Conditions) -> Option<Value<Grantee>> {
     let field = block.field("uri")?;
     let absent = |at: Span| {
         Value::aws_default(
@@ -254,12 +269,27 @@ fn grantee(block: &Val) -> Option<Value<Grantee>> {
             at,
         )
     };
-    Some(field.value.to_value(field.span(), &absent, &|val| {
+    let uri = field.value.to_value(field.span(), &absent, &|val| {
         let written = as_text(val)?;
         Some(Grantee {
             reach: grantee_reach(&written),
             written,
         })
+    });
+    // The other side of each condition has no grant: a private one, located at the same `uri`.
+    Some(when.iter().rev().fold(uri, |inner, (condition, outcome)| {
+        let none = Box::new(absent(inner.span()));
+        let inner = Box::new(inner);
+        let (when_true, when_false) = if *outcome {
+            (inner, none)
+        } else {
+            (none, inner)
+        };
+        Value::Conditional {
+            condition: condition.clone(),
+            when_true,
+            when_false,
+        }
     }))
 }
 

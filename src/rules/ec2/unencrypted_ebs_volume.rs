@@ -136,8 +136,8 @@ fn account(ebs: &Ebs, provider: Option<&str>) -> Account {
 }
 
 fn devices(on: &ResourceRef, devices: &BlockDevices, account: &Account, findings: &mut Findings) {
-    if let Some(root) = &devices.root {
-        device(on, root, &[], account, findings);
+    for root in &devices.root {
+        device(on, &root.device, &root.when, account, findings);
     }
     for mapping in &devices.mappings {
         if let Some(ebs_device) = &mapping.ebs {
