@@ -189,64 +189,83 @@ fn walker(root: &Path, no_ignore: bool, threads: usize) -> ignore::WalkParallel 
 }
 
 /// Groups files into units and assigns ids: reported files first in path order, then the
-/// siblings read only for resolution, also in path order.
+/// siblings read only for resolution, also in path order. A file's id is its rank in that order,
+/// so paths are compared only once, when `found` was sorted.
 fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
-    let mut modules: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
-    let mut single: Vec<PathBuf> = Vec::new();
-    for path in &found {
+    let found: Vec<PathBuf> = found.into_iter().collect();
+    let mut modules: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
+    let mut single: Vec<usize> = Vec::new();
+    for (rank, path) in found.iter().enumerate() {
         match FileKind::of(path) {
             Some(FileKind::Terraform | FileKind::TerraformVars) => {
-                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                modules.entry(dir).or_default().insert(path.clone());
+                let dir = path.parent().unwrap_or(Path::new(""));
+                modules.entry(dir).or_default().push(rank);
             }
-            Some(FileKind::Yaml | FileKind::Json) => single.push(path.clone()),
+            Some(FileKind::Yaml | FileKind::Json) => single.push(rank),
             None => {}
         }
     }
+    // Module files the walk left out (ignored or excluded) are still read for resolution.
     let mut context_only: BTreeSet<PathBuf> = BTreeSet::new();
-    for (dir, files) in &modules {
+    for (dir, ranks) in &modules {
         let listing = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
-            dir.as_path()
+            dir
         };
         let Ok(entries) = std::fs::read_dir(listing) else {
             continue;
         };
+        let names: std::collections::HashSet<&std::ffi::OsStr> = ranks
+            .iter()
+            .filter_map(|&rank| found.get(rank)?.file_name())
+            .collect();
         for entry in entries.flatten() {
-            let path = dir.join(entry.file_name());
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if is_file && !files.contains(&path) && is_module_file(&path) {
+            let name = entry.file_name();
+            if names.contains(name.as_os_str()) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = dir.join(name);
+            if is_module_file(&path) {
                 context_only.insert(path);
             }
         }
     }
-    let mut ids: BTreeMap<&Path, FileId> = BTreeMap::new();
-    for (rank, path) in found.iter().chain(context_only.iter()).enumerate() {
-        ids.insert(path, FileId(u32::try_from(rank).unwrap_or(u32::MAX)));
+    let mut context_by_dir: BTreeMap<PathBuf, Vec<(usize, PathBuf)>> = BTreeMap::new();
+    for (at, path) in context_only.into_iter().enumerate() {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        context_by_dir
+            .entry(dir)
+            .or_default()
+            .push((found.len() + at, path));
     }
-    let entry = |path: &Path, reported: bool| FileEntry {
-        id: ids.get(path).copied().unwrap_or_default(),
-        path: path.to_path_buf(),
-        kind: FileKind::of(path).unwrap_or(FileKind::Json),
+    let entry = |rank: usize, path: PathBuf, reported: bool| FileEntry {
+        id: FileId(u32::try_from(rank).unwrap_or(u32::MAX)),
+        kind: FileKind::of(&path).unwrap_or(FileKind::Json),
+        path,
         reported,
     };
     let mut units = Vec::new();
-    for (dir, files) in &modules {
-        let mut unit_files: Vec<FileEntry> = files.iter().map(|p| entry(p, true)).collect();
-        unit_files.extend(
-            context_only
-                .iter()
-                .filter(|p| p.parent().map(Path::to_path_buf).unwrap_or_default() == *dir)
-                .map(|p| entry(p, false)),
-        );
-        unit_files.sort_by_key(|f| f.id);
-        units.push(Unit { files: unit_files });
+    for (dir, ranks) in &modules {
+        let mut files: Vec<FileEntry> = ranks
+            .iter()
+            .filter_map(|&rank| Some(entry(rank, found.get(rank)?.clone(), true)))
+            .collect();
+        if let Some(context) = context_by_dir.remove(*dir) {
+            files.extend(
+                context
+                    .into_iter()
+                    .map(|(rank, path)| entry(rank, path, false)),
+            );
+        }
+        units.push(Unit { files });
     }
-    for path in single {
-        units.push(Unit {
-            files: vec![entry(&path, true)],
-        });
+    for rank in single {
+        if let Some(path) = found.get(rank) {
+            units.push(Unit {
+                files: vec![entry(rank, path.clone(), true)],
+            });
+        }
     }
     units
 }
