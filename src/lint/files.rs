@@ -29,16 +29,16 @@ pub(super) fn read_capped(path: &Path, max_size: u64) -> std::io::Result<(u64, O
 pub struct FileIds {
     /// Discovered files by normalized path (`./a.json` and `a.json` are one file), with the
     /// path as discovered, for display.
-    pub(super) by_path: std::collections::BTreeMap<PathBuf, (FileId, PathBuf)>,
+    pub(super) by_path: std::collections::HashMap<PathBuf, (FileId, PathBuf)>,
     /// First id free for a unit's own files; each unit gets a block of `PER_UNIT` ids.
-    pub(super) unit_base: std::collections::BTreeMap<PathBuf, u32>,
+    pub(super) unit_base: std::collections::HashMap<PathBuf, u32>,
 }
 
 impl FileIds {
     pub(super) const PER_UNIT: u32 = 256;
 
     pub(super) fn new(units: &[Unit]) -> FileIds {
-        let by_path: std::collections::BTreeMap<PathBuf, (FileId, PathBuf)> = units
+        let by_path: std::collections::HashMap<PathBuf, (FileId, PathBuf)> = units
             .iter()
             .flat_map(|u| {
                 u.files

@@ -25,13 +25,13 @@ const MAX_FILES_PER_MODULE: usize = 256;
 /// parsed ones several units read.
 #[derive(Default)]
 pub(super) struct Scanned {
-    by_dir: BTreeMap<PathBuf, Vec<FileEntry>>,
+    by_dir: std::collections::HashMap<PathBuf, Vec<FileEntry>>,
     pub(super) shared: SharedModules,
 }
 
 impl Scanned {
     pub(super) fn new(units: &[Unit]) -> Scanned {
-        let mut by_dir = BTreeMap::new();
+        let mut by_dir = std::collections::HashMap::new();
         for unit in units {
             if let Some(dir) = unit_dir(unit) {
                 let files = unit
