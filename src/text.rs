@@ -20,9 +20,24 @@ pub fn find_placeholder_start(text: &str) -> Option<usize> {
     None
 }
 
+/// The end of the character at `at` (`at` itself past the end): a one-character span to point
+/// an error at.
+pub fn next_char_end(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::find_placeholder_start;
+    use super::{find_placeholder_start, next_char_end};
+
+    #[test]
+    fn the_next_character_ends_after_its_last_byte() {
+        assert_eq!(next_char_end("aé", 1), 3);
+        assert_eq!(next_char_end("a", 1), 1);
+        assert_eq!(next_char_end("a", 5), 5);
+    }
 
     #[test]
     fn placeholder_start_is_the_first_dollar_brace() {

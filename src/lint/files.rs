@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::discover::{FileEntry, Unit};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
+use crate::text::next_char_end;
 
 /// A file's bytes when it is at most `max_size` long, with its size either way: one open and
 /// one `fstat`, where `metadata` then `fs::read` would look the path up twice.
@@ -153,42 +154,68 @@ pub(super) fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// A file's text, or the reason it cannot be linted with the text to show it in (the lossy
-/// decoding keeps offsets up to the first invalid byte) and the offset of the problem.
-pub(super) fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, (String, Arc<str>, usize)> {
-    let empty = || Arc::from("");
+/// Why a file cannot be linted, with the text to show it in (the lossy decoding keeps offsets up
+/// to the first invalid byte) and where the problem is.
+pub(super) struct Unreadable {
+    pub(super) message: String,
+    pub(super) text: Arc<str>,
+    pub(super) span: Span,
+}
+
+/// A file's text, or why it cannot be linted.
+pub(super) fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, Unreadable> {
+    let unreadable = |message: String, text: Arc<str>, at: usize| Unreadable {
+        span: Span::new(file.id, at, next_char_end(&text, at)),
+        message,
+        text,
+    };
     let bytes = match read_capped(&file.path, max_size) {
-        Err(e) => return Err((format!("cannot read file: {e}"), empty(), 0)),
-        Ok((size, None)) => {
-            return Err((
-                format!(
-                    "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
-                ),
-                empty(),
+        Err(e) => {
+            return Err(unreadable(
+                format!("cannot read file: {e}"),
+                Arc::from(""),
                 0,
             ));
         }
+        Ok((size, None)) => {
+            let message = format!(
+                "file is {size} bytes, over the --max-file-size limit of {max_size}; not scanned"
+            );
+            return Err(unreadable(message, Arc::from(""), 0));
+        }
         Ok((_, Some(bytes))) => bytes,
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match decode(&bytes) {
+        Ok(text) => Ok(Arc::from(text)),
+        Err(Undecodable::Binary(text, at)) => Err(unreadable(
+            format!("binary file (NUL byte at offset {at}); not scanned"),
+            Arc::from(text),
+            at,
+        )),
+        Err(Undecodable::NotUtf8(bytes, at)) => Err(unreadable(
+            format!("file is not valid UTF-8 (invalid byte at offset {at})"),
+            Arc::from(String::from_utf8_lossy(bytes).as_ref()),
+            at,
+        )),
+    }
+}
+
+/// Why a file's bytes are no text to lint, with the offset of the first offending byte.
+pub(super) enum Undecodable<'a> {
+    /// Valid UTF-8 holding a NUL byte.
+    Binary(&'a str, usize),
+    NotUtf8(&'a [u8], usize),
+}
+
+/// A file's bytes as text, a leading byte order mark left out.
+pub(super) fn decode(bytes: &[u8]) -> Result<&str, Undecodable<'_>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => match memchr::memchr(0, bytes) {
-            Some(at) => Err((
-                format!("binary file (NUL byte at offset {at}); not scanned"),
-                Arc::from(text),
-                at,
-            )),
-            None => Ok(Arc::from(text)),
+            Some(at) => Err(Undecodable::Binary(text, at)),
+            None => Ok(text),
         },
-        Err(error) => {
-            let at = error.valid_up_to();
-            let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
-            Err((
-                format!("file is not valid UTF-8 (invalid byte at offset {at})"),
-                lossy,
-                at,
-            ))
-        }
+        Err(error) => Err(Undecodable::NotUtf8(bytes, error.valid_up_to())),
     }
 }
 

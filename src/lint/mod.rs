@@ -303,13 +303,10 @@ impl UnitRun<'_> {
                     .push((file.id, display(&file.path), text.clone()));
                 Some(text)
             }
-            Err((message, text, at)) => {
-                let end = text
-                    .get(at..)
-                    .and_then(|rest| rest.chars().next())
-                    .map_or(at, |c| at + c.len_utf8());
-                self.texts.push((file.id, display(&file.path), text));
-                self.parse_error(file, Span::new(file.id, at, end), message);
+            Err(unreadable) => {
+                self.texts
+                    .push((file.id, display(&file.path), unreadable.text));
+                self.parse_error(file, unreadable.span, unreadable.message);
                 None
             }
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::UnitRun;
-use super::files::{Fresh, display, normalize, read, read_capped};
+use super::files::{Fresh, decode, display, normalize, read, read_capped};
 use super::shared::SharedModules;
 use crate::adapt::terraform::calls::{self, Library, MAX_DEPTH};
 use crate::adapt::terraform::module::TfFile;
@@ -96,11 +96,10 @@ pub(super) fn survey(unit: &Unit, max_size: u64) -> Survey {
             continue;
         };
         // Most files call nothing: the bytes are searched before any decoding.
-        if !may_call(&raw) || memchr::memchr(0, &raw).is_some() {
+        if !may_call(&raw) {
             continue;
         }
-        let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
-        let Ok(text) = std::str::from_utf8(raw) else {
+        let Ok(text) = decode(&raw) else {
             continue;
         };
         let Ok(body) = parse::hcl::parse_hcl(text, file.id) else {
@@ -376,13 +375,7 @@ impl ScannedModule {
                     }
                     Err(error) => (text, Some((error.span, error.message))),
                 },
-                Err((message, text, at)) => {
-                    let end = text
-                        .get(at..)
-                        .and_then(|rest| rest.chars().next())
-                        .map_or(at, |c| at + c.len_utf8());
-                    (text, Some((Span::new(entry.id, at, end), message)))
-                }
+                Err(unreadable) => (unreadable.text, Some((unreadable.span, unreadable.message))),
             };
             module.read.push((entry.clone(), text, error));
         }

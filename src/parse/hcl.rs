@@ -4,6 +4,7 @@ use hcl_edit::structure::Body;
 
 use super::{Comment, ParseError};
 use crate::source::{FileId, Span};
+use crate::text::next_char_end;
 
 /// Parses one `.tf`/`.tfvars` file. hcl-edit limits nesting itself (64 levels) and stops at the
 /// first error; a panic inside it is caught by the engine.
@@ -161,12 +162,6 @@ fn located(error: &hcl_edit::parser::Error, text: &str, file: FileId) -> ParseEr
         message,
         span: Span::new(file, at, end),
     }
-}
-
-fn next_char_end(text: &str, at: usize) -> usize {
-    text.get(at..)
-        .and_then(|rest| rest.chars().next())
-        .map_or(at, |c| at + c.len_utf8())
 }
 
 /// Comments of an HCL file, from the decor (whitespace and comments) hcl-edit keeps around each

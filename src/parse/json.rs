@@ -7,6 +7,7 @@ use super::limits::{MAX_NESTING, json_nesting_exceeds};
 use super::node::{Entry, KeyIndex};
 use super::{Node, NodeKind, ParseError, Parsed};
 use crate::source::{FileId, Span};
+use crate::text::next_char_end;
 
 /// Parses `text`, which starts at byte `base` of file `file` (non-zero for JSON inside a string).
 pub fn parse_json(text: &str, file: FileId, base: u32) -> Parsed {
@@ -59,12 +60,6 @@ pub fn parse_json(text: &str, file: FileId, base: u32) -> Parsed {
         }
     }
     parsed
-}
-
-fn next_char_end(text: &str, at: usize) -> usize {
-    text.get(at..)
-        .and_then(|rest| rest.chars().next())
-        .map_or(at, |c| at + c.len_utf8())
 }
 
 struct Converter<'a, F: Fn(usize, usize) -> Span> {

@@ -101,11 +101,7 @@ impl Builder<'_> {
     }
 
     fn fail(&mut self, message: String, at: usize) {
-        let end = self
-            .text
-            .get(at..)
-            .and_then(|r| r.chars().next())
-            .map_or(at, |c| at + c.len_utf8());
+        let end = crate::text::next_char_end(self.text, at);
         self.parsed.root = None;
         self.parsed.errors.push(ParseError {
             message,
