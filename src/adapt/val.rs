@@ -119,20 +119,29 @@ impl Val {
 
     /// Nested blocks named `key`, plus the elements of an attribute `key = [{...}]`, in order.
     pub fn blocks<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Val> + 'a {
-        self.blocks_when(key).into_iter().map(|(_, block)| block)
+        self.blocks_when(key).into_iter().map(|(_, _, block)| block)
     }
 
-    /// The nested blocks (or list elements) under `key`, each with the conditions under which
-    /// it exists: a `dynamic` block over a conditional collection exists in one branch only.
-    pub fn blocks_when<'a>(&'a self, key: &str) -> Vec<(Conditions, &'a Val)> {
+    /// The nested blocks (or list elements) under `key`, each located at its header (an element
+    /// at itself) with the conditions under which it exists: a `dynamic` block over a
+    /// conditional collection exists in one branch only.
+    pub fn blocks_when<'a>(&'a self, key: &str) -> Vec<(Span, Conditions, &'a Val)> {
         let mut out = Vec::new();
         for field in self.fields().iter().filter(|field| &*field.key == key) {
             match &field.value.kind {
                 ValKind::List(items) if !field.is_block => {
-                    out.extend(items.iter().map(|item| (Conditions::new(), item)));
+                    out.extend(
+                        items
+                            .iter()
+                            .map(|item| (item.span, Conditions::new(), item)),
+                    );
                 }
-                _ if field.is_block => out.extend(block_bodies(&field.value)),
-                _ => out.push((Conditions::new(), &field.value)),
+                _ if field.is_block => out.extend(
+                    block_bodies(&field.value)
+                        .into_iter()
+                        .map(|(when, block)| (field.key_span, when, block)),
+                ),
+                _ => out.push((field.key_span, Conditions::new(), &field.value)),
             }
         }
         out

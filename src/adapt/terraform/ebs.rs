@@ -4,9 +4,7 @@
 use super::Evaluator;
 use super::Resource;
 use crate::adapt::block_device::{NoDeviceFalse, created_device, volume_branches};
-use crate::adapt::val::{
-    Conditions, Field, Val, ValKind, as_bool, as_snapshot, block_bodies, field_value, opaque,
-};
+use crate::adapt::val::{Conditions, Field, Val, as_bool, as_snapshot, field_value, opaque};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
     LaunchConfiguration, LaunchTemplate, RootDevice,
@@ -62,7 +60,8 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             name_expression: body
                 .get("name")
                 .and_then(|value| unresolved_text(value, evaluator)),
-            mappings: blocks_when(body, "block_device_mappings")
+            mappings: body
+                .blocks_when("block_device_mappings")
                 .into_iter()
                 .flat_map(|(span, when, block)| template_mappings(span, &when, block))
                 .collect(),
@@ -102,34 +101,16 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
 
 /// Nested blocks named `key` with their headers; `key = [{...}]` elements count as blocks.
 fn blocks<'a>(body: &'a Val, key: &str) -> Vec<(Span, &'a Val)> {
-    blocks_when(body, key)
+    body.blocks_when(key)
         .into_iter()
         .map(|(span, _, block)| (span, block))
         .collect()
 }
 
-/// The blocks under `key` located at their header, with the conditions under which each exists.
-fn blocks_when<'a>(body: &'a Val, key: &str) -> Vec<(Span, Conditions, &'a Val)> {
-    body.fields()
-        .iter()
-        .filter(|field| &*field.key == key)
-        .flat_map(|field: &'a Field| match &field.value.kind {
-            ValKind::List(items) if !field.is_block => items
-                .iter()
-                .map(|item| (item.span, Conditions::new(), item))
-                .collect(),
-            _ if field.is_block => block_bodies(&field.value)
-                .into_iter()
-                .map(|(when, block)| (field.key_span, when, block))
-                .collect(),
-            _ => vec![(field.key_span, Conditions::new(), &field.value)],
-        })
-        .collect()
-}
-
 fn block_devices(body: &Val) -> BlockDevices {
     let mut devices = BlockDevices {
-        root: blocks_when(body, "root_block_device")
+        root: body
+            .blocks_when("root_block_device")
             .into_iter()
             .map(|(header, when, block)| RootDevice {
                 device: device(block, header),
@@ -138,7 +119,7 @@ fn block_devices(body: &Val) -> BlockDevices {
             .collect(),
         ..BlockDevices::default()
     };
-    for (header, exists_when, block) in blocks_when(body, "ebs_block_device") {
+    for (header, exists_when, block) in body.blocks_when("ebs_block_device") {
         let volumes = volume_branches(block.get("no_device"), None, NoDeviceFalse::KeepsDevice);
         for (more, volume) in volumes {
             let mut when = exists_when.clone();
@@ -175,7 +156,7 @@ fn template_mappings(
         block.get("virtual_name"),
         NoDeviceFalse::Suppresses,
     );
-    let ebs = blocks_when(block, "ebs").into_iter().next();
+    let ebs = block.blocks_when("ebs").into_iter().next();
     // An `ebs` block that exists in one branch only: the mapping's volume exists there.
     let ebs_when = ebs
         .as_ref()
@@ -249,6 +230,7 @@ fn template_field(block: &Val) -> Option<&Field> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapt::val::ValKind;
     use crate::source::FileId;
 
     fn at(start: usize, end: usize) -> Span {

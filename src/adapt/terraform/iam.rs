@@ -461,7 +461,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
             merge(&mut statements, statement);
         }
     }
-    for (exists_when, block) in body.blocks_when("statement") {
+    for (_, exists_when, block) in body.blocks_when("statement") {
         let mut statement = data_statement(block);
         statement.exists_when.splice(0..0, exists_when);
         merge(&mut statements, statement);

@@ -41,7 +41,7 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             let grants: Vec<_> = body
                 .blocks_when("grant")
                 .into_iter()
-                .filter_map(|(when, grant)| grantee(grant, &when))
+                .filter_map(|(_, when, grant)| grantee(grant, &when))
                 .collect();
             if body.field("acl").is_some() || !grants.is_empty() {
                 let acl = Acl {
@@ -251,7 +251,7 @@ fn nested<'a>(outer: &Conditions, parent: &'a Val, key: &str) -> Vec<(Conditions
     parent
         .blocks_when(key)
         .into_iter()
-        .map(|(inner, block)| ([outer.as_slice(), &inner].concat(), block))
+        .map(|(_, inner, block)| ([outer.as_slice(), &inner].concat(), block))
         .collect()
 }
 
