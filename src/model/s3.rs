@@ -259,30 +259,34 @@ impl S3 {
     /// nothing for sure (RULES.md 2.4), unless it exists exactly when its bucket does (both under
     /// one `count`, such as their module's).
     pub fn settle_existence(&mut self) {
-        let buckets = &self.buckets;
-        let same_as_bucket = |link: &Link, exists_when: &Text| match link {
+        settle(
+            &mut self.access_blocks,
+            &self.buckets,
+            PublicAccessBlock::may_not_exist,
+        );
+        settle(&mut self.ownership, &self.buckets, Ownership::may_not_exist);
+    }
+}
+
+/// Makes each child whose existence is undecided neutralize nothing for sure (`may_not_exist`),
+/// unless its linked bucket exists under the very same condition.
+fn settle<T>(
+    children: &mut [Child<T>],
+    buckets: &[Bucket],
+    may_not_exist: impl Fn(&mut T, &UnknownReason),
+) {
+    for child in children {
+        let Some(exists_when) = child.exists_when.take() else {
+            continue;
+        };
+        let with_bucket = match child.link {
             Link::Bucket(at) => buckets
-                .get(*at)
-                .is_some_and(|bucket| bucket.exists_when.as_ref() == Some(exists_when)),
+                .get(at)
+                .is_some_and(|bucket| bucket.exists_when.as_ref() == Some(&exists_when)),
             _ => false,
         };
-        for block in &mut self.access_blocks {
-            if let Some(exists_when) = block.exists_when.take()
-                && !same_as_bucket(&block.link, &exists_when)
-            {
-                block
-                    .item
-                    .may_not_exist(&UnknownReason::Reference(exists_when));
-            }
-        }
-        for ownership in &mut self.ownership {
-            if let Some(exists_when) = ownership.exists_when.take()
-                && !same_as_bucket(&ownership.link, &exists_when)
-            {
-                ownership
-                    .item
-                    .may_not_exist(&UnknownReason::Reference(exists_when));
-            }
+        if !with_bucket {
+            may_not_exist(&mut child.item, &UnknownReason::Reference(exists_when));
         }
     }
 }
