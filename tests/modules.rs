@@ -95,6 +95,15 @@ fn callers_in_other_directories_share_the_module_and_its_suppressions() {
     let output = cloudlint_in(root, &["--format", "concise", "--threads", "2", "."]);
     let out = stdout(&output);
     assert_eq!(out.matches("parse-error").count(), 1, "{out}");
+    // A key the shared module repeats is reported once too.
+    write(
+        root,
+        "modules/volume/tags.tf",
+        "locals {\n  tags = { team = \"a\", team = \"b\" }\n}\n",
+    );
+    let output = cloudlint_in(root, &["--format", "concise", "--threads", "2", "."]);
+    let out = stdout(&output);
+    assert_eq!(out.matches("[duplicate-key]").count(), 1, "{out}");
     assert!(out.contains(expected.trim_end()), "{out}");
 }
 

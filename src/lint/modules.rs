@@ -351,6 +351,8 @@ pub(super) struct ScannedModule {
     files: Vec<TfFile>,
     /// Every scanned file as read, with what stopped it being read or parsed.
     read: Vec<(FileEntry, Arc<str>, Option<Failure>)>,
+    /// Keys the reported files repeat in an object (`duplicate-key`).
+    duplicates: Vec<crate::parse::ParseError>,
 }
 
 /// Where reading or parsing a file stopped, and why.
@@ -361,11 +363,15 @@ impl ScannedModule {
         let mut module = ScannedModule {
             files: Vec::new(),
             read: Vec::new(),
+            duplicates: Vec::new(),
         };
         for entry in entries {
             let (text, error) = match read(entry, max_size) {
-                Ok(text) => match parse::hcl::parse_hcl(&text, entry.id) {
-                    Ok(body) => {
+                Ok(text) => match parse::hcl::parse_hcl_keeping_last(&text, entry.id) {
+                    Ok((body, duplicates)) => {
+                        if entry.reported {
+                            module.duplicates.extend(duplicates);
+                        }
                         module.files.push(TfFile {
                             id: entry.id,
                             text: text.clone(),
@@ -389,6 +395,7 @@ impl ScannedModule {
     /// What reading the module means for one unit calling it: its texts, and for reported files
     /// their directives and errors. Counted once per path across units.
     fn record(&self, run: &mut UnitRun) {
+        run.duplicate_keys(&self.duplicates);
         // `files` holds the files read without error, in the order of `read`.
         let mut parsed = self.files.iter();
         for (entry, text, error) in &self.read {
@@ -420,6 +427,7 @@ impl ScannedModule {
         ScannedModule {
             files: Vec::new(),
             read: vec![(entry, Arc::from(" ".repeat(bytes)), None)],
+            duplicates: Vec::new(),
         }
     }
 }

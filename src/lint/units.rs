@@ -37,8 +37,6 @@ pub(super) fn terraform_unit(
             Ok((body, duplicates)) => {
                 if file.reported {
                     run.duplicate_keys(&duplicates);
-                }
-                if file.reported {
                     Timings::time(&mut run.outcome.timings.adapt, || {
                         run.directives.add_hcl(&body, &text, file.id)
                     });
