@@ -23,10 +23,10 @@ pub fn parse_hcl_keeping_last(
     let mut source = std::borrow::Cow::Borrowed(text);
     let mut duplicates = Vec::new();
     let mut renamed = Vec::new();
-    let mut parses = 0;
+    let mut parses = 1;
+    let mut attempt = hcl_edit::parser::parse_body(text);
     loop {
-        parses += 1;
-        let error = match hcl_edit::parser::parse_body(&source) {
+        let error = match attempt {
             Ok(mut body) => {
                 if !renamed.is_empty() {
                     hcl_edit::visit_mut::VisitMut::visit_body_mut(
@@ -43,7 +43,7 @@ pub fn parse_hcl_keeping_last(
             true if parses < MAX_PARSES => earlier_key(&source, at, &mut parses),
             _ => None,
         };
-        let Some((first, candidate)) = earlier else {
+        let Some((first, candidate, next)) = earlier else {
             return Err(located(&error, text, file));
         };
         let key_end = first + key_len(&source, first);
@@ -61,6 +61,7 @@ pub fn parse_hcl_keeping_last(
         });
         renamed.push(first);
         source = std::borrow::Cow::Owned(candidate);
+        attempt = next;
     }
 }
 
@@ -71,9 +72,16 @@ fn repeated_key(error: &hcl_edit::parser::Error) -> bool {
     error.message().contains("redefined object key")
 }
 
-/// The earlier key that the key at `at` repeats, with the text where it is renamed: the nearest
-/// earlier occurrence whose renaming lets parsing go past `at`.
-fn earlier_key(text: &str, at: usize, parses: &mut usize) -> Option<(usize, String)> {
+/// A parse of a candidate text.
+type AttemptResult = Result<Body, hcl_edit::parser::Error>;
+
+/// The earlier key that the key at `at` repeats, with the text where it is renamed and that
+/// text's parse: the nearest earlier occurrence whose renaming lets parsing go past `at`.
+fn earlier_key(
+    text: &str,
+    at: usize,
+    parses: &mut usize,
+) -> Option<(usize, String, AttemptResult)> {
     let len = key_len(text, at);
     let key = text.get(at..at + len).filter(|key| !key.is_empty())?;
     let mut search_end = at;
@@ -90,10 +98,12 @@ fn earlier_key(text: &str, at: usize, parses: &mut usize) -> Option<(usize, Stri
         if *parses > MAX_PARSES {
             return None;
         }
-        match hcl_edit::parser::parse_body(&candidate) {
-            Ok(_) => return Some((first, candidate)),
-            Err(error) if error.location().offset() > at => return Some((first, candidate)),
-            Err(_) => {}
+        let parsed = hcl_edit::parser::parse_body(&candidate);
+        let past = parsed
+            .as_ref()
+            .map_or_else(|error| error.location().offset() > at, |_| true);
+        if past {
+            return Some((first, candidate, parsed));
         }
     }
     None
