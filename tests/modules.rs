@@ -108,6 +108,24 @@ fn callers_in_other_directories_share_the_module_and_its_suppressions() {
 }
 
 #[test]
+fn a_caller_parsed_while_planning_keeps_its_warnings_and_directives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(root, "modules/volume/main.tf", VOLUME_MODULE);
+    // Planning parses this file to find its call; the unit lints that parse.
+    let own = "locals {\n  tags = { team = \"a\", team = \"b\" }\n}\n\n# cloudlint:ignore ec2-unencrypted-ebs-volume -- scratch\nresource \"aws_ebs_volume\" \"scratch\" {\n  availability_zone = \"eu-west-1a\"\n}\n\nresource \"aws_ebs_volume\" \"logs\" {\n  availability_zone = \"eu-west-1a\"\n}\n";
+    write(root, "envs/test/main.tf", &(caller(false) + own));
+    for threads in ["1", "2"] {
+        let output = cloudlint_in(root, &["--format", "concise", "--threads", threads, "."]);
+        assert_eq!(
+            stdout(&output),
+            "./envs/test/main.tf:6:24: warning: duplicate key `team` (first defined on line 6) [duplicate-key]\n\
+             ./envs/test/main.tf:14:1: error: encrypted is not set and EBS volumes default to unencrypted [ec2-unencrypted-ebs-volume]\n"
+        );
+    }
+}
+
+#[test]
 fn a_module_outside_the_scan_binds_but_is_not_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();

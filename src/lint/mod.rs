@@ -18,6 +18,7 @@ use crate::suppress;
 mod files;
 mod modules;
 mod plan;
+mod planned;
 mod shared;
 mod timings;
 mod units;
@@ -153,8 +154,10 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         modules_of,
         order,
         users,
+        parsed,
     } = plan::plan(discovery.units, settings.max_file_size, &pool);
     scanned.shared = shared::SharedModules::new(users);
+    scanned.planned = parsed;
     let discovered = started.elapsed();
     let outcomes: Vec<UnitOutcome> = plan::run_in_order(&pool, &order, |at| {
         let unit = units.get(at)?;
@@ -290,6 +293,11 @@ impl UnitRun<'_> {
         }
     }
 
+    /// Keeps a file's text for rendering its diagnostics.
+    fn keep_text(&mut self, file: &FileEntry, text: Arc<str>) {
+        self.texts.push((file.id, display(&file.path), text));
+    }
+
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
         let read = match &self.memory {
             Some(text) => Ok(text.clone()),
@@ -299,8 +307,7 @@ impl UnitRun<'_> {
         };
         match read {
             Ok(text) => {
-                self.texts
-                    .push((file.id, display(&file.path), text.clone()));
+                self.keep_text(file, text.clone());
                 Some(text)
             }
             Err(unreadable) => {
