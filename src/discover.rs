@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::source::FileId;
@@ -205,32 +207,19 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
             None => {}
         }
     }
-    // Module files the walk left out (ignored or excluded) are still read for resolution.
-    let mut context_only: BTreeSet<PathBuf> = BTreeSet::new();
-    for (dir, ranks) in &modules {
-        let listing = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let Ok(entries) = std::fs::read_dir(listing) else {
-            continue;
-        };
-        let names: std::collections::HashSet<&std::ffi::OsStr> = ranks
-            .iter()
-            .filter_map(|&rank| found.get(rank)?.file_name())
-            .collect();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            if names.contains(name.as_os_str()) || !entry.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = dir.join(name);
-            if is_module_file(&path) {
-                context_only.insert(path);
-            }
-        }
-    }
+    // Module files the walk left out (ignored or excluded) are still read for resolution. Each
+    // directory is listed again: on the pool's threads, as this runs before any unit can start.
+    let dirs: Vec<(&&Path, &Vec<usize>)> = modules.iter().collect();
+    let context_only: BTreeSet<PathBuf> = dirs
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|(dir, ranks)| {
+            let walked = ranks
+                .iter()
+                .filter_map(|&rank| found.get(rank)?.file_name());
+            left_out(dir, walked.collect())
+        })
+        .collect();
     let mut context_by_dir: BTreeMap<PathBuf, Vec<(usize, PathBuf)>> = BTreeMap::new();
     for (at, path) in context_only.into_iter().enumerate() {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -268,6 +257,27 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
         }
     }
     units
+}
+
+/// The module files in `dir` whose names are not in `walked`.
+fn left_out(dir: &Path, walked: std::collections::HashSet<&std::ffi::OsStr>) -> Vec<PathBuf> {
+    let listing = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(listing) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            !walked.contains(entry.file_name().as_os_str())
+                && entry.file_type().is_ok_and(|t| t.is_file())
+        })
+        .map(|entry| dir.join(entry.file_name()))
+        .filter(|path| is_module_file(path))
+        .collect()
 }
 
 /// `.tf` files and the tfvars Terraform loads automatically.

@@ -160,6 +160,49 @@ fn a_terraform_file_named_alone_resolves_its_siblings() {
 }
 
 #[test]
+fn siblings_the_walk_leaves_out_resolve_but_are_not_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    // Each directory's variables file is left out, one by `.gitignore`, one by `--exclude`; its
+    // own volume is not reported, and its default still decides the volume beside it.
+    let unencrypted = "resource \"aws_ebs_volume\" \"own\" {\n  availability_zone = \"a\"\n}\n";
+    let default = format!("variable \"encrypted\" {{\n  default = true\n}}\n{unencrypted}");
+    let uses = "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"a\"\n  encrypted         = var.encrypted\n}\n";
+    for module in ["ignored", "excluded"] {
+        write(&format!("{module}/main.tf"), uses);
+        write(&format!("{module}/variables.tf"), &default);
+    }
+    write(".gitignore", "ignored/variables.tf\n");
+    let exclude = ["--exclude", "excluded/variables.tf"];
+    let scan = || {
+        Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+            .current_dir(dir.path())
+            .args(["--format", "concise"].iter().chain(&exclude).chain(&["."]))
+            .output()
+            .expect("runs")
+    };
+    let output = scan();
+    assert_eq!(
+        (output.status.code(), stdout(&output)),
+        (Some(0), String::new())
+    );
+    // A default of false in the ignored file is reported where the volume uses it.
+    write(
+        "ignored/variables.tf",
+        "variable \"encrypted\" {\n  default = false\n}\n",
+    );
+    let output = scan();
+    assert_eq!(
+        stdout(&output),
+        "./ignored/main.tf:3:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]\n"
+    );
+}
+
+#[test]
 fn cfn_parameters_override_defaults() {
     let dir = tempfile::tempdir().expect("temp dir");
     let template = dir.path().join("t.cfn.yaml");

@@ -129,17 +129,6 @@ impl std::fmt::Display for LintError {
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
-    let discovery = discover::discover(
-        &settings.paths,
-        settings.no_ignore,
-        &excludes,
-        settings.threads,
-    )
-    .map_err(LintError::Discover)?;
-    let enabled: Vec<&'static Rule> = rules::ALL
-        .iter()
-        .filter(|rule| settings.rules.contains(rule.meta.name))
-        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
@@ -147,6 +136,21 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
+    // Inside the pool, so discovery's own parallel steps use its threads.
+    let discovery = pool
+        .install(|| {
+            discover::discover(
+                &settings.paths,
+                settings.no_ignore,
+                &excludes,
+                settings.threads,
+            )
+        })
+        .map_err(LintError::Discover)?;
+    let enabled: Vec<&'static Rule> = rules::ALL
+        .iter()
+        .filter(|rule| settings.rules.contains(rule.meta.name))
+        .collect();
     let ids = FileIds::new(&discovery.units);
     let mut scanned = Scanned::new(&discovery.units);
     let Plan {
