@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use hcl_edit::structure::{Body, Structure};
 
+use crate::adapt::cloudformation::written_resources;
 use crate::diagnostic::Diagnostic;
 use crate::parse::{Comment, Node};
 use crate::rules::{self, builtin};
@@ -253,10 +254,10 @@ impl Directives {
     /// `Metadata: { checkov: { skip: [{id, comment}] } }` and cfn_nag's
     /// `Metadata: { cfn_nag: { rules_to_suppress: [{id, reason}] } }` on a resource.
     fn add_metadata(&mut self, root: &Node) {
-        let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
+        let Some(resources) = root.get("Resources") else {
             return;
         };
-        for resource in resources {
+        for resource in written_resources(resources) {
             let covers = resource.span();
             let Some(metadata) = resource.value.get("Metadata") else {
                 continue;

@@ -3,6 +3,7 @@
 
 use foldhash::HashMap;
 
+use super::for_each::{Declared, declared};
 use crate::adapt::val::{CopyBudget, Field, Segment, Val, ValKind, from_node};
 use crate::model::UnknownReason;
 use crate::parse::{Node, NodeKind};
@@ -30,7 +31,10 @@ pub struct Template<'a> {
     pub parameters: HashMap<&'a str, Parameter<'a>>,
     pub conditions: HashMap<&'a str, &'a Node>,
     pub mappings: Option<&'a Node>,
-    pub resources: HashMap<&'a str, &'a str>,
+    /// Logical id to type, of every resource `declared`.
+    pub resources: HashMap<Text, &'a str>,
+    /// Every resource of the template, `Fn::ForEach` loops expanded.
+    pub declared: Vec<Declared<'a>>,
     /// Values given for parameters at deploy time (`--cfn-parameters`), overriding defaults.
     pub overrides: Option<&'a std::collections::BTreeMap<String, String>>,
     /// The `Condition` of the resource being resolved: the resource exists only when it holds, so
@@ -39,6 +43,8 @@ pub struct Template<'a> {
     /// The `Fn::If` branches being resolved, innermost last: each condition with the outcome its
     /// branch assumes.
     assumed: std::cell::RefCell<Vec<(Text, bool)>>,
+    /// The `Fn::ForEach` identifiers in scope with their values, outermost first.
+    loop_values: std::cell::RefCell<Vec<(Text, Val)>>,
     copied: CopyBudget,
 }
 
@@ -75,7 +81,19 @@ impl ParameterKind {
 
 impl<'a> Template<'a> {
     pub fn read(root: &'a Node) -> Template<'a> {
-        let mut template = Template::default();
+        Template::read_with(root, None)
+    }
+
+    /// Reads a template deployed with the parameter values `overrides` (`--cfn-parameters`),
+    /// which decide the `Fn::ForEach` collections read from parameters too.
+    pub fn read_with(
+        root: &'a Node,
+        overrides: Option<&'a std::collections::BTreeMap<String, String>>,
+    ) -> Template<'a> {
+        let mut template = Template {
+            overrides,
+            ..Template::default()
+        };
         for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or(&[]) {
             template.parameters.insert(
                 &entry.key,
@@ -91,11 +109,26 @@ impl<'a> Template<'a> {
             template.conditions.insert(&entry.key, &entry.value);
         }
         template.mappings = root.get("Mappings");
-        for entry in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
-            let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("");
-            template.resources.insert(&entry.key, kind);
+        if let Some(resources) = root.get("Resources") {
+            template.declared = declared(&template, resources);
+        }
+        for resource in &template.declared {
+            let kind = resource
+                .body
+                .get("Type")
+                .and_then(Node::as_str)
+                .unwrap_or("");
+            template.resources.insert(resource.logical_id.clone(), kind);
         }
         template
+    }
+
+    /// Runs `resolve` with the `Fn::ForEach` identifiers `values` in scope.
+    pub fn with_loop_values<T>(&self, values: &[(Text, Val)], resolve: impl FnOnce() -> T) -> T {
+        let outer = self.loop_values.replace(values.to_vec());
+        let resolved = resolve();
+        self.loop_values.replace(outer);
+        resolved
     }
 
     /// Resolves a property value.
@@ -156,15 +189,25 @@ impl<'a> Template<'a> {
         match name {
             "Ref" => Some(self.reference(arg.as_str()?, span)),
             "Fn::GetAtt" => {
+                // In a `Fn::ForEach` loop the logical id may be computed (`!Sub "B${Name}"`).
+                let written = |part: Option<&Node>| {
+                    part.and_then(|part| self.resolve_at(part, depth + 1).scalar_text())
+                };
                 let (target, attribute) = match &arg.kind {
                     NodeKind::Seq(parts) => (
-                        parts.first().and_then(Node::as_str)?,
-                        parts.get(1).and_then(Node::as_str).unwrap_or(""),
+                        written(parts.first()),
+                        written(parts.get(1)).unwrap_or_default(),
                     ),
-                    NodeKind::String(text) => text.split_once('.').unwrap_or((text, "")),
+                    NodeKind::String(text) => {
+                        let (target, attribute) = text.split_once('.').unwrap_or((text, ""));
+                        (Some(target.to_string()), attribute.to_string())
+                    }
                     _ => return unknown("Fn::GetAtt"),
                 };
-                if self.resources.contains_key(target) {
+                let Some(target) = target else {
+                    return unknown("Fn::GetAtt");
+                };
+                if self.resources.contains_key(target.as_str()) {
                     Some(Val::new(
                         ValKind::Link {
                             target: target.into(),
@@ -246,6 +289,22 @@ impl<'a> Template<'a> {
         if name == "AWS::NoValue" {
             return Val::new(ValKind::Absent, span);
         }
+        let looped = self.loop_values.borrow();
+        if let Some((_, value)) = looped
+            .iter()
+            .rev()
+            .find(|(identifier, _)| identifier == name)
+        {
+            return Val {
+                span,
+                // A known value was written in the collection: the label goes there.
+                defined_at: value
+                    .defined_at
+                    .or_else(|| value.scalar_text().map(|_| value.span)),
+                ..value.clone()
+            };
+        }
+        drop(looped);
         if let Some(parameter) = self.parameters.get(name) {
             if parameter.kind == ParameterKind::SystemsManager {
                 return Val::unknown(

@@ -3,6 +3,7 @@
 
 mod cloudtrail;
 mod ec2;
+mod for_each;
 mod iam;
 pub mod intrinsics;
 mod s3;
@@ -13,6 +14,7 @@ use crate::parse::Node;
 use crate::source::{FileId, Span};
 use crate::text::Text;
 
+pub use for_each::written_resources;
 pub use intrinsics::Template;
 
 /// One resource of a template, its properties resolved.
@@ -47,39 +49,41 @@ pub fn adapt(
     parameters: &std::collections::BTreeMap<String, String>,
     model: &mut Model,
 ) {
-    let mut template = Template::read(root);
-    template.overrides = Some(parameters);
+    let template = Template::read_with(root, Some(parameters));
     let context = Context {
         file,
         text,
         template: &template,
     };
-    for entry in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
-        let Some(resource_type) = entry.value.get("Type").and_then(Node::as_str) else {
+    for declared in &template.declared {
+        let Some(resource_type) = declared.body.get("Type").and_then(Node::as_str) else {
             continue;
         };
         if !modelled(resource_type) {
             continue;
         }
-        let condition = entry.value.get("Condition").and_then(Node::as_str);
+        let condition = declared.body.get("Condition").and_then(Node::as_str);
         if condition.is_some_and(|condition| template.condition_is(condition) == Some(false)) {
             continue;
         }
         let exists_when = condition
             .filter(|condition| template.condition_is(condition) != Some(true))
-            .map(Into::into);
-        let properties = match entry.value.get("Properties") {
-            Some(node) => template.resolve_created_under(node, condition),
-            None => Val::new(ValKind::Object(Vec::new()), entry.key_span),
+            .map(Into::into)
+            .or_else(|| declared.exists_when.clone());
+        let properties = match declared.body.get("Properties") {
+            Some(node) => template.with_loop_values(&declared.loop_values, || {
+                template.resolve_created_under(node, condition)
+            }),
+            None => Val::new(ValKind::Object(Vec::new()), declared.key_span),
         };
         let resource = Resource {
             exists_when,
-            logical_id: &entry.key,
+            logical_id: &declared.logical_id,
             resource_type,
             reference: ResourceRef {
-                address: entry.key.clone(),
+                address: declared.logical_id.clone(),
                 format: Format::CloudFormation,
-                span: entry.key_span,
+                span: declared.key_span,
             },
             properties,
         };
