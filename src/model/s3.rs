@@ -88,6 +88,9 @@ pub struct Child<T> {
     pub item: T,
     /// The `count`/`for_each` when it may create no resource (`S3::settle_existence`).
     pub exists_when: Option<Text>,
+    /// The item as written, kept when `S3::settle_existence` made `item` neutralize nothing for
+    /// sure: a child linted on its own is linted as existing (RULES.md 2.4).
+    pub as_written: Option<Box<T>>,
 }
 
 impl<T> Child<T> {
@@ -99,7 +102,13 @@ impl<T> Child<T> {
             link: Link::Pending,
             item,
             exists_when: None,
+            as_written: None,
         }
+    }
+
+    /// What the child says about itself, whether or not it will be created.
+    pub fn as_written(&self) -> &T {
+        self.as_written.as_deref().unwrap_or(&self.item)
     }
 }
 
@@ -270,7 +279,7 @@ impl S3 {
 
 /// Makes each child whose existence is undecided neutralize nothing for sure (`may_not_exist`),
 /// unless its linked bucket exists under the very same condition.
-fn settle<T>(
+fn settle<T: Clone>(
     children: &mut [Child<T>],
     buckets: &[Bucket],
     may_not_exist: impl Fn(&mut T, &UnknownReason),
@@ -286,6 +295,7 @@ fn settle<T>(
             _ => false,
         };
         if !with_bucket {
+            child.as_written = Some(Box::new(child.item.clone()));
             may_not_exist(&mut child.item, &UnknownReason::Reference(exists_when));
         }
     }

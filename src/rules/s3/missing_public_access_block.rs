@@ -84,13 +84,15 @@ fn check(model: &Model, findings: &mut Findings) {
         };
         judge_one(s3, &subject, &settle, findings);
     }
-    // A block whose bucket is outside the scan or not known is linted on its own (RULES.md 2.1).
+    // A block whose bucket is outside the scan or not known is linted on its own (RULES.md 2.1),
+    // as existing even when its `count` is not known (RULES.md 2.4): its own flags as written.
     for block in &s3.access_blocks {
         if matches!(block.link, Link::Bucket(_) | Link::Pending) {
             continue;
         }
+        let written = block.as_written();
         let settle = |pick: Pick| {
-            let own = outcomes(&pick(&block.item).value, |on| *on);
+            let own = outcomes(&pick(written).value, |on| *on);
             // Other blocks naming the same bucket outside the scan configure it too.
             let outside = match &block.link {
                 Link::Outside(name) => Candidate::Outside(Some(name)),
@@ -103,7 +105,7 @@ fn check(model: &Model, findings: &mut Findings) {
         let subject = Subject {
             on: &block.resource,
             provider: &block.provider,
-            linked: vec![&block.item],
+            linked: vec![written],
             is_bucket: false,
         };
         judge_one(s3, &subject, &settle, findings);
@@ -313,6 +315,28 @@ mod tests {
         let out = run(&RULE, model);
         assert!(out.spans().is_empty());
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn an_orphan_block_of_unknown_count_is_linted_as_written() {
+        let orphan = |flags: [bool; 4]| {
+            let mut model = Model::default();
+            let mut block = s3_child(
+                "aws_s3_bucket_public_access_block.x",
+                10,
+                None,
+                s3_block(flags, 10),
+            );
+            block.exists_when = Some("length(var.buckets)".into());
+            model.s3.access_blocks.push(block);
+            model.s3.link();
+            model.s3.settle_existence();
+            run(&RULE, model)
+        };
+        let all_on = orphan([true; 4]);
+        assert!(all_on.spans().is_empty());
+        assert_eq!(all_on.unverified(), 0);
+        assert_eq!(orphan([true, false, true, true]).spans(), [span(12)]);
     }
 
     #[test]
