@@ -24,7 +24,8 @@ pub const RULE: Rule = Rule {
 so the deployment fails or, worse, a guardrail statement silently never applies. Policy variables \
 such as `${aws:username}` are read as literal text unless `Version` is `2012-10-17`, so a statement \
 meant to scope access per user matches nothing, or the wrong thing. AWS accepts `*` in a principal \
-only as the whole value: `arn:aws:iam::*:root` is rejected.",
+only as the whole value: `arn:aws:iam::*:root` is rejected. A role's trust policy names \
+principals and no `Resource`: IAM rejects one with `Has prohibited field Resource`.",
         remediation: "Use the element names and values of the IAM JSON policy grammar \
 (case-sensitive): `Version`, `Id`, `Statement`; in a statement `Sid`, `Effect` (`Allow` or `Deny`), \
 `Principal`/`NotPrincipal`, `Action`/`NotAction`, `Resource`/`NotResource`, `Condition`. Always set \
@@ -182,6 +183,14 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             on,
             statement.span,
             format!("statement has no `Principal`; a resource-based policy must name one{when}"),
+        );
+    }
+    // IAM rejects it: `MalformedPolicyDocument: Has prohibited field Resource`.
+    if document.is(PolicyKind::Trust) && resource == Presence::Present {
+        findings.report(
+            on,
+            statement.span,
+            format!("trust policy statement has a `Resource`; a role's trust policy names no resources, and IAM rejects it{when}"),
         );
     }
     if document.kinds().any(PolicyKind::needs_resource) && has_resource == Presence::Absent {
