@@ -79,6 +79,21 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
             },
             _ => unknown(),
         },
+        // `count = length(var.ports)`. An unknown item may stand for a whole list
+        // (`concat(var.extra, [...])`) and a link for a splat's instances: no count then.
+        "length" => match args.next().map(|value| value.kind) {
+            Some(ValKind::List(items))
+                if !items.iter().any(|item| {
+                    matches!(item.kind, ValKind::Unknown(_) | ValKind::Link { .. })
+                }) =>
+            {
+                Val::new(ValKind::Number(items.len().to_string().into()), span)
+            }
+            Some(ValKind::Object(fields)) => {
+                Val::new(ValKind::Number(fields.len().to_string().into()), span)
+            }
+            _ => unknown(),
+        },
         "element" => {
             let (Some(list), Some(index)) = (args.next(), args.next()) else {
                 return unknown();
@@ -240,5 +255,19 @@ mod tests {
         assert_eq!(out.kind, ValKind::String("s3:\"*\"".into()));
         let padded = call("format", vec![text("%09d"), text("1")], span);
         assert!(matches!(padded.kind, ValKind::Unknown(_)));
+    }
+
+    #[test]
+    fn length_counts_known_elements_only() {
+        let span = Span::new(FileId(0), 0, 1);
+        let list = |items| Val::new(ValKind::List(items), span);
+        let two = call("length", vec![list(vec![text("80"), text("443")])], span);
+        assert_eq!(two.kind, ValKind::Number("2".into()));
+        let none = call("length", vec![list(Vec::new())], span);
+        assert_eq!(none.kind, ValKind::Number("0".into()));
+        // `concat(var.extra, ["22"])`: the unknown item may be any number of elements.
+        let extra = Val::unknown(UnknownReason::Reference("var.extra".into()), span);
+        let partial = call("length", vec![list(vec![extra, text("22")])], span);
+        assert!(matches!(partial.kind, ValKind::Unknown(_)));
     }
 }

@@ -9,6 +9,7 @@ use hcl_edit::expr::Expression;
 
 use super::Resource;
 use super::eval::{Bindings, Evaluator, span_of_expr};
+use super::instances::{self, Expansion};
 use super::module::BlockRef;
 use crate::adapt::embedded::OffsetMap;
 use crate::adapt::policy::{elements, policy_document, text_value};
@@ -279,7 +280,9 @@ fn literal_map(json: &str, literal: Span, evaluator: &Evaluator) -> OffsetMap {
 
 impl DataDocuments {
     /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
-    pub fn finish(self, evaluator: &Evaluator, model: &mut Model) {
+    /// Each instance of a data source with `count`/`for_each` is its own document, like the
+    /// instances of a resource (RULES.md 2.2): none when it is known to create none.
+    pub fn finish(self, evaluator: &Evaluator, budget: &mut instances::Budget, model: &mut Model) {
         let embedded = embedded_documents(evaluator);
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
@@ -294,43 +297,54 @@ impl DataDocuments {
             if consumers.is_empty() && embedded.contains(target.as_str()) {
                 continue;
             }
-            let mut document = data_document(*data, evaluator, 0);
-            // Every consumer's kind applies; the first is the one messages speak of.
-            let mut kinds: Vec<PolicyKind> = consumers.iter().map(|(kind, _, _)| *kind).collect();
-            kinds.sort_by_key(|kind| match kind {
-                PolicyKind::Bucket => 0,
-                PolicyKind::Trust => 1,
-                PolicyKind::Identity => 2,
-                PolicyKind::Resource => 3,
-                PolicyKind::Other => 4,
-            });
-            kinds.dedup();
-            document.other_kinds = kinds.split_off(kinds.len().min(1));
-            document.kind = kinds.first().copied().unwrap_or_else(|| {
-                let has_principal = document
-                    .statements
-                    .iter()
-                    .any(|s| s.principal.is_some() || s.not_principal.is_some());
-                if has_principal {
-                    PolicyKind::Resource
-                } else {
-                    PolicyKind::Identity
-                }
-            });
-            // Instances of one resource (`count`/`for_each`) consume it at the same place.
-            let mut seen = foldhash::HashSet::default();
-            document.consumers = consumers
-                .iter()
-                .map(|(_, span, _)| *span)
-                .filter(|span| seen.insert(*span))
-                .collect();
-            document.attached_to = consumers
-                .iter()
-                .map(|(_, _, owner)| owner.clone())
-                .collect();
-            model.iam.policies.push(document);
+            for instance in super::evaluate(evaluator, *data, budget) {
+                let address = format!("{}data.{}", evaluator.prefix, instance.reference.address);
+                let document = data_document(*data, &instance.body, address, evaluator, 0);
+                model.iam.policies.push(consumed_by(document, consumers));
+            }
         }
     }
+}
+
+/// A data source's document with the kinds and labels of its consumers.
+fn consumed_by(
+    mut document: PolicyDocument,
+    consumers: &[(PolicyKind, Span, ResourceRef)],
+) -> PolicyDocument {
+    // Every consumer's kind applies; the first is the one messages speak of.
+    let mut kinds: Vec<PolicyKind> = consumers.iter().map(|(kind, _, _)| *kind).collect();
+    kinds.sort_by_key(|kind| match kind {
+        PolicyKind::Bucket => 0,
+        PolicyKind::Trust => 1,
+        PolicyKind::Identity => 2,
+        PolicyKind::Resource => 3,
+        PolicyKind::Other => 4,
+    });
+    kinds.dedup();
+    document.other_kinds = kinds.split_off(kinds.len().min(1));
+    document.kind = kinds.first().copied().unwrap_or_else(|| {
+        let has_principal = document
+            .statements
+            .iter()
+            .any(|s| s.principal.is_some() || s.not_principal.is_some());
+        if has_principal {
+            PolicyKind::Resource
+        } else {
+            PolicyKind::Identity
+        }
+    });
+    // Instances of one resource (`count`/`for_each`) consume it at the same place.
+    let mut seen = foldhash::HashSet::default();
+    document.consumers = consumers
+        .iter()
+        .map(|(_, span, _)| *span)
+        .filter(|span| seen.insert(*span))
+        .collect();
+    document.attached_to = consumers
+        .iter()
+        .map(|(_, _, owner)| owner.clone())
+        .collect();
+    document
 }
 
 impl DataDocuments {
@@ -441,23 +455,25 @@ fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Text>
     embedded
 }
 
-/// A data source's statements: source documents, then its own statements replacing the same
-/// `sid`, then override documents replacing the same `sid` or appended (RULES.md 2.6).
-fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyDocument {
+/// A data source's statements, from its evaluated `body`: source documents, then its own
+/// statements replacing the same `sid`, then override documents replacing the same `sid` or
+/// appended (RULES.md 2.6). `address` names the instance.
+fn data_document(
+    data: BlockRef,
+    body: &Val,
+    address: String,
+    evaluator: &Evaluator,
+    depth: usize,
+) -> PolicyDocument {
     let header = data.header();
     let owner = ResourceRef {
-        address: format!(
-            "{}data.aws_iam_policy_document.{}",
-            evaluator.prefix, data.name
-        )
-        .into(),
+        address: address.into(),
         format: Format::Terraform,
         span: header,
     };
-    let body = evaluator.body(&data.block.body, data.file, header, &Bindings::default());
     let mut statements: Vec<Statement> = Vec::new();
     for key in IMPORT_KEYS.iter().take(2) {
-        for statement in imported(&body, key, data, evaluator, depth) {
+        for statement in imported(body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }
     }
@@ -467,7 +483,7 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
         merge(&mut statements, statement);
     }
     for key in IMPORT_KEYS.iter().skip(2) {
-        for statement in imported(&body, key, data, evaluator, depth) {
+        for statement in imported(body, key, data, evaluator, depth) {
             merge(&mut statements, statement);
         }
     }
@@ -487,6 +503,29 @@ fn data_document(data: BlockRef, evaluator: &Evaluator, depth: usize) -> PolicyD
         attached_to: Vec::new(),
         other_kinds: Vec::new(),
     }
+}
+
+/// The document a data source named in another one's source or override documents stands for.
+/// The reference's index is not followed, so a source with several instances is one with its
+/// `count.index`/`each.*` Unknown; none when it is known to create no instance.
+fn merged_document(
+    source: BlockRef,
+    evaluator: &Evaluator,
+    depth: usize,
+) -> Option<PolicyDocument> {
+    let bindings = match instances::expand(evaluator, source) {
+        Expansion::Nothing => return None,
+        Expansion::Single { bindings, .. } => bindings,
+        Expansion::Each(mut each) if each.len() == 1 => each.pop()?.bindings,
+        Expansion::Each(_) => instances::unknown_bindings(source),
+    };
+    let header = source.header();
+    let body = evaluator.body(&source.block.body, source.file, header, &bindings);
+    let address = format!(
+        "{}data.aws_iam_policy_document.{}",
+        evaluator.prefix, source.name
+    );
+    Some(data_document(source, &body, address, evaluator, depth))
 }
 
 fn sid_of(statement: &Statement) -> Option<&str> {
@@ -567,12 +606,11 @@ fn imported(
                     .module
                     .data_source("aws_iam_policy_document", name)
                 {
-                    Some(source) => out.extend(
-                        data_document(source, evaluator, depth + 1)
-                            .statements
-                            .iter()
-                            .cloned(),
-                    ),
+                    Some(source) => {
+                        if let Some(document) = merged_document(source, evaluator, depth + 1) {
+                            out.extend(document.statements.iter().cloned());
+                        }
+                    }
                     None => out.extend(
                         item.unknown_reason()
                             .map(|reason| unknown_statement(item.span, reason)),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::eval::{Bindings, Evaluator, span_of_expr};
 use super::module::BlockRef;
-use crate::adapt::val::{Field, Val, ValKind, as_integer};
+use crate::adapt::val::{Field, Val, ValKind, as_integer, conditional_branches};
 use crate::model::UnknownReason;
 use crate::source::Span;
 
@@ -205,6 +205,8 @@ fn by_count(
                 exists_when: None,
             },
         },
+        // `var.enabled ? length(var.cidrs) : 0` with no CIDRs: no instance whichever branch.
+        None if every_branch(&count, |branch| as_integer(branch) == Some(0)) => Expansion::Nothing,
         None => Expansion::Single {
             bindings: unknown_count(header),
             exists_when: Some(written(evaluator, "count", span)),
@@ -263,6 +265,9 @@ fn by_for_each(
         }
         ValKind::Link { target, attribute } if attribute.is_empty() && depth == 0 => {
             return over_resource(evaluator, block, target, span, depth).unwrap_or_else(unknown);
+        }
+        ValKind::Conditional { .. } if every_branch(&collection, is_empty_collection) => {
+            return Expansion::Nothing;
         }
         _ => return unknown(),
     };
@@ -327,6 +332,22 @@ fn over_resource(
 
 /// A key the evaluator could not resolve (`{ (var.x) = ... }`) is named by its source text, an
 /// expression: never an identifier (which is its own text) nor a quoted string.
+/// Whether `test` holds for each branch of an undecided conditional (the value itself if none):
+/// then the outcome does not depend on the condition (RULES.md 2.4).
+fn every_branch(value: &Val, test: impl Fn(&Val) -> bool) -> bool {
+    conditional_branches(value)
+        .into_iter()
+        .all(|(_, branch)| test(branch))
+}
+
+fn is_empty_collection(value: &Val) -> bool {
+    match &value.kind {
+        ValKind::List(items) => items.is_empty(),
+        ValKind::Object(fields) => fields.is_empty(),
+        _ => false,
+    }
+}
+
 fn unresolved_key(evaluator: &Evaluator, field: &Field) -> bool {
     let identifier = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
     evaluator.source(field.key_span).trim() == &*field.key && !field.key.chars().all(identifier)
@@ -456,6 +477,9 @@ mod tests {
             "resource \"t\" \"r\" {\n  count = 0\n}\n",
             "resource \"t\" \"r\" {\n  for_each = toset([])\n}\n",
             "resource \"t\" \"r\" {\n  for_each = {}\n}\n",
+            // Both branches create none.
+            "resource \"t\" \"r\" {\n  count = var.on ? length([]) : 0\n}\n",
+            "resource \"t\" \"r\" {\n  for_each = var.on ? {} : toset([])\n}\n",
         ] {
             assert!(instances(text).0.is_empty(), "{text}");
         }

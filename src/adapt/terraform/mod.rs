@@ -115,7 +115,7 @@ fn adapt_instance(
             cloudtrail::resource(&resource, &evaluator, model);
         }
     }
-    policies.finish(&evaluator, model);
+    policies.finish(&evaluator, &mut instance_budget, model);
     for callee in calls::callees(&evaluator, &instance, library, budget) {
         adapt_instance(library, &[], callee, budget, outputs_left, model);
     }
