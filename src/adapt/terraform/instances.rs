@@ -330,8 +330,6 @@ fn over_resource(
     Some(Expansion::Each(out))
 }
 
-/// A key the evaluator could not resolve (`{ (var.x) = ... }`) is named by its source text, an
-/// expression: never an identifier (which is its own text) nor a quoted string.
 /// Whether `test` holds for each branch of an undecided conditional (the value itself if none):
 /// then the outcome does not depend on the condition (RULES.md 2.4).
 fn every_branch(value: &Val, test: impl Fn(&Val) -> bool) -> bool {
@@ -348,6 +346,8 @@ fn is_empty_collection(value: &Val) -> bool {
     }
 }
 
+/// A key the evaluator could not resolve (`{ (var.x) = ... }`) is named by its source text, an
+/// expression: never an identifier (which is its own text) nor a quoted string.
 fn unresolved_key(evaluator: &Evaluator, field: &Field) -> bool {
     let identifier = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
     evaluator.source(field.key_span).trim() == &*field.key && !field.key.chars().all(identifier)
