@@ -1,5 +1,5 @@
 //! Every fixture under `fixtures/rules/<rule>/`, linted with that rule alone: `pass-*` yields no
-//! finding of it, `fail-*` at least one, and exactly on the lines marked `# expect: <rule>` where
+//! finding of it (`pass-unknown-*` a note of it with `--show-unknown`), `fail-*` at least one, and exactly on the lines marked `# expect: <rule>` where
 //! the fixture has marks. The pretty output of every fixture is snapshotted.
 
 use std::collections::BTreeSet;
@@ -119,7 +119,21 @@ fn every_fixture_reports_exactly_its_marks() {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let problem = if name.starts_with("pass-") {
+        let problem = if name.starts_with("pass-unknown-") {
+            // RULES.md 1: no finding, and a note of the rule with `--show-unknown`.
+            let shown = lint_case(
+                &case,
+                &["--format", "concise", "--show-unknown", "--select", &rule],
+            );
+            let noted = shown
+                .lines()
+                .any(|line| line.contains(": note: ") && line.ends_with(&format!(" [{rule}]")));
+            if !found.is_empty() {
+                Some(format!("expected no finding, got:\n{output}"))
+            } else {
+                (!noted).then(|| format!("expected a note with --show-unknown, got:\n{shown}"))
+            }
+        } else if name.starts_with("pass-") {
             (!found.is_empty()).then(|| format!("expected no finding, got:\n{output}"))
         } else if expected.is_empty() {
             found

@@ -48,7 +48,8 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
             }
             document.statements = Statements::List(statements);
         }
-        ValKind::Absent => document.statements = Statements::List(Vec::new()),
+        // Terraform `null` leaves the argument unset, as `AWS::NoValue` does.
+        ValKind::Absent | ValKind::Null => document.statements = Statements::List(Vec::new()),
         ValKind::Object(fields) => {
             for field in fields {
                 match &*field.key {
