@@ -23,6 +23,7 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         statements: Statements::Missing,
         consumers: Vec::new(),
         attached_to: Vec::new(),
+        unknown_use: None,
         other_kinds: Vec::new(),
     };
     match &doc.kind {

@@ -92,6 +92,10 @@ pub struct PolicyDocument {
     pub consumers: Vec<Span>,
     /// Resources using a shared document (data sources), besides `owner`.
     pub attached_to: Vec<ResourceRef>,
+    /// Where the document is passed out of sight (to a Terraform module that is not linted):
+    /// there it may be read as any kind, so what a rule of a kind it is not known to be would
+    /// report is unverifiable (RULES.md 1).
+    pub unknown_use: Option<Span>,
 }
 
 impl PolicyDocument {

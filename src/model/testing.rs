@@ -65,6 +65,7 @@ pub fn document(kind: PolicyKind, statements: Vec<Statement>) -> Model {
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
+        unknown_use: None,
         other_kinds: Vec::new(),
     });
     model

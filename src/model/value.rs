@@ -66,6 +66,14 @@ pub enum UnknownReason {
         literal: Text,
         reason: Box<UnknownReason>,
     },
+    /// A calling module instance's `aws_iam_policy_document` (`caller`: its address prefix,
+    /// empty at the root), passed in through a module input: unknown where it arrives, like
+    /// every data source of another instance, yet named, so the caller learns which resource
+    /// reads its document and as what kind of policy (RULES.md 2.6).
+    CallerDocument {
+        caller: Text,
+        target: Text,
+    },
 }
 
 impl UnknownReason {
@@ -104,6 +112,9 @@ impl UnknownReason {
             UnknownReason::Unsupported(what) => format!("{what} is not evaluated"),
             UnknownReason::Omitted => "the element is omitted in this branch".to_string(),
             UnknownReason::Partial { reason, .. } => reason.describe(),
+            UnknownReason::CallerDocument { .. } => {
+                "a data source in the calling module is not evaluated".to_string()
+            }
         }
     }
 }

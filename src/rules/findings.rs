@@ -104,6 +104,28 @@ impl Findings {
         &mut self.found[last]
     }
 
+    /// How many findings there are so far: a mark for [`Findings::unverifiable_since`].
+    pub fn mark(&self) -> usize {
+        self.found.len()
+    }
+
+    /// Turns the violations found since `mark` into unverifiable cases: they hold only if the
+    /// policy document is of the kind `kind` names, which passing it to a module that is not
+    /// linted leaves unknown (RULES.md 1). The rules label that argument as a consumer.
+    pub fn unverifiable_since(&mut self, mark: usize, kind: &str) {
+        for finding in self.found.iter_mut().skip(mark) {
+            if finding.unverifiable {
+                continue;
+            }
+            finding.unverifiable = true;
+            finding.message = format!(
+                "cannot verify: {} (if the document is {kind}: it is passed to a module that is not linted)",
+                finding.message
+            )
+            .into();
+        }
+    }
+
     pub fn into_vec(self) -> Vec<Finding> {
         self.found
     }

@@ -38,6 +38,11 @@ const META: &[&str] = &[
     "depends_on",
 ];
 
+/// Whether a `module` block's argument binds an input (it is no meta-argument).
+pub fn is_input(argument: &str) -> bool {
+    !META.contains(&argument)
+}
+
 /// The module directories a unit can read, numbered by the engine (`ROOT` is the unit's own).
 pub trait Library {
     /// The `.tf` files of a module.
@@ -158,31 +163,29 @@ impl Default for Budget {
     }
 }
 
-/// The callable instances of the local modules the instance `caller` calls, in file order.
-pub fn callees(
+/// The module calls of an instance: the instances to adapt, in file order, and the calls that
+/// are not followed (remote or unreadable sources, cycles, past the unit's bounds), whose
+/// modules are not linted.
+#[derive(Default)]
+pub struct Callees<'a> {
+    pub instances: Vec<Instance>,
+    pub unfollowed: Vec<BlockRef<'a>>,
+}
+
+/// The module calls of the instance `caller`.
+pub fn callees<'a>(
     evaluator: &Evaluator,
     caller: &Instance,
-    library: &dyn Library,
+    library: &'a dyn Library,
     budget: &mut Budget,
-) -> Vec<Instance> {
-    let mut out = Vec::new();
-    if caller.path.len() > MAX_DEPTH {
-        return out;
-    }
+) -> Callees<'a> {
+    let mut out = Callees::default();
+    let too_deep = caller.path.len() > MAX_DEPTH;
     for file in library.files(caller.module) {
         for block in file.body.get_blocks("module") {
-            let ([label], Some(source)) = (block.labels.as_slice(), source_of(block)) else {
+            let [label] = block.labels.as_slice() else {
                 continue;
             };
-            if !is_local(source) {
-                continue;
-            }
-            let Some(module) = library.resolve(caller.module, source) else {
-                continue;
-            };
-            if caller.path.contains(&module) || budget.0 == 0 {
-                continue;
-            }
             let call = BlockRef {
                 file: file.id,
                 block,
@@ -202,8 +205,17 @@ pub fn callees(
                         .map(|instance| (instance.key.suffix(), instance.bindings, None))
                         .collect(),
                 };
+            let module = source_of(block)
+                .filter(|source| is_local(source))
+                .and_then(|source| library.resolve(caller.module, source))
+                .filter(|module| !too_deep && !caller.path.contains(module));
+            let Some(module) = module else {
+                out.unfollowed.push(call);
+                continue;
+            };
             for (key, bindings, exists_when) in expanded {
                 if budget.0 == 0 {
+                    out.unfollowed.push(call);
                     break;
                 }
                 budget.0 -= 1;
@@ -211,7 +223,7 @@ pub fn callees(
                 path.push(module);
                 let prefix: Text =
                     format!("{}module.{}{key}.", caller.prefix, label.as_str()).into();
-                out.push(Instance {
+                out.instances.push(Instance {
                     module,
                     inputs: inputs(evaluator, block, file.id, &bindings),
                     providers: providers(evaluator, block, file.id, caller, library, module),
@@ -235,11 +247,15 @@ pub(super) fn inputs(
     block
         .body
         .attributes()
-        .filter(|attribute| !META.contains(&attribute.key.as_str()))
+        .filter(|attribute| is_input(attribute.key.as_str()))
         .map(|attribute| {
             // Nested calls passing `concat(var.x, var.x)` down would double at each level.
             let (mut value, _) = capped(evaluator.eval(&attribute.value, file, bindings));
-            super::eval::unlink_data_sources(&mut value, "a data source in the calling module");
+            super::eval::unlink_data_sources(
+                &mut value,
+                "a data source in the calling module",
+                Some(&evaluator.prefix),
+            );
             (attribute.key.as_str().into(), value)
         })
         .collect()
@@ -290,6 +306,7 @@ fn providers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::iam::PolicyKind;
     use crate::model::s3::Link;
     use crate::model::{Model, Origin, Value};
 
@@ -538,5 +555,79 @@ mod tests {
             .collect();
         let model = adapt(&levels, edges);
         assert!(model.ec2.ebs.volumes.len() <= MAX_INSTANCES + 1);
+    }
+
+    const FULL_ACCESS: &str = "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions   = [\"*\"]\n    resources = [\"*\"]\n  }\n}\nmodule \"mid\" {\n  source = \"./mid\"\n  doc    = data.aws_iam_policy_document.d.json\n}\n";
+
+    /// Kind, other kinds, whether some use is unknown, and owners of the root's document `d`.
+    fn root_document(model: &Model) -> (PolicyKind, Vec<PolicyKind>, bool, Vec<&str>) {
+        let document = model
+            .iam
+            .policies
+            .iter()
+            .find(|d| &*d.owner.address == "data.aws_iam_policy_document.d")
+            .expect("the root's document");
+        (
+            document.kind,
+            document.other_kinds.clone(),
+            document.unknown_use.is_some(),
+            document.attached_to.iter().map(|o| &*o.address).collect(),
+        )
+    }
+
+    #[test]
+    fn a_document_takes_the_kinds_of_uses_in_called_modules() {
+        let mid = "variable \"doc\" {}\nmodule \"leaf\" {\n  source  = \"./leaf\"\n  content = var.doc\n}\nresource \"aws_iam_role_policy\" \"p\" {\n  policy = var.doc\n}\n";
+        let leaf = "variable \"content\" {}\nresource \"aws_organizations_policy\" \"scp\" {\n  content = var.content\n}\n";
+        let edges = vec![(0, "./mid", 1), (1, "./leaf", 2)];
+        let model = adapt(&[FULL_ACCESS, mid, leaf], edges);
+        assert_eq!(
+            root_document(&model),
+            (
+                PolicyKind::Identity,
+                vec![PolicyKind::Other],
+                false,
+                vec![
+                    "module.mid.aws_iam_role_policy.p",
+                    "module.mid.module.leaf.aws_organizations_policy.scp"
+                ]
+            )
+        );
+        // The role policy reads no document of its own: nothing but the root's is built.
+        assert_eq!(model.iam.policies.len(), 1);
+    }
+
+    #[test]
+    fn a_document_passed_on_to_a_module_not_linted_has_an_unknown_use() {
+        let mid = "variable \"doc\" {}\nmodule \"remote\" {\n  source  = \"cloudposse/scp/aws\"\n  content = var.doc\n}\n";
+        let model = adapt(&[FULL_ACCESS, mid], vec![(0, "./mid", 1)]);
+        assert_eq!(
+            root_document(&model),
+            (PolicyKind::Other, vec![], true, vec![])
+        );
+        // A module that cannot be read is not linted either; one known not to exist uses nothing.
+        let model = adapt(&[FULL_ACCESS], vec![]);
+        assert!(root_document(&model).2);
+        let never = FULL_ACCESS.replace("source", "count  = 0\n  source");
+        let model = adapt(&[&never], vec![]);
+        assert_eq!(root_document(&model).0, PolicyKind::Identity);
+    }
+
+    #[test]
+    fn a_document_coming_back_through_an_output_is_the_callers_own() {
+        let mid = "variable \"doc\" {}\noutput \"doc\" {\n  value = var.doc\n}\n";
+        let root = format!(
+            "{FULL_ACCESS}resource \"aws_iam_policy\" \"p\" {{\n  policy = module.mid.doc\n}}\n"
+        );
+        let model = adapt(&[&root, mid], vec![(0, "./mid", 1)]);
+        assert_eq!(
+            root_document(&model),
+            (
+                PolicyKind::Identity,
+                vec![],
+                false,
+                vec!["aws_iam_policy.p"]
+            )
+        );
     }
 }

@@ -174,6 +174,11 @@ impl<'a> Evaluator<'a> {
         self
     }
 
+    /// The value a module call binds to the input `name`, as evaluated in the caller.
+    pub fn input(&self, name: &str) -> Option<&Val> {
+        self.inputs.get(name).map(|(value, _)| &**value)
+    }
+
     /// The whole text of one of the module's files.
     pub fn file_text(&self, file: FileId) -> &str {
         self.texts.get(&file).copied().unwrap_or("")

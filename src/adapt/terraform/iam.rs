@@ -21,10 +21,56 @@ use crate::model::iam::{
 use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
 
-/// Uses of `data.aws_iam_policy_document.X.json`, collected while adapting resources.
+/// Uses of `data.aws_iam_policy_document.X.json`, collected while adapting the instance's
+/// resources and then the modules it calls, which a document may be passed to.
 #[derive(Default)]
 pub struct DataDocuments {
-    consumers: BTreeMap<Text, Vec<(PolicyKind, Span, ResourceRef)>>,
+    consumers: BTreeMap<Text, Vec<Use>>,
+    /// Uses of documents of calling instances (passed in as module inputs), for them to count.
+    foreign: Vec<ForeignUse>,
+}
+
+/// One place using a data document.
+enum Use {
+    /// A resource reads it as a policy of this kind, at `span`.
+    Read {
+        kind: PolicyKind,
+        span: Span,
+        owner: ResourceRef,
+    },
+    /// A module call passes it at `span` to a module that is not linted (remote, unreadable,
+    /// past the unit's bounds): read there as any kind, or none.
+    Unfollowed { span: Span },
+}
+
+impl Use {
+    fn span(&self) -> Span {
+        match self {
+            Use::Read { span, .. } | Use::Unfollowed { span } => *span,
+        }
+    }
+}
+
+/// A use, inside a called module, of a document of the calling instance `caller` (its address
+/// prefix).
+pub struct ForeignUse {
+    caller: Text,
+    target: Text,
+    used: Use,
+}
+
+/// The data document a value names, with the instance declaring it: this one's for a link, a
+/// caller's for one passed in as a module input.
+fn named_document<'v>(value: &'v Val, evaluator: &'v Evaluator) -> Option<(&'v Text, &'v Text)> {
+    match &value.kind {
+        ValKind::Link { target, .. } if target.starts_with("data.aws_iam_policy_document.") => {
+            Some((&evaluator.prefix, target))
+        }
+        ValKind::Unknown(UnknownReason::CallerDocument { caller, target }) => {
+            Some((caller, target))
+        }
+        _ => None,
+    }
 }
 
 /// Resource types this adapter reads; others are not evaluated at all.
@@ -146,14 +192,13 @@ fn add(
                 },
             },
         };
-    if let ValKind::Link { target, .. } = &value.kind
-        && target.starts_with("data.aws_iam_policy_document.")
-    {
-        documents
-            .consumers
-            .entry(target.clone())
-            .or_default()
-            .push((kind, value.span, owner.clone()));
+    if let Some((caller, target)) = named_document(&value, evaluator) {
+        let used = Use::Read {
+            kind,
+            span: value.span,
+            owner: owner.clone(),
+        };
+        documents.record(evaluator, caller, target, used);
         return;
     }
     let value = match &value.kind {
@@ -279,38 +324,80 @@ fn literal_map(json: &str, literal: Span, evaluator: &Evaluator) -> OffsetMap {
 }
 
 impl DataDocuments {
+    /// Records a use of the document `target` of the instance `caller`: this instance's, or one
+    /// to report back to a calling instance.
+    fn record(&mut self, evaluator: &Evaluator, caller: &Text, target: &Text, used: Use) {
+        if *caller == evaluator.prefix {
+            self.consumers.entry(target.clone()).or_default().push(used);
+        } else {
+            self.foreign.push(ForeignUse {
+                caller: caller.clone(),
+                target: target.clone(),
+                used,
+            });
+        }
+    }
+
+    /// Takes the uses a called instance made of documents: this instance's are recorded, those
+    /// of instances further up are passed on.
+    pub fn callee_uses(&mut self, evaluator: &Evaluator, uses: Vec<ForeignUse>) {
+        for ForeignUse {
+            caller,
+            target,
+            used,
+        } in uses
+        {
+            self.record(evaluator, &caller, &target, used);
+        }
+    }
+
     /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
     /// Each instance of a data source with `count`/`for_each` is its own document, like the
-    /// instances of a resource (RULES.md 2.2): none when it is known to create none.
-    pub fn finish(self, evaluator: &Evaluator, budget: &mut instances::Budget, model: &mut Model) {
+    /// instances of a resource (RULES.md 2.2): none when it is known to create none. Returns the
+    /// uses of calling instances' documents, for them to finish theirs.
+    pub fn finish(
+        self,
+        evaluator: &Evaluator,
+        budget: &mut instances::Budget,
+        model: &mut Model,
+    ) -> Vec<ForeignUse> {
         let embedded = embedded_documents(evaluator);
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
                 continue;
             }
             let target = format!("data.aws_iam_policy_document.{}", data.name);
-            let consumers = self
+            let uses = self
                 .consumers
                 .get(target.as_str())
                 .map_or(&[][..], Vec::as_slice);
             // A document only merged into others is linted there, as it takes effect.
-            if consumers.is_empty() && embedded.contains(target.as_str()) {
+            if uses.is_empty() && embedded.contains(target.as_str()) {
                 continue;
             }
             for instance in super::evaluate(evaluator, *data, budget) {
                 let address = format!("{}data.{}", evaluator.prefix, instance.reference.address);
                 let document = data_document(*data, &instance.body, address, evaluator, 0);
-                model.iam.policies.push(consumed_by(document, consumers));
+                model.iam.policies.push(consumed_by(document, uses));
             }
         }
+        self.foreign
     }
 }
 
-/// A data source's document with the kinds and labels of its consumers.
-fn consumed_by(
-    mut document: PolicyDocument,
-    consumers: &[(PolicyKind, Span, ResourceRef)],
-) -> PolicyDocument {
+/// A data source's document with the kinds and labels of its uses.
+fn consumed_by(mut document: PolicyDocument, uses: &[Use]) -> PolicyDocument {
+    let consumers: Vec<(PolicyKind, Span, &ResourceRef)> = uses
+        .iter()
+        .filter_map(|used| match used {
+            Use::Read { kind, span, owner } => Some((*kind, *span, owner)),
+            Use::Unfollowed { .. } => None,
+        })
+        .collect();
+    document.unknown_use = uses.iter().find_map(|used| match used {
+        Use::Unfollowed { span } => Some(*span),
+        Use::Read { .. } => None,
+    });
     // Every consumer's kind applies; the first is the one messages speak of.
     let mut kinds: Vec<PolicyKind> = consumers.iter().map(|(kind, _, _)| *kind).collect();
     kinds.sort_by_key(|kind| match kind {
@@ -323,6 +410,10 @@ fn consumed_by(
     kinds.dedup();
     document.other_kinds = kinds.split_off(kinds.len().min(1));
     document.kind = kinds.first().copied().unwrap_or_else(|| {
+        // Used only where its kind cannot be known: none the rules may assume.
+        if document.unknown_use.is_some() {
+            return PolicyKind::Other;
+        }
         let has_principal = document
             .statements
             .iter()
@@ -335,34 +426,27 @@ fn consumed_by(
     });
     // Instances of one resource (`count`/`for_each`) consume it at the same place.
     let mut seen = foldhash::HashSet::default();
-    document.consumers = consumers
+    document.consumers = uses
         .iter()
-        .map(|(_, span, _)| *span)
+        .map(Use::span)
         .filter(|span| seen.insert(*span))
         .collect();
     document.attached_to = consumers
         .iter()
-        .map(|(_, _, owner)| owner.clone())
+        .map(|(_, _, owner)| (*owner).clone())
         .collect();
     document
 }
 
 impl DataDocuments {
     /// Records the documents a resource of a type no adapter reads refers to, directly or
-    /// through locals (`content = data.aws_iam_policy_document.scp.json` in an
+    /// through locals and module inputs (`content = data.aws_iam_policy_document.scp.json` in an
     /// `aws_organizations_policy`, a KMS key or queue policy). Such a document is used, as none of
     /// the identity, bucket or trust kinds (RULES.md 2.6): without this it would take the kind
     /// of an unused one and an SCP allowing `*` would read as an administrator policy.
     pub fn note_other_consumer(&mut self, block: BlockRef, evaluator: &Evaluator) {
-        let mut found = ReferencedDocuments {
-            evaluator,
-            file: block.file,
-            use_site: None,
-            named: Vec::new(),
-            locals_seen: std::collections::BTreeSet::new(),
-        };
-        hcl_edit::visit::visit_body(&mut found, &block.block.body);
-        if found.named.is_empty() {
+        let named = referenced_documents(evaluator, block.file, [&block.block.body]);
+        if named.is_empty() {
             return;
         }
         let owner = ResourceRef {
@@ -370,23 +454,77 @@ impl DataDocuments {
             format: Format::Terraform,
             span: block.header(),
         };
-        for (target, span) in found.named {
-            self.consumers.entry(target).or_default().push((
-                PolicyKind::Other,
+        for (caller, target, span) in named {
+            let used = Use::Read {
+                kind: PolicyKind::Other,
                 span,
-                owner.clone(),
-            ));
+                owner: owner.clone(),
+            };
+            self.record(evaluator, &caller, &target, used);
+        }
+    }
+
+    /// Records the documents a module call passes to a module that is not linted: what they are
+    /// there is unknown (RULES.md 1).
+    pub fn note_unfollowed_call(&mut self, call: BlockRef, evaluator: &Evaluator) {
+        let inputs: Vec<&Expression> = call
+            .block
+            .body
+            .attributes()
+            .filter(|attribute| super::calls::is_input(attribute.key.as_str()))
+            .map(|attribute| &attribute.value)
+            .collect();
+        for (caller, target, span) in referenced_documents(evaluator, call.file, inputs) {
+            self.record(evaluator, &caller, &target, Use::Unfollowed { span });
         }
     }
 }
 
-/// The `data.aws_iam_policy_document.<name>` references in a body, following locals; each with
-/// the place the body makes it (the `local.x` it goes through, if any).
+/// The documents `nodes` (bodies or expressions written in `file`) name, with the instance
+/// declaring each and where the nodes use it.
+fn referenced_documents<'n, N: Visitable + 'n>(
+    evaluator: &Evaluator,
+    file: crate::source::FileId,
+    nodes: impl IntoIterator<Item = &'n N>,
+) -> Vec<(Text, Text, Span)> {
+    let mut found = ReferencedDocuments {
+        evaluator,
+        file,
+        use_site: None,
+        named: Vec::new(),
+        locals_seen: std::collections::BTreeSet::new(),
+    };
+    for node in nodes {
+        node.visit(&mut found);
+    }
+    found.named
+}
+
+/// What [`referenced_documents`] walks.
+trait Visitable {
+    fn visit(&self, visitor: &mut ReferencedDocuments);
+}
+
+impl Visitable for hcl_edit::structure::Body {
+    fn visit(&self, visitor: &mut ReferencedDocuments) {
+        hcl_edit::visit::visit_body(visitor, self);
+    }
+}
+
+impl Visitable for Expression {
+    fn visit(&self, visitor: &mut ReferencedDocuments) {
+        hcl_edit::visit::visit_expr(visitor, self);
+    }
+}
+
+/// The `data.aws_iam_policy_document.<name>` references in a body, following locals, and the
+/// calling instances' documents module inputs hold; each as (declaring instance, target, the
+/// place the body makes it: the `local.x` it goes through, if any).
 struct ReferencedDocuments<'e, 'a> {
     evaluator: &'e Evaluator<'a>,
     file: crate::source::FileId,
     use_site: Option<Span>,
-    named: Vec<(Text, Span)>,
+    named: Vec<(Text, Text, Span)>,
     locals_seen: std::collections::BTreeSet<String>,
 }
 
@@ -404,18 +542,31 @@ impl hcl_edit::visit::Visit for ReferencedDocuments<'_, '_> {
             Expression::Variable(root) => root.as_str(),
             _ => "",
         };
+        let use_site = self.use_site.unwrap_or(span);
         match (root, names.next().flatten(), names.next().flatten()) {
             ("data", Some("aws_iam_policy_document"), Some(name)) => {
                 let target = format!("data.aws_iam_policy_document.{name}").into();
-                self.named.push((target, self.use_site.unwrap_or(span)));
+                self.named
+                    .push((self.evaluator.prefix.clone(), target, use_site));
             }
             ("local", Some(name), _) if self.locals_seen.insert(name.to_owned()) => {
                 if let Some(local) = self.evaluator.module.locals.get(name) {
                     let outer = (self.file, self.use_site);
                     self.file = local.file;
-                    self.use_site = outer.1.or(Some(span));
+                    self.use_site = Some(use_site);
                     hcl_edit::visit::visit_expr(self, local.item);
                     (self.file, self.use_site) = outer;
+                }
+            }
+            ("var", Some(name), _) => {
+                let mut pending: Vec<&Val> = self.evaluator.input(name).into_iter().collect();
+                while let Some(value) = pending.pop() {
+                    if let ValKind::Unknown(UnknownReason::CallerDocument { caller, target }) =
+                        &value.kind
+                    {
+                        self.named.push((caller.clone(), target.clone(), use_site));
+                    }
+                    pending.extend(value.children());
                 }
             }
             _ => {}
@@ -501,6 +652,7 @@ fn data_document(
         statements: Statements::List(statements),
         consumers: Vec::new(),
         attached_to: Vec::new(),
+        unknown_use: None,
         other_kinds: Vec::new(),
     }
 }

@@ -65,13 +65,16 @@ pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut M
     let mut budget = calls::Budget::default();
     let outputs_left = std::cell::Cell::new(calls::MAX_OUTPUT_EVALUATIONS);
     let root = calls::Instance::root();
-    adapt_instance(library, tfvars, root, &mut budget, &outputs_left, model);
+    // The root is called by nothing: no use of its documents is left to report.
+    let _ = adapt_instance(library, tfvars, root, &mut budget, &outputs_left, model);
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
 }
 
-/// Adapts one module instance, then the instances of the local modules it calls.
+/// Adapts one module instance and the instances of the local modules it calls. Its policy
+/// documents are finished last, once the called modules have shown where the documents passed to
+/// them are used (RULES.md 2.6); returns the uses of its callers' documents.
 fn adapt_instance(
     library: &dyn calls::Library,
     tfvars: &[TfFile],
@@ -79,7 +82,7 @@ fn adapt_instance(
     budget: &mut calls::Budget,
     outputs_left: &std::cell::Cell<usize>,
     model: &mut Model,
-) {
+) -> Vec<iam::ForeignUse> {
     let files = library.files(instance.module);
     let module = Module::index(files, tfvars);
     // The callers' files too: a value bound to an input was written there, and a JSON string
@@ -115,10 +118,15 @@ fn adapt_instance(
             cloudtrail::resource(&resource, &evaluator, model);
         }
     }
-    policies.finish(&evaluator, &mut instance_budget, model);
-    for callee in calls::callees(&evaluator, &instance, library, budget) {
-        adapt_instance(library, &[], callee, budget, outputs_left, model);
+    let callees = calls::callees(&evaluator, &instance, library, budget);
+    for call in callees.unfollowed {
+        policies.note_unfollowed_call(call, &evaluator);
     }
+    for callee in callees.instances {
+        let uses = adapt_instance(library, &[], callee, budget, outputs_left, model);
+        policies.callee_uses(&evaluator, uses);
+    }
+    policies.finish(&evaluator, &mut instance_budget, model)
 }
 
 /// One module with no modules to call.

@@ -126,21 +126,31 @@ impl<'a> DocumentGuardrails<'a> {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if !document.is(PolicyKind::Identity) {
+        // A document passed where its kind is unknown may be an identity policy there.
+        let kind_unknown = !document.is(PolicyKind::Identity);
+        if kind_unknown && document.unknown_use.is_none() {
             continue;
         }
-        if let Statements::Unknown { reason, span } = &document.statements {
-            findings.unverifiable(
-                &document.owner,
-                *span,
-                "whether the policy allows all actions on all resources",
-                reason,
-            );
+        let mark = findings.mark();
+        check_document(document, findings);
+        if kind_unknown {
+            findings.unverifiable_since(mark, "an identity policy");
         }
-        let guardrails = DocumentGuardrails::new(document);
-        for statement in document.statements.iter() {
-            check_statement(document, statement, &guardrails, findings);
-        }
+    }
+}
+
+fn check_document(document: &PolicyDocument, findings: &mut Findings) {
+    if let Statements::Unknown { reason, span } = &document.statements {
+        findings.unverifiable(
+            &document.owner,
+            *span,
+            "whether the policy allows all actions on all resources",
+            reason,
+        );
+    }
+    let guardrails = DocumentGuardrails::new(document);
+    for statement in document.statements.iter() {
+        check_statement(document, statement, &guardrails, findings);
     }
 }
 
@@ -436,6 +446,26 @@ mod tests {
     fn trust_policies_are_not_checked() {
         let out = run(&RULE, document(PolicyKind::Trust, vec![admin()]));
         assert!(out.spans().is_empty());
+    }
+
+    #[test]
+    fn a_document_of_unknown_kind_is_unverifiable_and_an_identity_one_still_fails() {
+        let passed_to_remote_module = |kind| {
+            let mut model = document(kind, vec![admin()]);
+            model.iam.policies[0].unknown_use = Some(span(30));
+            model
+        };
+        let out = run(&RULE, passed_to_remote_module(PolicyKind::Other));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
+        assert!(
+            out.0[0]
+                .message
+                .starts_with("cannot verify: statement allows all actions")
+        );
+        // Known to be an identity policy somewhere: a violation whatever else it may be.
+        let out = run(&RULE, passed_to_remote_module(PolicyKind::Identity));
+        assert_eq!(out.spans(), [span(10)]);
     }
 
     #[test]

@@ -116,17 +116,27 @@ fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
 
 fn check(model: &Model, findings: &mut Findings) {
     for document in &model.iam.policies {
-        if !document.is(PolicyKind::Bucket) {
+        // A document passed where its kind is unknown may be a bucket policy there.
+        let kind_unknown = !document.is(PolicyKind::Bucket);
+        if kind_unknown && document.unknown_use.is_none() {
             continue;
         }
-        if let Statements::Unknown { reason, span } = &document.statements {
-            findings.unverifiable(&document.owner, *span, "the bucket policy", reason);
-            continue;
+        let mark = findings.mark();
+        check_document(model, document, findings);
+        if kind_unknown {
+            findings.unverifiable_since(mark, "a bucket policy");
         }
-        let restricted = restricted(model, document);
-        for statement in document.statements.iter() {
-            check_statement(model, document, statement, &restricted, findings);
-        }
+    }
+}
+
+fn check_document(model: &Model, document: &PolicyDocument, findings: &mut Findings) {
+    if let Statements::Unknown { reason, span } = &document.statements {
+        findings.unverifiable(&document.owner, *span, "the bucket policy", reason);
+        return;
+    }
+    let restricted = restricted(model, document);
+    for statement in document.statements.iter() {
+        check_statement(model, document, statement, &restricted, findings);
     }
 }
 

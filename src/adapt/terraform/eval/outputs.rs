@@ -115,7 +115,7 @@ impl<'a> Evaluator<'a> {
         // The callee's evaluation continues this one's depth budget.
         evaluator.depth.set(self.depth.get());
         let mut value = evaluator.eval(value, value_file, &Bindings::default());
-        unlink_data_sources(&mut value, "a data source inside a called module");
+        unlink_data_sources(&mut value, "a data source inside a called module", None);
         Some(value)
     }
 }
@@ -123,13 +123,27 @@ impl<'a> Evaluator<'a> {
 /// Data sources are linked within their module instance (`data.x.y` carries no module prefix):
 /// one crossing a module boundary (an output read by the caller, an input bound in the callee) is
 /// unknown there, never the other module's data source of that name.
-pub(in crate::adapt::terraform) fn unlink_data_sources(value: &mut Val, reason: &'static str) {
+/// A policy document passed down to a callee (`from_caller`: the caller's address prefix) stays
+/// named as that caller's, for it to learn where the document is used.
+pub(in crate::adapt::terraform) fn unlink_data_sources(
+    value: &mut Val,
+    reason: &'static str,
+    from_caller: Option<&Text>,
+) {
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         if let ValKind::Link { target, .. } = &value.kind
             && target.starts_with("data.")
         {
-            let reason = UnknownReason::Unsupported(reason);
+            let reason = match from_caller {
+                Some(caller) if target.starts_with("data.aws_iam_policy_document.") => {
+                    UnknownReason::CallerDocument {
+                        caller: caller.clone(),
+                        target: target.clone(),
+                    }
+                }
+                _ => UnknownReason::Unsupported(reason),
+            };
             *value = Val::unknown(reason, value.span);
             continue;
         }
