@@ -860,7 +860,8 @@ fn data_statement(block: &Val) -> Statement {
     statement
 }
 
-/// `&{aws:username}` is how the data source writes the policy variable `${aws:username}`.
+/// `&{aws:username}` is how the data source writes the policy variable `${aws:username}`,
+/// wherever a policy may hold one: actions, resources, principals and condition values.
 fn policy_variables(field: &Field) -> Field {
     let mut field = field.clone();
     let mut stack = vec![&mut field.value];
@@ -887,7 +888,7 @@ fn principals(block: &Val, key: &str) -> Option<Principals> {
             let Some(identifiers) = principal.field("identifiers") else {
                 continue;
             };
-            for value in elements(identifiers).items {
+            for value in elements(&policy_variables(identifiers)).items {
                 items.push(PrincipalItem {
                     principal_type: principal_type.filter(|t| *t != "*").map(Into::into),
                     value,
@@ -926,7 +927,7 @@ fn conditions(block: &Val) -> Option<Conditions> {
         let values = field
             .value
             .field("values")
-            .map(|v| elements(v).items)
+            .map(|v| elements(&policy_variables(v)).items)
             .unwrap_or_default();
         entries.push(ConditionEntry {
             operator: operator.into(),

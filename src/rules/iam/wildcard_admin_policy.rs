@@ -219,22 +219,24 @@ fn check_statement(
     let Some(when) = unless(when, &guardrails.open) else {
         return;
     };
-    if let Some((span, reason)) = guardrails.unknown {
-        findings.unverifiable(
-            on,
-            span,
-            "whether a Deny statement in the policy cancels an administrator grant",
-            reason,
-        );
-        return;
-    }
-    // Checked after the guardrails: a Known deny cancels the grant whatever the effect is.
+    // Checked after the Known denies, which cancel the grant whatever the effect is, and before
+    // the Unknown ones: a statement whose own effect is Unknown is among those, and the question
+    // is then whether it allows at all, not whether some other deny cancels it.
     if let EffectIs::Unknown(effect) = effect(statement) {
         let reason = first_unknown(effect).unwrap_or(&UnknownReason::Unsupported("the effect"));
         findings.unverifiable(
             on,
             effect.span(),
             "whether the statement allows or denies",
+            reason,
+        );
+        return;
+    }
+    if let Some((span, reason)) = guardrails.unknown {
+        findings.unverifiable(
+            on,
+            span,
+            "whether a Deny statement in the policy cancels an administrator grant",
             reason,
         );
         return;
@@ -524,6 +526,28 @@ mod tests {
             assert!(out.spans().is_empty());
             assert_eq!(out.unverified(), 0);
         }
+    }
+
+    #[test]
+    fn an_unknown_effect_asks_whether_the_statement_allows() {
+        // The statement is its own potential deny; the note is about its effect, not about a
+        // deny elsewhere cancelling a grant.
+        let mut s = admin();
+        s.effect = Some(Value::unknown(UnknownReason::Variable("e".into()), span(3)));
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        let notes: Vec<(Span, &str)> = out
+            .0
+            .iter()
+            .filter(|f| f.unverifiable)
+            .map(|f| (f.primary, &*f.message))
+            .collect();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].0, span(3));
+        assert!(
+            notes[0]
+                .1
+                .contains("whether the statement allows or denies")
+        );
     }
 
     fn partial(literal: &str, at: u32) -> Value<Text> {
