@@ -30,13 +30,29 @@ use operators::{binary, unknown_from};
 #[derive(Clone, Default)]
 pub struct Bindings {
     names: Vec<(Text, Val)>,
+    /// Conditions (as written) whose outcome the instance's existence requires: `count = c ? 1 :
+    /// 0` makes no instance unless `c` holds, so inside it `c ? a : b` is `a`, as a
+    /// CloudFormation resource's `Condition` decides its `Fn::If`s.
+    assumed: Vec<(Text, bool)>,
 }
 
 impl Bindings {
     pub fn with(&self, name: &str, value: Val) -> Bindings {
-        let mut names = self.names.clone();
-        names.push((name.into(), value));
-        Bindings { names }
+        let mut bound = self.clone();
+        bound.names.push((name.into(), value));
+        bound
+    }
+
+    pub fn assuming(mut self, condition: Text, outcome: bool) -> Bindings {
+        self.assumed.push((condition, outcome));
+        self
+    }
+
+    fn assumed(&self, condition: &str) -> Option<bool> {
+        self.assumed
+            .iter()
+            .find(|(assumed, _)| &**assumed == condition)
+            .map(|(_, outcome)| *outcome)
     }
 
     fn get(&self, name: &str) -> Option<&Val> {
@@ -274,6 +290,12 @@ impl<'a> Evaluator<'a> {
                 None => Val::unknown(UnknownReason::Reference(name.as_str().into()), span),
             },
             Expression::Conditional(cond) => {
+                let written = self.source(span_of(file, &cond.cond_expr)).trim();
+                match bindings.assumed(written) {
+                    Some(true) => return self.eval_at(&cond.true_expr, file, bindings, next),
+                    Some(false) => return self.eval_at(&cond.false_expr, file, bindings, next),
+                    None => {}
+                }
                 let condition = self.eval_at(&cond.cond_expr, file, bindings, next);
                 let when_true = self.eval_at(&cond.true_expr, file, bindings, next);
                 let when_false = self.eval_at(&cond.false_expr, file, bindings, next);
@@ -282,7 +304,7 @@ impl<'a> Evaluator<'a> {
                     (true, Some(false)) => when_false,
                     _ => Val::new(
                         ValKind::Conditional {
-                            condition: self.source(span_of(file, &cond.cond_expr)).trim().into(),
+                            condition: written.into(),
                             when_true: Box::new(when_true),
                             when_false: Box::new(when_false),
                         },

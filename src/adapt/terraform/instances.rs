@@ -208,9 +208,29 @@ fn by_count(
         // `var.enabled ? length(var.cidrs) : 0` with no CIDRs: no instance whichever branch.
         None if every_branch(&count, |branch| as_integer(branch) == Some(0)) => Expansion::Nothing,
         None => Expansion::Single {
-            bindings: unknown_count(header),
+            bindings: assume_existence(unknown_count(header), &count, |branch| {
+                as_integer(branch) == Some(0)
+            }),
             exists_when: Some(written(evaluator, "count", span)),
         },
+    }
+}
+
+/// `c ? x : 0` (or `c ? x : []`): an instance exists only when `c` holds, so inside it `c` is
+/// assumed to (`none` tells a branch that makes no instance).
+fn assume_existence(bindings: Bindings, value: &Val, none: impl Fn(&Val) -> bool) -> Bindings {
+    let ValKind::Conditional {
+        condition,
+        when_true,
+        when_false,
+    } = &value.kind
+    else {
+        return bindings;
+    };
+    match (none(when_true), none(when_false)) {
+        (false, true) => bindings.assuming(condition.clone(), true),
+        (true, false) => bindings.assuming(condition.clone(), false),
+        _ => bindings,
     }
 }
 
@@ -224,7 +244,11 @@ fn by_for_each(
     let span = span_of_expr(block.file, expr);
     let collection = evaluator.eval(expr, block.file, &Bindings::default());
     let unknown = || Expansion::Single {
-        bindings: Bindings::default().with("each", unknown_each(header)),
+        bindings: assume_existence(
+            Bindings::default().with("each", unknown_each(header)),
+            &collection,
+            is_empty_collection,
+        ),
         exists_when: Some(written(evaluator, "for_each", span)),
     };
     let entries: Vec<(Text, Val, Val)> = match &collection.kind {
