@@ -264,6 +264,21 @@ fn principals(field: &Field) -> Principals {
 
 fn conditions(field: &Field) -> Conditions {
     let entries = match &field.value.kind {
+        // An operator whose keys are not known (`StringEquals = var.keys`) may limit anything;
+        // so may a key Terraform could not resolve (`{ (var.op) = ... }`), which keeps its
+        // source text: the block is not evaluated.
+        ValKind::Object(operators)
+            if operators.iter().any(|operator| {
+                !is_operator_name(&operator.key)
+                    || match &operator.value.kind {
+                        ValKind::Object(keys) => keys.iter().any(|key| key.key.starts_with('(')),
+                        ValKind::Null | ValKind::Absent => false,
+                        _ => true,
+                    }
+            }) =>
+        {
+            None
+        }
         ValKind::Object(operators) => {
             let mut entries = Vec::new();
             for operator in operators {
@@ -285,6 +300,12 @@ fn conditions(field: &Field) -> Conditions {
         span: field.span(),
         entries,
     }
+}
+
+/// Whether `name` may be a condition operator (`StringEquals`, `ForAnyValue:StringLike`): letters
+/// and colons only.
+fn is_operator_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic() || c == ':')
 }
 
 /// The kind of a raw policy file (RULES.md 2.6): bucket if every statement has a principal and
