@@ -128,6 +128,7 @@ pub fn discover(
             }
             continue;
         }
+        let t = std::time::Instant::now();
         let walked = std::sync::Mutex::new((Vec::new(), Vec::new()));
         walker(root, no_ignore, threads).run(|| {
             let walked = &walked;
@@ -156,12 +157,16 @@ pub fn discover(
         let (kept, other) = walked
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if std::env::var_os("CL_TRACE").is_some() { eprintln!("walk {:?}", t.elapsed()); }
         found.extend(kept);
         skipped.extend(other);
     }
     skipped.sort();
+    let t = std::time::Instant::now();
+    let units = units(found);
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("units() {:?}", t.elapsed()); }
     Ok(Discovery {
-        units: units(found),
+        units,
         skipped,
     })
 }
@@ -194,6 +199,7 @@ fn walker(root: &Path, no_ignore: bool, threads: usize) -> ignore::WalkParallel 
 /// siblings read only for resolution, also in path order. A file's id is its rank in that order,
 /// so paths are compared only once, when `found` was sorted.
 fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
+    let t0 = std::time::Instant::now();
     let found: Vec<PathBuf> = found.into_iter().collect();
     let mut modules: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     let mut single: Vec<usize> = Vec::new();
@@ -209,6 +215,7 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
     }
     // Module files the walk left out (ignored or excluded) are still read for resolution. Each
     // directory is listed again: on the pool's threads, as this runs before any unit can start.
+    let t1 = t0.elapsed();
     let dirs: Vec<(&&Path, &Vec<usize>)> = modules.iter().collect();
     let context_only: BTreeSet<PathBuf> = dirs
         .par_iter()
@@ -220,6 +227,7 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
             left_out(dir, walked.collect())
         })
         .collect();
+    let t2 = t0.elapsed();
     let mut context_by_dir: BTreeMap<PathBuf, Vec<(usize, PathBuf)>> = BTreeMap::new();
     for (at, path) in context_only.into_iter().enumerate() {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -256,6 +264,7 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
             });
         }
     }
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("group {t1:?} relist {t2:?} all {:?}", t0.elapsed()); }
     units
 }
 

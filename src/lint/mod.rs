@@ -129,6 +129,7 @@ impl std::fmt::Display for LintError {
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("start {:?}", started.elapsed()); }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
@@ -151,6 +152,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .iter()
         .filter(|rule| settings.rules.contains(rule.meta.name))
         .collect();
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("discovered {:?}", started.elapsed()); }
     let ids = FileIds::new(&discovery.units);
     let mut scanned = Scanned::new(&discovery.units);
     let Plan {
@@ -163,6 +165,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     scanned.shared = shared::SharedModules::new(users);
     scanned.planned = parsed;
     let discovered = started.elapsed();
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("planned {:?}", started.elapsed()); }
     let outcomes: Vec<UnitOutcome> = plan::run_in_order(&pool, &order, |at| {
         let unit = units.get(at)?;
         let modules = modules_of.get(at).map_or(&[][..], Vec::as_slice);
@@ -177,6 +180,7 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     for outcome in &outcomes {
         timings.add(&outcome.timings);
     }
+    if std::env::var_os("CL_TRACE").is_some() { eprintln!("units done {:?}", started.elapsed()); }
     let assembling = std::time::Instant::now();
     let mut report = assemble(outcomes, discovery.skipped, settings.show_unknown);
     report.rules = enabled.iter().map(|rule| &rule.meta).collect();

@@ -99,7 +99,7 @@ impl UnknownReason {
             } => {
                 format!("parameter `{name}` takes another value whenever `{condition}` is {holds}")
             }
-            UnknownReason::Reference(what) => format!("`{what}` is only known after apply"),
+            UnknownReason::Reference(what) => format!("`{what}` is only known once deployed"),
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
             UnknownReason::Intrinsic(name)
                 if name.starts_with("Fn::") || name.starts_with("Ref") =>
