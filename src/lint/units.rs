@@ -140,9 +140,12 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         }
     });
     let Some(root) = parsed.root.as_ref() else {
-        // A file that does not parse is reported only if it claims to be one of ours.
+        // A file that does not parse is reported only if it claims to be one of ours. A `.json`
+        // file whose parse stops at a template placeholder is a template another tool renders
+        // into JSON (Terraform's `templatefile()`, Jinja), not JSON handed to AWS as it is.
         if let Some(error) = parsed.errors.first() {
-            let claims = file.kind == FileKind::Json
+            let template = stops_at_template_placeholder(&text, error.span.start as usize);
+            let claims = (file.kind == FileKind::Json && !template)
                 || text.contains("AWSTemplateFormatVersion")
                 || text.contains("Resources:")
                 || text.contains("\"Resources\"");
@@ -182,6 +185,18 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
     Timings::time(&mut run.outcome.timings.parse, || drop(parsed));
 }
 
+/// Whether the parse error at `offset` is at a placeholder of a template language: `${x}` or
+/// `%{ if }` of Terraform's `templatefile()` (and envsubst), `{{ x }}` or `{% if %}` of Jinja. A
+/// placeholder opened where a key is expected stops the parser at its second character.
+fn stops_at_template_placeholder(text: &str, offset: usize) -> bool {
+    const OPENERS: [&str; 4] = ["${", "%{", "{{", "{%"];
+    let opens_at = |at: usize| {
+        text.get(at..)
+            .is_some_and(|rest| OPENERS.iter().any(|opener| rest.starts_with(opener)))
+    };
+    opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at)
+}
+
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
 pub(super) fn is_policy(root: &Node) -> bool {
     root.get("Statement").is_some()
@@ -189,4 +204,35 @@ pub(super) fn is_policy(root: &Node) -> bool {
             .get("Version")
             .and_then(Node::as_str)
             .is_some_and(|v| v == "2012-10-17" || v == "2008-10-17")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stops_at_template_placeholder;
+
+    #[test]
+    fn template_placeholders_are_recognized_where_the_parse_stops() {
+        let terraform = r#"{"Resource": ${arns}}"#;
+        assert!(stops_at_template_placeholder(
+            terraform,
+            terraform.find('$').unwrap_or(0)
+        ));
+        // `{{` opens an object, then the parser stops at the second brace.
+        let jinja = r#"{"Id": {{ id }}}"#;
+        assert!(stops_at_template_placeholder(
+            jinja,
+            jinja.find("{{").unwrap_or(0) + 1
+        ));
+        let directive = r#"{"Statement": [{% for b in bs %}]}"#;
+        assert!(stops_at_template_placeholder(
+            directive,
+            directive.find('%').unwrap_or(0)
+        ));
+        let broken = r#"{"Action": "s3:GetObject" "Resource": "*"}"#;
+        assert!(!stops_at_template_placeholder(
+            broken,
+            broken.find(" \"R").unwrap_or(0) + 1
+        ));
+        assert!(!stops_at_template_placeholder("", 3));
+    }
 }
