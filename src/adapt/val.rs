@@ -257,9 +257,24 @@ impl Val {
     pub fn unknown_reason(&self) -> Option<UnknownReason> {
         match &self.kind {
             ValKind::Unknown(reason) => Some(reason.clone()),
-            ValKind::Link { target, attribute } => Some(UnknownReason::Reference(
-                format!("{target}.{attribute}").into(),
-            )),
+            ValKind::Link { target, attribute } => {
+                // CloudFormation's `Ref B` is a link to `B`'s `Ref` attribute.
+                let written = match &**attribute {
+                    "Ref" => format!("Ref {target}"),
+                    _ => format!("{target}.{attribute}"),
+                };
+                let reference = UnknownReason::Reference(written.into());
+                // A resource's `arn` (`aws_iam_role.r.arn`, `Fn::GetAtt Role.Arn`) names that one
+                // resource: never `*` alone, every resource, or a network; its widest value keeps
+                // the `arn:` prefix and a named last field.
+                Some(match attribute.eq_ignore_ascii_case("arn") {
+                    true => UnknownReason::Partial {
+                        literal: format!("arn:*:*:*:*:{target}").into(),
+                        reason: Box::new(reference),
+                    },
+                    false => reference,
+                })
+            }
             ValKind::Template(segments) => {
                 let reason = segments
                     .iter()

@@ -48,10 +48,13 @@ pub enum UnknownReason {
     Parameter(Text),
     /// A CloudFormation parameter read inside an `Fn::If` branch (or a resource `Condition`) that
     /// its value, default or given, would not take: there the parameter holds another value.
+    /// `placeholder`: the branch is decided by other parameters, and this one's default is the
+    /// empty string, left to be filled in by whoever switches the branch on.
     ParameterElsewhere {
         name: Text,
         condition: Text,
         holds: bool,
+        placeholder: bool,
     },
     Reference(Text),
     Function(Text),
@@ -96,9 +99,18 @@ impl UnknownReason {
                 name,
                 condition,
                 holds,
+                placeholder: false,
             } => {
                 format!("parameter `{name}` takes another value whenever `{condition}` is {holds}")
             }
+            UnknownReason::ParameterElsewhere {
+                name,
+                condition,
+                holds,
+                placeholder: true,
+            } => format!(
+                "parameter `{name}` defaults to an empty string, to be given whenever `{condition}` is {holds}"
+            ),
             UnknownReason::Reference(what) => format!("`{what}` is only known once deployed"),
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
             UnknownReason::Intrinsic(name)

@@ -312,12 +312,13 @@ impl<'a> Template<'a> {
                     span,
                 );
             }
-            if let Some((condition, holds)) = self.contradicted(name) {
+            if let Some((condition, holds, placeholder)) = self.contradicted(name, parameter) {
                 return Val::unknown(
                     UnknownReason::ParameterElsewhere {
                         name: name.into(),
                         condition,
                         holds,
+                        placeholder,
                     },
                     span,
                 );
@@ -371,18 +372,34 @@ impl<'a> Template<'a> {
     /// A branch condition that parameter `name`, at its default or given value, would decide the
     /// other way: the branch is only deployed with another value, so there the value is unknown
     /// (`!If [HasKey, !Ref Key, ...]` with `HasKey: !Not [!Equals [!Ref Key, ""]]` and `Key`
-    /// defaulting to `""` never reads `""`).
-    fn contradicted(&self, name: &str) -> Option<(Text, bool)> {
+    /// defaulting to `""` never reads `""`). With it, whether `name` is a placeholder: its default
+    /// is the empty string and the condition, decided the other way by other parameters' values,
+    /// switches on a feature that reads it. CloudFormation has no conditionally required
+    /// parameters, so `Default: ''` is how a template lets a parameter be left out while the
+    /// feature needing it is off (`Condition: DoJoin` with `JoinDomain` defaulting to `No`, and
+    /// `Resource: !Ref SecretArn` defaulting to `''`): whoever turns the feature on gives it.
+    fn contradicted(&self, name: &str, parameter: &Parameter) -> Option<(Text, bool, bool)> {
+        let given = self.overrides.is_some_and(|o| o.contains_key(name));
+        let empty_default = !given && parameter.default.and_then(Node::as_str) == Some("");
         let created_under = self.created_under.get().map(|c| (Text::from(c), true));
         let assumed = self.assumed.borrow();
-        created_under
+        let contradicting: Vec<&(Text, bool)> = created_under
             .iter()
             .chain(assumed.iter())
-            .find(|(condition, holds)| {
-                self.condition_mentions(condition, name, 0)
-                    && self.condition_value(condition, Operands::ParameterValues, 0) == Some(!holds)
+            .filter(|(condition, holds)| {
+                self.condition_value(condition, Operands::ParameterValues, 0) == Some(!holds)
             })
-            .cloned()
+            .collect();
+        let deciding = contradicting
+            .iter()
+            .find(|(condition, _)| self.condition_mentions(condition, name, 0));
+        match (deciding, contradicting.first()) {
+            (Some((condition, holds)), _) => Some((condition.clone(), *holds, false)),
+            (None, Some((condition, holds))) if empty_default => {
+                Some((condition.clone(), *holds, true))
+            }
+            _ => None,
+        }
     }
 
     /// Whether the named condition refers, directly or through other conditions, to `parameter`.
@@ -827,6 +844,7 @@ mod tests {
                 name: "Env".into(),
                 condition: "IsProd".into(),
                 holds: true,
+                placeholder: false,
             })
         );
         assert_eq!(when_false.as_str(), Some("dev"));
@@ -841,6 +859,48 @@ mod tests {
         assert!(
             matches!(&val.kind, ValKind::Conditional { when_true, .. } if when_true.as_str() == Some("prod")),
             "{val:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_default_is_a_placeholder_in_a_branch_other_parameters_switch_on() {
+        // `IsProd` is off at `Env`'s default, so its branch is deployed by someone who set `Env`
+        // and gave the secret the branch reads; a non-empty default is still read there.
+        let params = r#"{"Env": {"Default": "dev"}, "Secret": {"Default": ""}, "Cidr": {"Default": "10.0.0.0/8"}}"#;
+        let (_, val) = resolve(
+            &template(
+                params,
+                r#"[{"Fn::If": ["IsProd", {"Ref": "Secret"}, {"Ref": "Secret"}]}, {"Fn::If": ["IsProd", {"Ref": "Cidr"}, "x"]}]"#,
+            ),
+            "P",
+        );
+        let ValKind::List(items) = val.kind else {
+            panic!("list: {val:?}")
+        };
+        let [secret, cidr] = items.as_slice() else {
+            panic!("two items: {items:?}")
+        };
+        let ValKind::Conditional {
+            when_true,
+            when_false,
+            ..
+        } = &secret.kind
+        else {
+            panic!("conditional: {secret:?}")
+        };
+        assert_eq!(
+            when_true.kind,
+            ValKind::Unknown(UnknownReason::ParameterElsewhere {
+                name: "Secret".into(),
+                condition: "IsProd".into(),
+                holds: true,
+                placeholder: true,
+            })
+        );
+        assert_eq!(when_false.as_str(), Some(""));
+        assert!(
+            matches!(&cidr.kind, ValKind::Conditional { when_true, .. } if when_true.as_str() == Some("10.0.0.0/8")),
+            "{cidr:?}"
         );
     }
 
