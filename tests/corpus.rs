@@ -13,14 +13,6 @@ const INVALID: &[(&str, &str)] = &[
         "JSON with // comments; IAM rejects it",
     ),
     (
-        "test_files/input_with_max_size_aws_managed_policy.json",
-        "a `{{max_size_policy}}` template placeholder",
-    ),
-    (
-        "test_files/input_with_max_size_policy.json",
-        "a `{{max_size_policy}}` template placeholder",
-    ),
-    (
         "cloudformation/parser/success_triple_quotes_string.json",
         "Python-style triple-quoted strings",
     ),
