@@ -18,7 +18,6 @@ use crate::suppress;
 mod files;
 mod modules;
 mod plan;
-mod planned;
 mod shared;
 mod timings;
 mod units;
@@ -160,10 +159,8 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         modules_of,
         order,
         users,
-        parsed,
     } = plan::plan(discovery.units, settings.max_file_size, &pool);
     scanned.shared = shared::SharedModules::new(users);
-    scanned.planned = parsed;
     let discovered = started.elapsed();
     if std::env::var_os("CL_TRACE").is_some() { eprintln!("planned {:?}", started.elapsed()); }
     let outcomes: Vec<UnitOutcome> = plan::run_in_order(&pool, &order, |at| {
@@ -301,11 +298,6 @@ impl UnitRun<'_> {
         }
     }
 
-    /// Keeps a file's text for rendering its diagnostics.
-    fn keep_text(&mut self, file: &FileEntry, text: Arc<str>) {
-        self.texts.push((file.id, display(&file.path), text));
-    }
-
     fn read(&mut self, file: &FileEntry) -> Option<Arc<str>> {
         let read = match &self.memory {
             Some(text) => Ok(text.clone()),
@@ -315,7 +307,8 @@ impl UnitRun<'_> {
         };
         match read {
             Ok(text) => {
-                self.keep_text(file, text.clone());
+                self.texts
+                    .push((file.id, display(&file.path), text.clone()));
                 Some(text)
             }
             Err(unreadable) => {

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::UnitRun;
 use super::files::{Fresh, decode, display, normalize, read, read_capped};
-use super::planned::{Budget, PlannedFile, PlannedFiles};
 use super::shared::SharedModules;
 use crate::adapt::terraform::calls::{self, Library, MAX_DEPTH};
 use crate::adapt::terraform::module::TfFile;
@@ -28,8 +27,6 @@ const MAX_FILES_PER_MODULE: usize = 256;
 pub(super) struct Scanned {
     by_dir: std::collections::HashMap<PathBuf, Vec<FileEntry>>,
     pub(super) shared: SharedModules,
-    /// Files planning parsed, for the units that lint them.
-    pub(super) planned: PlannedFiles,
 }
 
 impl Scanned {
@@ -49,7 +46,6 @@ impl Scanned {
         Scanned {
             by_dir,
             shared: SharedModules::default(),
-            planned: PlannedFiles::default(),
         }
     }
 }
@@ -82,15 +78,12 @@ pub(super) struct Survey {
     pub(super) called: Vec<PathBuf>,
     /// The size of its files.
     pub(super) bytes: u64,
-    /// The files parsed to find those calls, while the budget lasted.
-    pub(super) parsed: Vec<(FileId, PlannedFile)>,
 }
 
-pub(super) fn survey(unit: &Unit, max_size: u64, budget: &Budget) -> Survey {
+pub(super) fn survey(unit: &Unit, max_size: u64) -> Survey {
     let dir = unit_dir(unit);
     let mut bytes = 0u64;
     let mut called = BTreeSet::new();
-    let mut parsed = Vec::new();
     for file in &unit.files {
         let wanted = dir.is_some() && file.kind == FileKind::Terraform;
         // Only `.tf` files are read; the others are sized.
@@ -109,8 +102,7 @@ pub(super) fn survey(unit: &Unit, max_size: u64, budget: &Budget) -> Survey {
         let Ok(text) = decode(&raw) else {
             continue;
         };
-        // A file that fails to parse is left for its unit to report.
-        let Ok((body, duplicates)) = parse::hcl::parse_hcl_keeping_last(text, file.id) else {
+        let Ok(body) = parse::hcl::parse_hcl(text, file.id) else {
             continue;
         };
         for source in calls::local_sources(&body) {
@@ -119,20 +111,10 @@ pub(super) fn survey(unit: &Unit, max_size: u64, budget: &Budget) -> Survey {
                 called.insert(target);
             }
         }
-        if budget.reserve(text.len()) {
-            let text = Arc::from(text);
-            let file_parsed = PlannedFile {
-                text,
-                body,
-                duplicates,
-            };
-            parsed.push((file.id, file_parsed));
-        }
     }
     Survey {
         called: called.into_iter().collect(),
         bytes,
-        parsed,
     }
 }
 
@@ -478,7 +460,6 @@ mod tests {
         Survey {
             called: names.iter().map(PathBuf::from).collect(),
             bytes: 0,
-            parsed: Vec::new(),
         }
     }
 

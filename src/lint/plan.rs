@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::modules::{self, CallGraph, Survey};
-use super::planned::{Budget, PlannedFile, PlannedFiles};
 use crate::discover::Unit;
-use crate::source::FileId;
 
 pub(super) struct Plan {
     /// The units linted on their own.
@@ -22,17 +20,14 @@ pub(super) struct Plan {
     pub(super) order: Vec<usize>,
     /// How many units may read each directory.
     pub(super) users: HashMap<PathBuf, usize>,
-    /// The files planning parsed, for the units linted on their own.
-    pub(super) parsed: PlannedFiles,
 }
 
 pub(super) fn plan(units: Vec<Unit>, max_file_size: u64, pool: &rayon::ThreadPool) -> Plan {
-    let budget = Budget::default();
-    let mut surveys: Vec<Survey> = pool.install(|| {
+    let surveys: Vec<Survey> = pool.install(|| {
         units
             .par_iter()
             .with_max_len(1)
-            .map(|unit| modules::survey(unit, max_file_size, &budget))
+            .map(|unit| modules::survey(unit, max_file_size))
             .collect()
     });
     let graph = CallGraph::new(&units, &surveys);
@@ -44,13 +39,6 @@ pub(super) fn plan(units: Vec<Unit>, max_file_size: u64, pool: &rayon::ThreadPoo
             true => graph.modules_of(at, &units),
             false => Vec::new(),
         })
-        .collect();
-    // A directory linted through its callers is parsed by them; its planned trees go now.
-    let parsed: HashMap<FileId, PlannedFile> = surveys
-        .iter_mut()
-        .zip(&linted)
-        .filter(|(_, linted)| **linted)
-        .flat_map(|(survey, _)| std::mem::take(&mut survey.parsed))
         .collect();
     // What a unit costs: its files and the modules it reads (a caller adapts their instances).
     let dir_bytes: HashMap<PathBuf, u64> = units
@@ -72,7 +60,6 @@ pub(super) fn plan(units: Vec<Unit>, max_file_size: u64, pool: &rayon::ThreadPoo
     Plan {
         order: schedule(&costs, &modules_of),
         users: users(&modules_of),
-        parsed: PlannedFiles::new(parsed),
         units,
         modules_of,
     }

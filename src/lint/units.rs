@@ -25,25 +25,14 @@ pub(super) fn terraform_unit(
     let mut files = Vec::new();
     let mut tfvars = Vec::new();
     for file in &unit.files {
-        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let (text, parsed) = match scanned.planned.take(file.id) {
-            Some(planned) => {
-                run.keep_text(file, planned.text.clone());
-                (planned.text, Ok((planned.body, planned.duplicates)))
-            }
-            None => {
-                let Some(text) = run.read(file) else { continue };
-                let json_vars = file.kind == FileKind::TerraformVars && name.ends_with(".json");
-                let parsed = Timings::time(&mut run.outcome.timings.parse, || match json_vars {
-                    true => {
-                        parse::hcl::parse_tfvars_json(&text, file.id).map(|body| (body, Vec::new()))
-                    }
-                    false => parse::hcl::parse_hcl_keeping_last(&text, file.id),
-                });
-                (text, parsed)
-            }
-        };
+        let Some(text) = run.read(file) else { continue };
         run.outcome.scanned += 1;
+        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let json_vars = file.kind == FileKind::TerraformVars && name.ends_with(".json");
+        let parsed = Timings::time(&mut run.outcome.timings.parse, || match json_vars {
+            true => parse::hcl::parse_tfvars_json(&text, file.id).map(|body| (body, Vec::new())),
+            false => parse::hcl::parse_hcl_keeping_last(&text, file.id),
+        });
         match parsed {
             Ok((body, duplicates)) => {
                 if file.reported {
