@@ -108,11 +108,11 @@ fn callers_in_other_directories_share_the_module_and_its_suppressions() {
 }
 
 #[test]
-fn a_caller_parsed_while_planning_keeps_its_warnings_and_directives() {
+fn a_module_caller_keeps_its_warnings_and_directives() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     write(root, "modules/volume/main.tf", VOLUME_MODULE);
-    // Planning parses this file to find its call; the unit lints that parse.
+    // Planning parses this file to find its call, and its unit parses it again to lint it.
     let own = "locals {\n  tags = { team = \"a\", team = \"b\" }\n}\n\n# cloudlint:ignore ec2-unencrypted-ebs-volume -- scratch\nresource \"aws_ebs_volume\" \"scratch\" {\n  availability_zone = \"eu-west-1a\"\n}\n\nresource \"aws_ebs_volume\" \"logs\" {\n  availability_zone = \"eu-west-1a\"\n}\n";
     write(root, "envs/test/main.tf", &(caller(false) + own));
     for threads in ["1", "2"] {
