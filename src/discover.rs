@@ -3,8 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::source::FileId;
@@ -128,7 +126,6 @@ pub fn discover(
             }
             continue;
         }
-        let t = std::time::Instant::now();
         let walked = std::sync::Mutex::new((Vec::new(), Vec::new()));
         walker(root, no_ignore, threads).run(|| {
             let walked = &walked;
@@ -157,16 +154,12 @@ pub fn discover(
         let (kept, other) = walked
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if std::env::var_os("CL_TRACE").is_some() { eprintln!("walk {:?}", t.elapsed()); }
         found.extend(kept);
         skipped.extend(other);
     }
     skipped.sort();
-    let t = std::time::Instant::now();
-    let units = units(found);
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("units() {:?}", t.elapsed()); }
     Ok(Discovery {
-        units,
+        units: units(found),
         skipped,
     })
 }
@@ -199,7 +192,6 @@ fn walker(root: &Path, no_ignore: bool, threads: usize) -> ignore::WalkParallel 
 /// siblings read only for resolution, also in path order. A file's id is its rank in that order,
 /// so paths are compared only once, when `found` was sorted.
 fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
-    let t0 = std::time::Instant::now();
     let found: Vec<PathBuf> = found.into_iter().collect();
     let mut modules: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     let mut single: Vec<usize> = Vec::new();
@@ -213,21 +205,32 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
             None => {}
         }
     }
-    // Module files the walk left out (ignored or excluded) are still read for resolution. Each
-    // directory is listed again: on the pool's threads, as this runs before any unit can start.
-    let t1 = t0.elapsed();
-    let dirs: Vec<(&&Path, &Vec<usize>)> = modules.iter().collect();
-    let context_only: BTreeSet<PathBuf> = dirs
-        .par_iter()
-        .with_max_len(1)
-        .flat_map_iter(|(dir, ranks)| {
-            let walked = ranks
-                .iter()
-                .filter_map(|&rank| found.get(rank)?.file_name());
-            left_out(dir, walked.collect())
-        })
-        .collect();
-    let t2 = t0.elapsed();
+    // Module files the walk left out (ignored or excluded) are still read for resolution.
+    let mut context_only: BTreeSet<PathBuf> = BTreeSet::new();
+    for (dir, ranks) in &modules {
+        let listing = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(entries) = std::fs::read_dir(listing) else {
+            continue;
+        };
+        let names: std::collections::HashSet<&std::ffi::OsStr> = ranks
+            .iter()
+            .filter_map(|&rank| found.get(rank)?.file_name())
+            .collect();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if names.contains(name.as_os_str()) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = dir.join(name);
+            if is_module_file(&path) {
+                context_only.insert(path);
+            }
+        }
+    }
     let mut context_by_dir: BTreeMap<PathBuf, Vec<(usize, PathBuf)>> = BTreeMap::new();
     for (at, path) in context_only.into_iter().enumerate() {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -264,29 +267,7 @@ fn units(found: BTreeSet<PathBuf>) -> Vec<Unit> {
             });
         }
     }
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("group {t1:?} relist {t2:?} all {:?}", t0.elapsed()); }
     units
-}
-
-/// The module files in `dir` whose names are not in `walked`.
-fn left_out(dir: &Path, walked: std::collections::HashSet<&std::ffi::OsStr>) -> Vec<PathBuf> {
-    let listing = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = std::fs::read_dir(listing) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter(|entry| {
-            !walked.contains(entry.file_name().as_os_str())
-                && entry.file_type().is_ok_and(|t| t.is_file())
-        })
-        .map(|entry| dir.join(entry.file_name()))
-        .filter(|path| is_module_file(path))
-        .collect()
 }
 
 /// `.tf` files and the tfvars Terraform loads automatically.

@@ -128,7 +128,17 @@ impl std::fmt::Display for LintError {
 pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     let started = std::time::Instant::now();
     let excludes = discover::exclude_set(&settings.exclude).map_err(LintError::Discover)?;
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("start {:?}", started.elapsed()); }
+    let discovery = discover::discover(
+        &settings.paths,
+        settings.no_ignore,
+        &excludes,
+        settings.threads,
+    )
+    .map_err(LintError::Discover)?;
+    let enabled: Vec<&'static Rule> = rules::ALL
+        .iter()
+        .filter(|rule| settings.rules.contains(rule.meta.name))
+        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         // Depth limits bound every recursion; a roomy stack (reserved, not committed) is the
@@ -136,22 +146,6 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
         .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| LintError::Threads(e.to_string()))?;
-    // Inside the pool, so discovery's own parallel steps use its threads.
-    let discovery = pool
-        .install(|| {
-            discover::discover(
-                &settings.paths,
-                settings.no_ignore,
-                &excludes,
-                settings.threads,
-            )
-        })
-        .map_err(LintError::Discover)?;
-    let enabled: Vec<&'static Rule> = rules::ALL
-        .iter()
-        .filter(|rule| settings.rules.contains(rule.meta.name))
-        .collect();
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("discovered {:?}", started.elapsed()); }
     let ids = FileIds::new(&discovery.units);
     let mut scanned = Scanned::new(&discovery.units);
     let Plan {
@@ -162,7 +156,6 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     } = plan::plan(discovery.units, settings.max_file_size, &pool);
     scanned.shared = shared::SharedModules::new(users);
     let discovered = started.elapsed();
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("planned {:?}", started.elapsed()); }
     let outcomes: Vec<UnitOutcome> = plan::run_in_order(&pool, &order, |at| {
         let unit = units.get(at)?;
         let modules = modules_of.get(at).map_or(&[][..], Vec::as_slice);
@@ -177,7 +170,6 @@ pub fn lint(settings: &Settings) -> Result<Report, LintError> {
     for outcome in &outcomes {
         timings.add(&outcome.timings);
     }
-    if std::env::var_os("CL_TRACE").is_some() { eprintln!("units done {:?}", started.elapsed()); }
     let assembling = std::time::Instant::now();
     let mut report = assemble(outcomes, discovery.skipped, settings.show_unknown);
     report.rules = enabled.iter().map(|rule| &rule.meta).collect();

@@ -79,22 +79,13 @@ pub(super) fn run_in_order<T: Send>(
     pool.scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             scope.spawn(|_| {
-                let t0 = std::time::Instant::now();
-                let mut longest = (std::time::Duration::ZERO, 0usize);
-                let mut n = 0;
                 while let Some(&at) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let t = std::time::Instant::now();
-                    let r = work(at);
-                    let took = t.elapsed();
-                    if took > longest.0 { longest = (took, n); }
-                    n += 1;
-                    if let Some(result) = r {
+                    if let Some(result) = work(at) {
                         done.lock()
                             .unwrap_or_else(|poisoned| poisoned.into_inner())
                             .push((at, result));
                     }
                 }
-                if std::env::var_os("CL_TRACE").is_some() { eprintln!("worker: {n} units, ended at {:?}, longest {:?} (#{})", t0.elapsed(), longest.0, longest.1); }
             });
         }
     });
