@@ -109,12 +109,19 @@ fn remap(root: &mut Node, file: FileId, map: &OffsetMap) {
 
 /// Stands for an interpolation whose value is not known, inside the JSON text.
 pub const UNKNOWN_MARK: char = '\u{E000}';
+/// [`UNKNOWN_MARK`] as a string.
+pub const UNKNOWN_MARK_STR: &str = "\u{E000}";
 
-/// Tracks whether the JSON text seen so far ends inside a string.
+/// Tracks where the JSON text seen so far ends: inside a string or not, in which containers, after
+/// what, so a placeholder outside strings can stand in as a node (`unknown_node`).
 #[derive(Default)]
 pub struct JsonStrings {
     pub in_string: bool,
     escaped: bool,
+    /// Containers open outside strings, `[` or `{`, innermost last.
+    open: Vec<u8>,
+    /// The last byte outside strings that is not white space (`"` at a string's end), 0 at first.
+    last: u8,
 }
 
 impl JsonStrings {
@@ -124,14 +131,128 @@ impl JsonStrings {
                 match byte {
                     _ if self.escaped => self.escaped = false,
                     b'\\' => self.escaped = true,
-                    b'"' => self.in_string = false,
+                    b'"' => {
+                        self.in_string = false;
+                        self.last = byte;
+                    }
                     _ => {}
                 }
-            } else if byte == b'"' {
-                self.in_string = true;
+                continue;
+            }
+            match byte {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.open.push(byte);
+                    self.last = byte;
+                }
+                b']' | b'}' => {
+                    self.open.pop();
+                    self.last = byte;
+                }
+                _ if byte.is_ascii_whitespace() => {}
+                _ => self.last = byte,
             }
         }
     }
+
+    /// The JSON text a placeholder outside strings becomes (RULES.md 2.6: an Unknown node, the
+    /// rest of the document still read), `mark` being the marked string's content (it starts
+    /// with [`UNKNOWN_MARK`]) and `next` the first byte after the placeholder that is not white
+    /// space: a marked string, with the commas that make it an element of its array when it
+    /// follows or precedes one (`[{...}${extra}]` renders more elements). Where an object member
+    /// goes the placeholder renders members, whose keys are not known, and the text stays invalid
+    /// (the document is unknown), as after the top-level value.
+    pub fn unknown_node(&self, mark: &str, next: Option<u8>) -> String {
+        let value = format!("\"{mark}\"");
+        if self.open.last() != Some(&b'[') {
+            return value;
+        }
+        let after_value =
+            matches!(self.last, b'"' | b']' | b'}') || self.last.is_ascii_alphanumeric();
+        let value_follows = next
+            .is_some_and(|b| matches!(b, b'"' | b'[' | b'{' | b'-') || b.is_ascii_alphanumeric());
+        let before = if after_value { "," } else { "" };
+        let after = if value_follows { "," } else { "" };
+        format!("{before}{value}{after}")
+    }
+}
+
+/// Host offsets for the bytes of a node `unknown_node` inserted for the placeholder at
+/// `start..end`: the node spans the placeholder (its bytes map to `start`, a comma after it to
+/// `end`, where the node's span ends).
+pub fn node_offsets(node: &str, start: u32, end: u32) -> impl Iterator<Item = u32> {
+    let last_quote = node.rfind('"').unwrap_or(node.len());
+    (0..node.len()).map(move |at| if at > last_quote { end } else { start })
+}
+
+/// A Terraform template's JSON text (`templatefile`) with each `${...}` outside JSON strings
+/// replaced by the node it stands for (`JsonStrings::unknown_node`; RULES.md 2.6), marked with
+/// the variable it names (none for another expression), and each byte's offset in `text`.
+/// Placeholders inside strings are left for `val::rendered_template`. `None` when there is no
+/// placeholder outside strings: the text is read as it is.
+pub fn template_placeholders_as_nodes(text: &str) -> Option<(String, Vec<u32>)> {
+    let mut scanner = JsonStrings::default();
+    let mut json = String::with_capacity(text.len());
+    let mut offsets: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let copy = |json: &mut String, offsets: &mut Vec<u32>, from: usize, to: usize| {
+        let part = text.get(from..to).unwrap_or("");
+        json.push_str(part);
+        offsets.extend(from as u32..to as u32);
+        part.len()
+    };
+    let (mut copied, mut marked) = (0, false);
+    while let Some(found) = text.get(copied..).and_then(|rest| rest.find("${")) {
+        let at = copied + found;
+        scanner.feed(text.get(copied..at).unwrap_or(""));
+        copy(&mut json, &mut offsets, copied, at);
+        // `$${` is a literal `${`; inside a string the placeholder makes a template.
+        let escaped = at > 0 && text.as_bytes().get(at - 1) == Some(&b'$');
+        let end = placeholder_end(text, at);
+        let Some(end) = end.filter(|_| !scanner.in_string && !escaped) else {
+            scanner.feed("${");
+            copied = at + copy(&mut json, &mut offsets, at, at + 2);
+            continue;
+        };
+        let inner = text.get(at + 2..end - 1).unwrap_or("");
+        let inner = inner.trim().trim_matches('~').trim();
+        let name = if crate::adapt::val::is_identifier(inner) {
+            inner
+        } else {
+            ""
+        };
+        let mark = format!("{UNKNOWN_MARK}{name}");
+        let next = next_significant(text.get(end..).unwrap_or(""));
+        let node = scanner.unknown_node(&mark, next);
+        offsets.extend(node_offsets(&node, at as u32, end as u32));
+        scanner.feed(&node);
+        json.push_str(&node);
+        (copied, marked) = (end, true);
+    }
+    if !marked {
+        return None;
+    }
+    copy(&mut json, &mut offsets, copied, text.len());
+    offsets.push(text.len() as u32);
+    Some((json, offsets))
+}
+
+/// The offset just past the `}` closing the placeholder `${` at `at` (braces inside it nest).
+fn placeholder_end(text: &str, at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate().skip(at + 1) {
+        match byte {
+            b'{' => depth += 1,
+            b'}' if depth == 1 => return Some(offset + 1),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first byte of `text` that is not white space.
+pub fn next_significant(text: &str) -> Option<u8> {
+    text.bytes().find(|byte| !byte.is_ascii_whitespace())
 }
 
 /// Converts the parsed JSON, turning marked strings into unknowns and templates.
@@ -174,6 +295,34 @@ mod tests {
         let root = parsed.root.unwrap();
         let action = root.get("Action").unwrap();
         assert_eq!(&host[action.span.range()], r#"\"*\""#);
+    }
+
+    #[test]
+    fn placeholders_outside_strings_become_unknown_nodes_spanning_them() {
+        let text = r#"{"S": [{"A": "${a}"}${extra} ${more}], "R": ${arns}}"#;
+        let (json, offsets) = template_placeholders_as_nodes(text).unwrap();
+        let expected = r#"{"S": [{"A": "${a}"},"@extra" ,"@more"], "R": "@arns"}"#;
+        assert_eq!(json, expected.replace('@', UNKNOWN_MARK_STR));
+        let parsed = parse_mapped_json(&json, FileId(0), &OffsetMap::Table(offsets));
+        let root = parsed.root.unwrap();
+        let span_text = |node: &Node| &text[node.span.range()];
+        let NodeKind::Seq(items) = &root.get("S").unwrap().kind else {
+            panic!("a list")
+        };
+        assert_eq!(span_text(&items[1]), "${extra}");
+        assert_eq!(span_text(&items[2]), "${more}");
+        assert_eq!(span_text(root.get("R").unwrap()), "${arns}");
+        // Inside strings and escaped, placeholders are left to the template's rendering.
+        assert!(template_placeholders_as_nodes(r#"{"A": "${a}", "B": $${b}}"#).is_none());
+    }
+
+    #[test]
+    fn a_placeholder_where_members_go_leaves_the_object_invalid() {
+        let mut scanner = JsonStrings::default();
+        scanner.feed(r#"{"Effect": "Allow""#);
+        let node = scanner.unknown_node(UNKNOWN_MARK_STR, Some(b'}'));
+        let json = format!(r#"{{"Effect": "Allow"{node}}}"#);
+        assert!(parse_json(&json, FileId(0), 0).root.is_none());
     }
 
     #[test]

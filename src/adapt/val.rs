@@ -549,11 +549,12 @@ pub fn rendered_template(
             .trim_start_matches('~')
             .trim_end_matches('~')
             .trim();
-        let unknown = UnknownReason::Function("templatefile".into());
         let resolved = match directive {
-            true => Err(unknown),
+            true => Err(UnknownReason::Unsupported("a template directive")),
             false if is_identifier(inner) => resolve(inner),
-            false => Err(unknown),
+            false => Err(UnknownReason::Unsupported(
+                "a template expression other than a variable",
+            )),
         };
         match resolved {
             Ok(value) => built.text(&value),
@@ -623,7 +624,7 @@ impl TemplateBuilder {
     }
 }
 
-fn is_identifier(text: &str) -> bool {
+pub(crate) fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()

@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use super::{Context, Resource};
 use crate::adapt::embedded::{
-    JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
+    JsonStrings, OffsetMap, UNKNOWN_MARK, UNKNOWN_MARK_STR, next_significant, parse_mapped_json,
+    with_unknowns,
 };
 use crate::adapt::policy::policy_document;
 use crate::adapt::val::conditional_items;
@@ -106,14 +107,23 @@ fn sub_document<'a>(
 ) -> Result<Cow<'a, Val>, UnknownReason> {
     let mut json = String::new();
     let mut scanner = JsonStrings::default();
-    for segment in segments {
+    let mut segments = segments.iter().peekable();
+    while let Some(segment) = segments.next() {
         match segment {
             Segment::Text(text) => {
                 json.push_str(text);
                 scanner.feed(text);
             }
             Segment::Unknown(_) if scanner.in_string => json.push(UNKNOWN_MARK),
-            Segment::Unknown(_) => json.push_str(&format!("\"{UNKNOWN_MARK}\"")),
+            Segment::Unknown(_) => {
+                let next = match segments.peek() {
+                    Some(Segment::Text(text)) => next_significant(text),
+                    _ => None,
+                };
+                let node = scanner.unknown_node(UNKNOWN_MARK_STR, next);
+                scanner.feed(&node);
+                json.push_str(&node);
+            }
         }
     }
     let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Whole(literal));

@@ -118,6 +118,11 @@ enum Reached<'v> {
     UnknownIndex(UnknownReason),
 }
 
+/// Why a `file()`/`templatefile()` value is unknown when no file of the unit could be read at
+/// its path (missing, outside the scanned tree, over the size limit).
+pub(super) const UNREADABLE_FILE: UnknownReason =
+    UnknownReason::Unsupported("a file that could not be read");
+
 /// What `file()`/`templatefile()` found at a path.
 pub enum Loaded {
     Text(FileId, std::sync::Arc<str>),
@@ -737,7 +742,7 @@ impl<'a> Evaluator<'a> {
     /// `file(path)` and `templatefile(path, vars)` (RULES.md 2.2), read relative to the module. A
     /// text read verbatim is a string spanning its whole file; a rendered one is at the call.
     fn read_file(&self, name: &str, args: &[Val], span: Span) -> Val {
-        let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
+        let unknown = || Val::unknown(UNREADABLE_FILE, span);
         let path = args.first();
         if let Some(reason) = path.and_then(Val::unknown_reason) {
             return Val::unknown(reason, span);
@@ -795,8 +800,9 @@ impl<'a> Evaluator<'a> {
 }
 
 /// The text a `templatefile` placeholder `${name}` takes from the call's variables `vars`.
+/// A placeholder that is no variable of the call (Terraform rejects the call) is unknown.
 pub fn template_variable(vars: Option<&Val>, name: &str) -> Result<Text, UnknownReason> {
-    let missing = || UnknownReason::Function("templatefile".into());
+    let missing = || UnknownReason::Unsupported("a template variable the call does not pass");
     let vars = vars.ok_or_else(missing)?;
     if let Some(reason) = vars.unknown_reason() {
         return Err(reason);
@@ -805,7 +811,8 @@ pub fn template_variable(vars: Option<&Val>, name: &str) -> Result<Text, Unknown
     if let Some(reason) = field.unknown_reason() {
         return Err(reason);
     }
-    field.scalar_text().map(Into::into).ok_or_else(missing)
+    let not_text = || UnknownReason::Unsupported("a template variable that is not a string");
+    field.scalar_text().map(Into::into).ok_or_else(not_text)
 }
 
 /// The JSON text of a whole file as a value with spans in that file; `None` when it is not JSON.
@@ -824,6 +831,35 @@ pub fn json_in_file_with(
         .root
         .filter(|_| parsed.errors.is_empty())
         .map(|root| crate::adapt::val::from_node_with(&root, string))
+}
+
+/// A `templatefile` JSON text as a value with spans in its file (RULES.md 2.6): a placeholder
+/// inside a JSON string is rendered (`val::rendered_template`), one outside strings is an
+/// Unknown node, unknown for the reason its variable is (`resolve`) or, known, because such a
+/// placeholder is not evaluated. `None` when it is not JSON.
+pub fn template_json_in_file(
+    file: FileId,
+    text: &str,
+    resolve: &dyn Fn(&str) -> Result<Text, UnknownReason>,
+) -> Option<Val> {
+    let string = |string: &str| match string.strip_prefix(crate::adapt::embedded::UNKNOWN_MARK) {
+        Some("") => ValKind::Unknown(UnknownReason::Unsupported(
+            "a template expression other than a variable",
+        )),
+        Some(name) => ValKind::Unknown(resolve(name).err().unwrap_or(UnknownReason::Unsupported(
+            "a template placeholder outside a JSON string",
+        ))),
+        None => crate::adapt::val::rendered_template(string, resolve),
+    };
+    let Some((json, offsets)) = crate::adapt::embedded::template_placeholders_as_nodes(text) else {
+        return json_in_file_with(file, text, &string);
+    };
+    let map = crate::adapt::embedded::OffsetMap::Table(offsets);
+    let parsed = crate::adapt::embedded::parse_mapped_json(&json, file, &map);
+    parsed
+        .root
+        .filter(|_| parsed.errors.is_empty())
+        .map(|root| crate::adapt::val::from_node_with(&root, &string))
 }
 
 /// Whether the traversal's operator at `at` is a splat (`[*]` or `.*`).

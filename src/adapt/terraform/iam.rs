@@ -237,12 +237,15 @@ fn file_document(
         .iter()
         .next()
         .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
+    if let Some(reason) = path.as_ref().and_then(Val::unknown_reason) {
+        return unknown(reason);
+    }
     let Some(path) = path.and_then(|p| p.scalar_text()) else {
         return unknown(UnknownReason::Function(function.into()));
     };
     let (id, text) = match evaluator.load_file(&path) {
         super::eval::Loaded::Text(id, text) => (id, text),
-        super::eval::Loaded::Missing => return unknown(UnknownReason::Function(function.into())),
+        super::eval::Loaded::Missing => return unknown(super::eval::UNREADABLE_FILE),
         super::eval::Loaded::OverBudget => return Some(Val::too_large(span)),
     };
     // A templatefile placeholder is its variable's text when that is known (RULES.md 2.2).
@@ -269,9 +272,7 @@ fn file_document(
                 not_json = "a policy template's `%{ for }` or unresolved `%{ if }` directive";
             }
             let json = rendered.as_deref().unwrap_or(&text);
-            super::eval::json_in_file_with(id, json, &|string| {
-                crate::adapt::val::rendered_template(string, &resolve)
-            })
+            super::eval::template_json_in_file(id, json, &resolve)
         }
         _ => super::eval::json_in_file(id, &text),
     };

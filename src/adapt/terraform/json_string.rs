@@ -8,7 +8,8 @@ use hcl_edit::template::{Element, Template};
 
 use super::eval::{Bindings, Evaluator};
 use crate::adapt::embedded::{
-    JsonStrings, OffsetMap, UNKNOWN_MARK, parse_mapped_json, with_unknowns,
+    JsonStrings, OffsetMap, UNKNOWN_MARK, UNKNOWN_MARK_STR, next_significant, node_offsets,
+    parse_mapped_json, with_unknowns,
 };
 use crate::adapt::val::Val;
 use crate::model::UnknownReason;
@@ -61,7 +62,8 @@ fn build(
     let mut table: Vec<u32> = Vec::new();
     let mut scanner = JsonStrings::default();
     let mut end = literal.start;
-    for element in template.iter() {
+    let mut elements = template.iter().peekable();
+    while let Some(element) = elements.next() {
         match element {
             Element::Literal(text) => {
                 let decoded = text.value().as_str();
@@ -87,14 +89,25 @@ fn build(
             Element::Interpolation(interpolation) => {
                 let range = interpolation.span().unwrap_or(0..0);
                 let value = evaluator.eval(&interpolation.expr, file, &Bindings::default());
+                let (from, to) = (range.start as u32, range.end as u32);
                 let inserted = match (scanner.in_string, value.scalar_text()) {
                     (true, Some(text)) => escape_json(&text),
                     (true, None) => UNKNOWN_MARK.to_string(),
-                    (false, _) => format!("\"{UNKNOWN_MARK}\""),
+                    (false, _) => {
+                        let next = match elements.peek() {
+                            Some(Element::Literal(text)) => next_significant(text.value()),
+                            _ => None,
+                        };
+                        scanner.unknown_node(UNKNOWN_MARK_STR, next)
+                    }
                 };
-                table.extend(std::iter::repeat_n(range.start as u32, inserted.len()));
+                match scanner.in_string {
+                    true => table.extend(std::iter::repeat_n(from, inserted.len())),
+                    false => table.extend(node_offsets(&inserted, from, to)),
+                }
+                scanner.feed(&inserted);
                 json.push_str(&inserted);
-                end = range.end as u32;
+                end = to;
             }
             Element::Directive(_) => {
                 return Err(UnknownReason::Unsupported("a template directive"));
@@ -108,13 +121,24 @@ fn build(
 /// The template's literal text, every span at the literal (escapes prevent exact mapping).
 fn whole(template: &Template, literal: Span) -> (String, OffsetMap) {
     let mut json = String::new();
-    for element in template.iter() {
-        match element {
-            Element::Literal(text) => json.push_str(text.value()),
-            Element::Interpolation(_) | Element::Directive(_) => {
-                json.push_str(&format!("\"{UNKNOWN_MARK}\""));
+    let mut scanner = JsonStrings::default();
+    let mut elements = template.iter().peekable();
+    while let Some(element) = elements.next() {
+        let inserted = match element {
+            Element::Literal(text) => text.value().to_string(),
+            Element::Interpolation(_) | Element::Directive(_) if scanner.in_string => {
+                UNKNOWN_MARK_STR.to_string()
             }
-        }
+            Element::Interpolation(_) | Element::Directive(_) => {
+                let next = match elements.peek() {
+                    Some(Element::Literal(text)) => next_significant(text.value()),
+                    _ => None,
+                };
+                scanner.unknown_node(UNKNOWN_MARK_STR, next)
+            }
+        };
+        scanner.feed(&inserted);
+        json.push_str(&inserted);
     }
     (json, OffsetMap::Whole(literal))
 }
