@@ -74,6 +74,31 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
     document
 }
 
+/// What a statement that cannot be read contributes (an imported document, `Statement =
+/// [var.s]`): any effect, action, resource and principal, so rules record the case as
+/// unverifiable instead of passing it.
+pub fn unknown_statement(span: Span, reason: UnknownReason) -> Statement {
+    let unknown = Value::unknown(reason, span);
+    let anything = Elements {
+        key_span: span,
+        span,
+        items: vec![unknown.clone()],
+    };
+    let mut statement = Statement::empty(span);
+    statement.effect = Some(unknown.clone());
+    statement.action = Some(anything.clone());
+    statement.resource = Some(anything);
+    statement.principal = Some(Principals {
+        key_span: span,
+        span,
+        items: vec![PrincipalItem {
+            principal_type: None,
+            value: unknown,
+        }],
+    });
+    statement
+}
+
 fn key(field: &Field) -> Key {
     Key {
         name: field.key.clone(),
@@ -114,7 +139,14 @@ fn statements(value: &Val) -> Statements {
                         pending.push((when_true, on_true));
                     }
                     ValKind::Absent => {}
-                    ValKind::Unknown(_) | ValKind::Link { .. } | ValKind::Template(_) => {}
+                    ValKind::Unknown(_) | ValKind::Link { .. } | ValKind::Template(_) => {
+                        let reason = item
+                            .unknown_reason()
+                            .unwrap_or(UnknownReason::Unsupported("a statement"));
+                        let mut unknown = unknown_statement(item.span, reason);
+                        unknown.exists_when = when;
+                        out.push(unknown);
+                    }
                     ValKind::Null
                     | ValKind::Bool(_)
                     | ValKind::Number(_)

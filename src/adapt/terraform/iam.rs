@@ -12,11 +12,11 @@ use super::eval::{Bindings, Evaluator, span_of_expr};
 use super::instances::{self, Expansion};
 use super::module::BlockRef;
 use crate::adapt::embedded::OffsetMap;
-use crate::adapt::policy::{elements, policy_document, text_value};
+use crate::adapt::policy::{elements, policy_document, text_value, unknown_statement};
 use crate::adapt::val::{Field, Val, ValKind, block_bodies};
 use crate::model::iam::{
-    ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Elements, Key, PolicyDocument,
-    PolicyKind, PrincipalItem, Principals, Statement, Statements,
+    ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Key, PolicyDocument, PolicyKind,
+    PrincipalItem, Principals, Statement, Statements,
 };
 use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
@@ -804,30 +804,6 @@ fn imported(
         }
     }
     out
-}
-
-/// What an imported document that cannot be read contributes: statements of any effect, action,
-/// resource and principal, so rules record the case as unverifiable instead of passing it.
-fn unknown_statement(span: Span, reason: UnknownReason) -> Statement {
-    let unknown = Value::unknown(reason, span);
-    let anything = Elements {
-        key_span: span,
-        span,
-        items: vec![unknown.clone()],
-    };
-    let mut statement = Statement::empty(span);
-    statement.effect = Some(unknown.clone());
-    statement.action = Some(anything.clone());
-    statement.resource = Some(anything);
-    statement.principal = Some(Principals {
-        key_span: span,
-        span,
-        items: vec![PrincipalItem {
-            principal_type: None,
-            value: unknown,
-        }],
-    });
-    statement
 }
 
 /// One `statement` block; `effect` defaults to Allow here only.
