@@ -16,6 +16,7 @@ use crate::model::UnknownReason;
 use crate::parse::limits::MAX_EVAL_DEPTH;
 use crate::source::{FileId, Span};
 
+mod assumed;
 mod blocks;
 mod operators;
 mod outputs;
@@ -30,10 +31,10 @@ use operators::{binary, unknown_from};
 #[derive(Clone, Default)]
 pub struct Bindings {
     names: Vec<(Text, Val)>,
-    /// Conditions (as written) whose outcome the instance's existence requires: `count = c ? 1 :
-    /// 0` makes no instance unless `c` holds, so inside it `c ? a : b` is `a`, as a
-    /// CloudFormation resource's `Condition` decides its `Fn::If`s.
-    assumed: Vec<(Text, bool)>,
+    /// Conditions whose outcome the instance's existence requires: `count = c ? 1 : 0` makes no
+    /// instance unless `c` holds, so inside it `c ? a : b` is `a`, as a CloudFormation
+    /// resource's `Condition` decides its `Fn::If`s.
+    assumed: assumed::Assumed,
 }
 
 impl Bindings {
@@ -43,16 +44,11 @@ impl Bindings {
         bound
     }
 
-    pub fn assuming(mut self, condition: Text, outcome: bool) -> Bindings {
-        self.assumed.push((condition, outcome));
+    /// These bindings where `condition` (as written in the module being evaluated) has
+    /// `outcome`.
+    pub fn assuming(mut self, condition: &str, outcome: bool) -> Bindings {
+        self.assumed.assume(condition, outcome);
         self
-    }
-
-    fn assumed(&self, condition: &str) -> Option<bool> {
-        self.assumed
-            .iter()
-            .find(|(assumed, _)| &**assumed == condition)
-            .map(|(_, outcome)| *outcome)
     }
 
     fn get(&self, name: &str) -> Option<&Val> {
@@ -296,7 +292,7 @@ impl<'a> Evaluator<'a> {
             },
             Expression::Conditional(cond) => {
                 let written = self.source(span_of(file, &cond.cond_expr)).trim();
-                match bindings.assumed(written) {
+                match bindings.assumed.decide(written) {
                     Some(true) => return self.eval_at(&cond.true_expr, file, bindings, next),
                     Some(false) => return self.eval_at(&cond.false_expr, file, bindings, next),
                     None => {}
@@ -319,7 +315,14 @@ impl<'a> Evaluator<'a> {
             }
             Expression::FuncCall(call) => self.call(call, file, bindings, span, next),
             Expression::Traversal(traversal) => {
-                self.traversal(traversal, file, bindings, span, next)
+                // `encrypted = var.on` where the instance exists only when `var.on` holds.
+                let assumed = (!bindings.assumed.is_empty())
+                    .then(|| bindings.assumed.fact(&assumed::squeeze(self.source(span))))
+                    .flatten();
+                match assumed {
+                    Some(outcome) => Val::new(ValKind::Bool(outcome), span),
+                    None => self.traversal(traversal, file, bindings, span, next),
+                }
             }
             Expression::UnaryOp(op) => {
                 let value = self.eval_at(&op.expr, file, bindings, next);
@@ -424,7 +427,8 @@ impl<'a> Evaluator<'a> {
                 match shared {
                     Ok(shared) => {
                         let rest = traversal.operators.get(1..).unwrap_or(&[]);
-                        self.copy_reached(&shared, rest, file, bindings, span, depth)
+                        let value = self.copy_reached(&shared, rest, file, bindings, span, depth);
+                        self.settle_assumed(value, bindings)
                     }
                     Err(value) => value,
                 }
@@ -714,6 +718,42 @@ impl<'a> Evaluator<'a> {
         Ok(shared)
     }
 
+    /// A local (evaluated once for the whole module) read inside an instance whose existence
+    /// fixes conditions: its conditionals on them, written in this module, take that branch
+    /// here. A value a caller bound to an input was written in the caller, where the same text
+    /// names other variables, and stays as it is.
+    fn settle_assumed(&self, mut value: Val, bindings: &Bindings) -> Val {
+        if bindings.assumed.is_empty() {
+            return value;
+        }
+        let mut stack = vec![&mut value];
+        while let Some(node) = stack.pop() {
+            loop {
+                let outcome = match &node.kind {
+                    ValKind::Conditional { condition, .. }
+                        if self.module.declares(origin(node).file) =>
+                    {
+                        bindings.assumed.decide(condition)
+                    }
+                    _ => None,
+                };
+                let Some(outcome) = outcome else { break };
+                let kind = std::mem::replace(&mut node.kind, ValKind::Null);
+                let ValKind::Conditional {
+                    when_true,
+                    when_false,
+                    ..
+                } = kind
+                else {
+                    break;
+                };
+                *node = if outcome { *when_true } else { *when_false };
+            }
+            node.push_children_mut(&mut stack);
+        }
+        value
+    }
+
     fn call(
         &self,
         call: &hcl_edit::expr::FuncCall,
@@ -873,6 +913,11 @@ fn splat_at(traversal: &hcl_edit::expr::Traversal, at: usize) -> bool {
 }
 
 /// Moves a value defined elsewhere to its use site, keeping where each part was written.
+/// Where a value was written: its definition when it was read through a name, else where it is.
+pub fn origin(value: &Val) -> Span {
+    value.defined_at.unwrap_or(value.span)
+}
+
 pub fn relocate(mut value: Val, use_site: Span) -> Val {
     let mut stack = vec![&mut value];
     while let Some(val) = stack.pop() {

@@ -6,7 +6,7 @@
 use crate::text::Text;
 use std::collections::BTreeMap;
 
-use super::eval::{Bindings, Evaluator, span_of_expr};
+use super::eval::{Bindings, Evaluator, origin, span_of_expr};
 use super::module::BlockRef;
 use crate::adapt::val::{Field, Val, ValKind, as_integer, conditional_branches};
 use crate::model::UnknownReason;
@@ -208,7 +208,7 @@ fn by_count(
         // `var.enabled ? length(var.cidrs) : 0` with no CIDRs: no instance whichever branch.
         None if every_branch(&count, |branch| as_integer(branch) == Some(0)) => Expansion::Nothing,
         None => Expansion::Single {
-            bindings: assume_existence(unknown_count(header), &count, |branch| {
+            bindings: assume_existence(evaluator, unknown_count(header), &count, |branch| {
                 as_integer(branch) == Some(0)
             }),
             exists_when: Some(written(evaluator, "count", span)),
@@ -217,8 +217,18 @@ fn by_count(
 }
 
 /// `c ? x : 0` (or `c ? x : []`): an instance exists only when `c` holds, so inside it `c` is
-/// assumed to (`none` tells a branch that makes no instance).
-fn assume_existence(bindings: Bindings, value: &Val, none: impl Fn(&Val) -> bool) -> Bindings {
+/// assumed to (`none` tells a branch that makes no instance). Only a condition written in this
+/// module: a count a caller passes in (`count = var.n`, `n = var.on ? 1 : 0`) names the caller's
+/// `var.on`, which this module's `var.on` need not equal.
+fn assume_existence(
+    evaluator: &Evaluator,
+    bindings: Bindings,
+    value: &Val,
+    none: impl Fn(&Val) -> bool,
+) -> Bindings {
+    if !evaluator.module.declares(origin(value).file) {
+        return bindings;
+    }
     let ValKind::Conditional {
         condition,
         when_true,
@@ -228,8 +238,8 @@ fn assume_existence(bindings: Bindings, value: &Val, none: impl Fn(&Val) -> bool
         return bindings;
     };
     match (none(when_true), none(when_false)) {
-        (false, true) => bindings.assuming(condition.clone(), true),
-        (true, false) => bindings.assuming(condition.clone(), false),
+        (false, true) => bindings.assuming(condition, true),
+        (true, false) => bindings.assuming(condition, false),
         _ => bindings,
     }
 }
@@ -245,6 +255,7 @@ fn by_for_each(
     let collection = evaluator.eval(expr, block.file, &Bindings::default());
     let unknown = || Expansion::Single {
         bindings: assume_existence(
+            evaluator,
             Bindings::default().with("each", unknown_each(header)),
             &collection,
             is_empty_collection,

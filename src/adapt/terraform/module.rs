@@ -67,6 +67,8 @@ pub struct Module<'a> {
     pub locals: HashMap<&'a str, Located<'a, Expression>>,
     pub resources: Vec<BlockRef<'a>>,
     pub data: Vec<BlockRef<'a>>,
+    /// The module's own `.tf` files (not its tfvars, nor its callers').
+    files: foldhash::HashSet<FileId>,
     resource_index: HashMap<(&'a str, &'a str), usize>,
     data_index: HashMap<(&'a str, &'a str), usize>,
 }
@@ -77,6 +79,7 @@ impl<'a> Module<'a> {
     pub fn index(files: &'a [TfFile], tfvars: &'a [TfFile]) -> Module<'a> {
         let mut module = Module::default();
         for file in files {
+            module.files.insert(file.id);
             for block in file.body.blocks() {
                 let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
                 match (block.ident.as_str(), labels.as_slice()) {
@@ -150,6 +153,12 @@ impl<'a> Module<'a> {
             }
         }
         module
+    }
+
+    /// Whether `file` is one of the module's own files: text written there names this module's
+    /// variables and locals.
+    pub fn declares(&self, file: FileId) -> bool {
+        self.files.contains(&file)
     }
 
     pub fn resource(&self, resource_type: &str, name: &str) -> Option<BlockRef<'a>> {
