@@ -296,31 +296,54 @@ fn principals(field: &Field) -> Principals {
 
 fn conditions(field: &Field) -> Conditions {
     let entries = match &field.value.kind {
-        // An operator whose keys are not known (`StringEquals = var.keys`) may limit anything;
-        // so may a key Terraform could not resolve (`{ (var.op) = ... }`), which keeps its
-        // source text: the block is not evaluated.
-        ValKind::Object(operators)
-            if operators.iter().any(|operator| {
-                !is_operator_name(&operator.key)
-                    || match &operator.value.kind {
-                        ValKind::Object(keys) => keys.iter().any(|key| key.key.starts_with('(')),
-                        ValKind::Null | ValKind::Absent => false,
-                        _ => true,
-                    }
-            }) =>
-        {
-            None
-        }
         ValKind::Object(operators) => {
             let mut entries = Vec::new();
             for operator in operators {
-                for condition_key in operator.value.fields() {
-                    entries.push(ConditionEntry {
-                        operator: operator.key.clone(),
-                        key: condition_key.key.clone(),
-                        span: condition_key.span(),
-                        values: elements(condition_key).items,
-                    });
+                // A Terraform key that could not be resolved (`{ (var.op) = ... }`) keeps its
+                // source text: no operator.
+                let name = is_operator_name(&operator.key).then(|| operator.key.clone());
+                let unnamed = |span| {
+                    Value::unknown(UnknownReason::Unsupported("a computed object key"), span)
+                };
+                match &operator.value.kind {
+                    ValKind::Object(keys) => {
+                        for condition_key in keys {
+                            let computed = condition_key.key.starts_with('(');
+                            let mut values = elements(condition_key).items;
+                            if name.is_none() || computed {
+                                values.push(unnamed(condition_key.key_span));
+                            }
+                            entries.push(ConditionEntry {
+                                operator: name.clone(),
+                                key: (!computed).then(|| condition_key.key.clone()),
+                                span: condition_key.span(),
+                                values,
+                            });
+                        }
+                    }
+                    ValKind::Null | ValKind::Absent => {}
+                    // Keys not known (`StringEquals = var.limits`, `StringEquals: !Ref P`, an
+                    // `Fn::If` between key maps): any key, any value, under this operator.
+                    _ => {
+                        let mut values = vec![Value::unknown(
+                            operator
+                                .value
+                                .unknown_reason()
+                                .unwrap_or(UnknownReason::Unsupported(
+                                    "a condition operator whose value is not a map of keys",
+                                )),
+                            operator.value.span,
+                        )];
+                        if name.is_none() {
+                            values.push(unnamed(operator.key_span));
+                        }
+                        entries.push(ConditionEntry {
+                            operator: name.clone(),
+                            key: None,
+                            span: operator.span(),
+                            values,
+                        });
+                    }
                 }
             }
             Some(entries)

@@ -192,8 +192,12 @@ pub struct Conditions {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConditionEntry {
-    pub operator: Text,
-    pub key: Text,
+    /// `None` when not known offline (`{ (var.op) = ... }`, `test = var.op`); `values` then
+    /// holds an Unknown saying why.
+    pub operator: Option<Text>,
+    /// `None` when not known offline (`StringEquals = var.keys`, `variable = var.key`); `values`
+    /// then holds an Unknown saying why.
+    pub key: Option<Text>,
     pub span: Span,
     pub values: Vec<Value<Text>>,
 }

@@ -891,24 +891,42 @@ fn conditions(block: &Val) -> Option<Conditions> {
     let mut entries = Vec::new();
     for field in &blocks {
         span = span.cover(field.span());
-        let text = |key: &str| field.value.get(key).and_then(|v| v.scalar_text());
         // A condition that exists in one branch only (a `dynamic` block over a conditional
         // collection, held as `Conditional`) limits the statement in that branch only: unknown.
-        let (Some(operator), Some(key)) = (text("test"), text("variable")) else {
+        if !matches!(field.value.kind, ValKind::Object(_)) {
             return Some(Conditions {
                 key_span: first.key_span,
                 span,
                 entries: None,
             });
-        };
-        let values = field
+        }
+        let mut values = field
             .value
             .field("values")
             .map(|v| elements(&policy_variables(v)).items)
             .unwrap_or_default();
+        // `test = var.op`: any operator; `variable = var.key`: any key; the values say why.
+        let mut text = |key: &str| {
+            let value = field.value.get(key);
+            let text = value.and_then(|v| v.scalar_text());
+            if text.is_none() {
+                let reason =
+                    value
+                        .and_then(Val::unknown_reason)
+                        .unwrap_or(UnknownReason::Unsupported(
+                            "a condition without `test` or `variable`",
+                        ));
+                values.push(Value::unknown(
+                    reason,
+                    value.map_or(field.span(), |v| v.span),
+                ));
+            }
+            text.map(Text::from)
+        };
+        let (operator, key) = (text("test"), text("variable"));
         entries.push(ConditionEntry {
-            operator: operator.into(),
-            key: key.into(),
+            operator,
+            key,
             span: field.span(),
             values,
         });

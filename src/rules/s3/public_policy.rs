@@ -82,6 +82,17 @@ pub const LIMITING: Limiting = Limiting {
 
 impl Limiting {
     pub fn limits(&self, operator: &str, key: &str) -> bool {
+        self.limiting_operator(operator) && self.limiting_key(key)
+    }
+
+    /// Whether an entry may limit the caller, `None` standing for an operator or key not known
+    /// offline (three-valued: `StringNotEquals` never limits, whatever its keys).
+    fn may_limit(&self, operator: Option<&str>, key: Option<&str>) -> bool {
+        operator.is_none_or(|operator| self.limiting_operator(operator))
+            && key.is_none_or(|key| self.limiting_key(key))
+    }
+
+    fn limiting_operator(&self, operator: &str) -> bool {
         let operator = match operator.get(..12) {
             Some(prefix) if prefix.eq_ignore_ascii_case("ForAnyValue:") => {
                 operator.get(12..).unwrap_or("")
@@ -91,7 +102,10 @@ impl Limiting {
         self.operators
             .iter()
             .any(|o| o.eq_ignore_ascii_case(operator))
-            && self.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    fn limiting_key(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 }
 
@@ -243,7 +257,8 @@ fn limit(condition: Option<&Conditions>) -> Limit<'_> {
     };
     let mut unknown = None;
     for entry in entries {
-        if !LIMITING.limits(&entry.operator, &entry.key) || entry.values.is_empty() {
+        let (operator, key) = (entry.operator.as_deref(), entry.key.as_deref());
+        if !LIMITING.may_limit(operator, key) || entry.values.is_empty() {
             continue;
         }
         let mut all_fixed = true;
@@ -259,7 +274,9 @@ fn limit(condition: Option<&Conditions>) -> Limit<'_> {
             }
         }
         match (all_fixed, entry_unknown) {
-            (true, None) => return Limit::Limited,
+            (true, None) if operator.is_some() && key.is_some() => return Limit::Limited,
+            // The adapters give an operator or key not known an Unknown value saying why.
+            (true, None) => unknown = unknown.or(Some((entry.span, &UNREADABLE))),
             (true, Some(found)) => unknown = unknown.or(Some(found)),
             (false, _) => {}
         }
@@ -438,8 +455,8 @@ mod tests {
             key_span: span(40),
             span: span(40),
             entries: Some(vec![ConditionEntry {
-                operator: operator.into(),
-                key: key.into(),
+                operator: Some(operator.into()),
+                key: Some(key.into()),
                 span: span(41),
                 values: vec![Value::explicit(value.into(), span(42))],
             }]),
