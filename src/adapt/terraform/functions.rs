@@ -10,6 +10,44 @@ use crate::source::Span;
 /// has no value; `try` skips it.
 const REJECTED: &str = "a call Terraform rejects";
 
+/// `length()` of a list whose elements are all known, or of an object. Of a conditional, the
+/// conditional of its branches' lengths: `length(var.on ? ["a"] : [])` is `var.on ? 1 : 0`, so a
+/// count over it makes no instance unless `var.on` holds (RULES.md 2.4).
+fn length(value: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
+    let Val {
+        kind,
+        span: written,
+        defined_at,
+    } = value;
+    match kind {
+        // An unknown item may stand for a whole list (`concat(var.extra, [...])`) and a link
+        // for a splat's instances: no count then.
+        ValKind::List(items)
+            if !items
+                .iter()
+                .any(|item| matches!(item.kind, ValKind::Unknown(_) | ValKind::Link { .. })) =>
+        {
+            Val::new(ValKind::Number(items.len().to_string().into()), span)
+        }
+        ValKind::Object(fields) => Val::new(ValKind::Number(fields.len().to_string().into()), span),
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => Val {
+            kind: ValKind::Conditional {
+                condition,
+                when_true: Box::new(length(*when_true, span, unknown)),
+                when_false: Box::new(length(*when_false, span, unknown)),
+            },
+            // Where the condition was written: a caller's names its own variables.
+            span: written,
+            defined_at,
+        },
+        _ => unknown(),
+    }
+}
+
 pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
     let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
     // An unknown argument makes the result unknown, except where a function picks among them.
@@ -79,21 +117,10 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
             },
             _ => unknown(),
         },
-        // `count = length(var.ports)`. An unknown item may stand for a whole list
-        // (`concat(var.extra, [...])`) and a link for a splat's instances: no count then.
-        "length" => match args.next().map(|value| value.kind) {
-            Some(ValKind::List(items))
-                if !items.iter().any(|item| {
-                    matches!(item.kind, ValKind::Unknown(_) | ValKind::Link { .. })
-                }) =>
-            {
-                Val::new(ValKind::Number(items.len().to_string().into()), span)
-            }
-            Some(ValKind::Object(fields)) => {
-                Val::new(ValKind::Number(fields.len().to_string().into()), span)
-            }
-            _ => unknown(),
-        },
+        // `count = length(var.ports)`.
+        "length" => args
+            .next()
+            .map_or_else(unknown, |value| length(value, span, &unknown)),
         "element" => {
             let (Some(list), Some(index)) = (args.next(), args.next()) else {
                 return unknown();
@@ -269,5 +296,23 @@ mod tests {
         let extra = Val::unknown(UnknownReason::Reference("var.extra".into()), span);
         let partial = call("length", vec![list(vec![extra, text("22")])], span);
         assert!(matches!(partial.kind, ValKind::Unknown(_)));
+        let chosen = Val::new(
+            ValKind::Conditional {
+                condition: "var.on".into(),
+                when_true: Box::new(list(vec![text("a")])),
+                when_false: Box::new(list(Vec::new())),
+            },
+            span,
+        );
+        let ValKind::Conditional {
+            when_true,
+            when_false,
+            ..
+        } = call("length", vec![chosen], span).kind
+        else {
+            panic!("the length of each branch");
+        };
+        assert_eq!(when_true.kind, ValKind::Number("1".into()));
+        assert_eq!(when_false.kind, ValKind::Number("0".into()));
     }
 }
