@@ -1,7 +1,7 @@
 //! IAM policy documents from a resolved value tree (JSON, YAML maps, `jsonencode`), for every
 //! format. The data source `aws_iam_policy_document` has its own adapter in `terraform/`.
 
-use super::val::{Field, Val, ValKind, as_text};
+use super::val::{Field, Val, ValKind, as_text, conditional_branches};
 use crate::model::iam::{
     ConditionEntry, Conditions, Elements, Key, PolicyDocument, PolicyKind, PrincipalItem,
     Principals, Statement, Statements,
@@ -295,65 +295,100 @@ fn principals(field: &Field) -> Principals {
 }
 
 fn conditions(field: &Field) -> Conditions {
-    let entries = match &field.value.kind {
-        ValKind::Object(operators) => {
-            let mut entries = Vec::new();
-            for operator in operators {
-                // A Terraform key that could not be resolved (`{ (var.op) = ... }`) keeps its
-                // source text: no operator.
-                let name = is_operator_name(&operator.key).then(|| operator.key.clone());
-                let unnamed = |span| {
-                    Value::unknown(UnknownReason::Unsupported("a computed object key"), span)
-                };
-                match &operator.value.kind {
-                    ValKind::Object(keys) => {
-                        for condition_key in keys {
-                            let computed = condition_key.key.starts_with('(');
-                            let mut values = elements(condition_key).items;
-                            if name.is_none() || computed {
-                                values.push(unnamed(condition_key.key_span));
-                            }
-                            entries.push(ConditionEntry {
-                                operator: name.clone(),
-                                key: (!computed).then(|| condition_key.key.clone()),
-                                span: condition_key.span(),
-                                values,
-                            });
-                        }
-                    }
-                    ValKind::Null | ValKind::Absent => {}
-                    // Keys not known (`StringEquals = var.limits`, `StringEquals: !Ref P`, an
-                    // `Fn::If` between key maps): any key, any value, under this operator.
-                    _ => {
-                        let mut values = vec![Value::unknown(
-                            operator
-                                .value
-                                .unknown_reason()
-                                .unwrap_or(UnknownReason::Unsupported(
-                                    "a condition operator whose value is not a map of keys",
-                                )),
-                            operator.value.span,
-                        )];
-                        if name.is_none() {
-                            values.push(unnamed(operator.key_span));
-                        }
-                        entries.push(ConditionEntry {
-                            operator: name.clone(),
-                            key: None,
-                            span: operator.span(),
-                            values,
-                        });
+    // A block that is not a map of operators, in every branch (`Condition: !Ref Block`): not
+    // read at all.
+    let branches = conditional_branches(&field.value);
+    let readable = |value: &Val| {
+        matches!(
+            value.kind,
+            ValKind::Object(_) | ValKind::Null | ValKind::Absent
+        )
+    };
+    let entries = if branches.iter().any(|(_, branch)| readable(branch)) {
+        let mut entries = Vec::new();
+        for (when, branch) in branches {
+            match &branch.kind {
+                ValKind::Object(operators) => {
+                    for operator in operators {
+                        operator_entries(operator, &when, &mut entries);
                     }
                 }
+                ValKind::Null | ValKind::Absent => {}
+                // One branch not known: any operator, key and value there.
+                _ => entries.push(ConditionEntry {
+                    operator: None,
+                    key: None,
+                    span: branch.span,
+                    values: vec![Value::unknown(
+                        branch
+                            .unknown_reason()
+                            .unwrap_or(UnknownReason::Unsupported("a condition block")),
+                        branch.span,
+                    )],
+                    when,
+                }),
             }
-            Some(entries)
         }
-        _ => None,
+        Some(entries)
+    } else {
+        None
     };
     Conditions {
         key_span: field.key_span,
         span: field.span(),
         entries,
+    }
+}
+
+/// The entries of one condition operator, in each branch of its value, under `when`.
+fn operator_entries(operator: &Field, when: &[(Text, bool)], entries: &mut Vec<ConditionEntry>) {
+    // A Terraform key that could not be resolved (`{ (var.op) = ... }`) keeps its source text:
+    // no operator.
+    let name = is_operator_name(&operator.key).then(|| operator.key.clone());
+    let unnamed = |span| Value::unknown(UnknownReason::Unsupported("a computed object key"), span);
+    for (more, branch) in conditional_branches(&operator.value) {
+        let when: Vec<(Text, bool)> = when.iter().cloned().chain(more).collect();
+        match &branch.kind {
+            ValKind::Object(keys) => {
+                for condition_key in keys {
+                    let computed = condition_key.key.starts_with('(');
+                    let mut values = elements(condition_key).items;
+                    if name.is_none() || computed {
+                        values.push(unnamed(condition_key.key_span));
+                    }
+                    entries.push(ConditionEntry {
+                        operator: name.clone(),
+                        key: (!computed).then(|| condition_key.key.clone()),
+                        span: condition_key.span(),
+                        values,
+                        when: when.clone(),
+                    });
+                }
+            }
+            ValKind::Null | ValKind::Absent => {}
+            // Keys not known (`StringEquals = var.limits`, `StringEquals: !Ref P`): any key, any
+            // value, under this operator.
+            _ => {
+                let mut values = vec![Value::unknown(
+                    branch
+                        .unknown_reason()
+                        .unwrap_or(UnknownReason::Unsupported(
+                            "a condition operator whose value is not a map of keys",
+                        )),
+                    branch.span,
+                )];
+                if name.is_none() {
+                    values.push(unnamed(operator.key_span));
+                }
+                entries.push(ConditionEntry {
+                    operator: name.clone(),
+                    key: None,
+                    span: operator.span(),
+                    values,
+                    when,
+                });
+            }
+        }
     }
 }
 

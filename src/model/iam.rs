@@ -200,6 +200,9 @@ pub struct ConditionEntry {
     pub key: Option<Text>,
     pub span: Span,
     pub values: Vec<Value<Text>>,
+    /// Conditions under which the entry exists (`Condition: !If [C, {...}, !Ref AWS::NoValue]`,
+    /// `StringEquals: !If [C, {...}, {...}]`); empty: always.
+    pub when: Vec<(Text, bool)>,
 }
 
 impl Statement {

@@ -929,6 +929,7 @@ fn conditions(block: &Val) -> Option<Conditions> {
             key,
             span: field.span(),
             values,
+            when: Vec::new(),
         });
     }
     Some(Conditions {

@@ -3,9 +3,11 @@
 
 use super::{Candidate, Outcome, Verdict, for_link, judge, rejecting_flags, setting};
 use crate::model::ec2::security_group::Cidr;
-use crate::model::iam::{Conditions, PolicyDocument, PolicyKind, Statement, Statements};
+use crate::model::iam::{
+    ConditionEntry, Conditions, PolicyDocument, PolicyKind, Statement, Statements,
+};
 use crate::model::s3::{Flag, Link, PublicAccessBlock};
-use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, when_clause};
+use crate::model::{AccountFactKind, Leaf, Model, UnknownReason, merge_when, when_clause};
 use crate::rules::iam::{EffectIs, effect};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
 use crate::source::Span;
@@ -248,13 +250,48 @@ enum Limit<'a> {
 
 const UNREADABLE: UnknownReason = UnknownReason::Unsupported("a condition block");
 
-fn limit(condition: Option<&Conditions>) -> Limit<'_> {
+/// How many conditions choosing condition entries are combined; beyond, the block is unknown.
+const MAX_ENTRY_CONDITIONS: usize = 4;
+
+/// The condition block's verdict in each combination of the conditions choosing its entries
+/// (`Condition: !If [C, {...}, !Ref AWS::NoValue]` limits when `C` holds and is open when not,
+/// RULES.md 2.4); one combination, with no condition, when none is chosen.
+fn limits(condition: Option<&Conditions>) -> Vec<(Vec<(&str, bool)>, Limit<'_>)> {
     let Some(condition) = condition else {
-        return Limit::Open;
+        return vec![(Vec::new(), Limit::Open)];
     };
     let Some(entries) = &condition.entries else {
-        return Limit::Unknown(condition.span, &UNREADABLE);
+        return vec![(Vec::new(), Limit::Unknown(condition.span, &UNREADABLE))];
     };
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in entries.iter().flat_map(|entry| &entry.when) {
+        if !names.contains(&&**name) {
+            names.push(name);
+        }
+    }
+    if names.len() > MAX_ENTRY_CONDITIONS {
+        return vec![(Vec::new(), Limit::Unknown(condition.span, &UNREADABLE))];
+    }
+    (0..1usize << names.len())
+        .map(|bits| {
+            let assignment: Vec<(&str, bool)> = names
+                .iter()
+                .enumerate()
+                .map(|(at, name)| (*name, bits & (1 << at) == 0))
+                .collect();
+            let present = entries.iter().filter(|entry| {
+                entry
+                    .when
+                    .iter()
+                    .all(|(name, outcome)| assignment.contains(&(&**name, *outcome)))
+            });
+            let limit = limit(present);
+            (assignment, limit)
+        })
+        .collect()
+}
+
+fn limit<'a>(entries: impl Iterator<Item = &'a ConditionEntry>) -> Limit<'a> {
     let mut unknown = None;
     for entry in entries {
         let (operator, key) = (entry.operator.as_deref(), entry.key.as_deref());
@@ -326,10 +363,6 @@ fn check_statement(
         Principal::Unknown(span, reason) => (Err((span, reason)), Vec::new()),
         Principal::Public(span, defined_at, when, who) => (Ok((span, defined_at, who)), when),
     };
-    let limit = limit(statement.condition.as_ref());
-    if matches!(limit, Limit::Limited) {
-        return;
-    }
     let mut exists: Vec<(&str, bool)> = statement
         .exists_when
         .iter()
@@ -339,6 +372,20 @@ fn check_statement(
     if let Some(allow) = &allow {
         exists.extend(allow.iter().copied());
     }
+    // The combination of the condition's own branches to judge, in the deployments where the
+    // statement is public: an open one first, else an unknown one.
+    let possible: Vec<(Vec<(&str, bool)>, Limit)> = limits(statement.condition.as_ref())
+        .into_iter()
+        .filter(|(_, limit)| !matches!(limit, Limit::Limited))
+        .filter_map(|(choice, limit)| Some((merge_when(&exists, &choice)?, limit)))
+        .collect();
+    let chosen = possible
+        .iter()
+        .position(|(_, limit)| matches!(limit, Limit::Open))
+        .or((!possible.is_empty()).then_some(0));
+    let Some((exists, limit)) = chosen.and_then(|at| possible.into_iter().nth(at)) else {
+        return;
+    };
     let verdict = judge(restricted, &exists);
     if matches!(verdict, Verdict::Pass) {
         return;
@@ -459,6 +506,7 @@ mod tests {
                 key: Some(key.into()),
                 span: span(41),
                 values: vec![Value::explicit(value.into(), span(42))],
+                when: Vec::new(),
             }]),
         }
     }
