@@ -186,7 +186,10 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         );
     }
     // IAM rejects it: `MalformedPolicyDocument: Has prohibited field Resource`.
-    if document.is(PolicyKind::Trust) && resource == Presence::Present {
+    if document.is(PolicyKind::Trust)
+        && resource == Presence::Present
+        && let Some(when) = present_when(&exists, statement.resource.as_ref())
+    {
         findings.report(
             on,
             statement.span,
@@ -270,6 +273,35 @@ fn presence_of<'a>(mut items: impl Iterator<Item = &'a Value<Text>>) -> Presence
     } else {
         Presence::Maybe
     }
+}
+
+/// ` when c is true` for the deployments in which an element holds a value
+/// (`Resource: !If [C, "*", !Ref AWS::NoValue]` only when `C` holds), preferring one without
+/// conditions; `None` when every such branch contradicts the statement's own conditions.
+fn present_when(exists: &Exists, elements: Option<&Elements>) -> Option<String> {
+    let mut found: Option<Vec<(&str, bool)>> = None;
+    for item in elements.map_or(&[][..], |e| &e.items[..]) {
+        for branch in item.branches() {
+            let there = matches!(
+                branch.leaf,
+                Leaf::Known { .. }
+                    | Leaf::Unknown {
+                        reason: UnknownReason::Partial { .. },
+                        ..
+                    }
+            );
+            let Some(conditions) = there
+                .then(|| merge_when(exists, &branch.conditions))
+                .flatten()
+            else {
+                continue;
+            };
+            if found.as_ref().is_none_or(|f| conditions.len() < f.len()) {
+                found = Some(conditions);
+            }
+        }
+    }
+    found.map(when_clause)
 }
 
 fn principal_presence(principals: Option<&Principals>) -> Presence {
