@@ -30,6 +30,11 @@ fn length(value: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
             Val::new(ValKind::Number(items.len().to_string().into()), span)
         }
         ValKind::Object(fields) => Val::new(ValKind::Number(fields.len().to_string().into()), span),
+        // Terraform counts a string's characters (`count = length(var.name)` with `""`: none).
+        ValKind::String(text) => Val::new(
+            ValKind::Number(text.chars().count().to_string().into()),
+            span,
+        ),
         ValKind::Conditional {
             condition,
             when_true,
@@ -291,6 +296,8 @@ mod tests {
         let two = call("length", vec![list(vec![text("80"), text("443")])], span);
         assert_eq!(two.kind, ValKind::Number("2".into()));
         let none = call("length", vec![list(Vec::new())], span);
+        let characters = call("length", vec![text("héllo")], span);
+        assert_eq!(characters.kind, ValKind::Number("5".into()));
         assert_eq!(none.kind, ValKind::Number("0".into()));
         // `concat(var.extra, ["22"])`: the unknown item may be any number of elements.
         let extra = Val::unknown(UnknownReason::Reference("var.extra".into()), span);
