@@ -291,12 +291,16 @@ impl<'a> Evaluator<'a> {
                 None => Val::unknown(UnknownReason::Reference(name.as_str().into()), span),
             },
             Expression::Conditional(cond) => {
-                let written = self.source(span_of(file, &cond.cond_expr)).trim();
-                match bindings.assumed.decide(written) {
+                // The parsed condition, not its text: nothing to parse again.
+                match bindings
+                    .assumed
+                    .decide_parsed(&cond.cond_expr, self.file_text(file))
+                {
                     Some(true) => return self.eval_at(&cond.true_expr, file, bindings, next),
                     Some(false) => return self.eval_at(&cond.false_expr, file, bindings, next),
                     None => {}
                 }
+                let written = self.source(span_of(file, &cond.cond_expr)).trim();
                 let condition = self.eval_at(&cond.cond_expr, file, bindings, next);
                 let when_true = self.eval_at(&cond.true_expr, file, bindings, next);
                 let when_false = self.eval_at(&cond.false_expr, file, bindings, next);

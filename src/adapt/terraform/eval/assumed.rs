@@ -40,6 +40,14 @@ impl Assumed {
         }
     }
 
+    /// [`Assumed::decide`] for a condition already parsed from `text`, the file it is written in.
+    pub fn decide_parsed(&self, condition: &Expression, text: &str) -> Option<bool> {
+        if self.facts.is_empty() {
+            return None;
+        }
+        self.outcome(condition, text, 0)
+    }
+
     /// The outcome assumed for an expression written exactly so (`var.enabled` read as a value).
     pub fn fact(&self, normalized: &str) -> Option<bool> {
         self.facts
