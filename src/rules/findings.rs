@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::diagnostic::Label;
 pub use crate::model::AccountFactKind;
+use crate::model::iam::{PolicyDocument, PolicyKind};
 use crate::model::{ResourceRef, UnknownReason};
 use crate::source::Span;
 
@@ -104,15 +105,33 @@ impl Findings {
         &mut self.found[last]
     }
 
-    /// How many findings there are so far: a mark for [`Findings::unverifiable_since`].
-    pub fn mark(&self) -> usize {
-        self.found.len()
+    /// Runs `check` on every policy document of `kind`, and on every one passed to a module that
+    /// is not linted, whose kind there is unknown (RULES.md 1): its violations hold only if it is
+    /// of `kind` (`kind_named`, as in "an identity policy"), so they become unverifiable.
+    pub fn check_documents_of_kind(
+        &mut self,
+        documents: &[PolicyDocument],
+        kind: PolicyKind,
+        kind_named: &str,
+        mut check: impl FnMut(&PolicyDocument, &mut Findings),
+    ) {
+        for document in documents {
+            let kind_unknown = !document.is(kind);
+            if kind_unknown && document.unknown_use.is_none() {
+                continue;
+            }
+            let mark = self.found.len();
+            check(document, self);
+            if kind_unknown {
+                self.unverifiable_since(mark, kind_named);
+            }
+        }
     }
 
     /// Turns the violations found since `mark` into unverifiable cases: they hold only if the
-    /// policy document is of the kind `kind` names, which passing it to a module that is not
-    /// linted leaves unknown (RULES.md 1). The rules label that argument as a consumer.
-    pub fn unverifiable_since(&mut self, mark: usize, kind: &str) {
+    /// policy document is of the kind `kind` names. The rules label the module argument passing
+    /// it as a consumer.
+    fn unverifiable_since(&mut self, mark: usize, kind: &str) {
         for finding in self.found.iter_mut().skip(mark) {
             if finding.unverifiable {
                 continue;

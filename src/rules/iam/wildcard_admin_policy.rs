@@ -125,18 +125,12 @@ impl<'a> DocumentGuardrails<'a> {
 }
 
 fn check(model: &Model, findings: &mut Findings) {
-    for document in &model.iam.policies {
-        // A document passed where its kind is unknown may be an identity policy there.
-        let kind_unknown = !document.is(PolicyKind::Identity);
-        if kind_unknown && document.unknown_use.is_none() {
-            continue;
-        }
-        let mark = findings.mark();
-        check_document(document, findings);
-        if kind_unknown {
-            findings.unverifiable_since(mark, "an identity policy");
-        }
-    }
+    findings.check_documents_of_kind(
+        &model.iam.policies,
+        PolicyKind::Identity,
+        "an identity policy",
+        check_document,
+    );
 }
 
 fn check_document(document: &PolicyDocument, findings: &mut Findings) {

@@ -131,18 +131,12 @@ fn block_public_policy(block: &PublicAccessBlock) -> &Flag {
 }
 
 fn check(model: &Model, findings: &mut Findings) {
-    for document in &model.iam.policies {
-        // A document passed where its kind is unknown may be a bucket policy there.
-        let kind_unknown = !document.is(PolicyKind::Bucket);
-        if kind_unknown && document.unknown_use.is_none() {
-            continue;
-        }
-        let mark = findings.mark();
-        check_document(model, document, findings);
-        if kind_unknown {
-            findings.unverifiable_since(mark, "a bucket policy");
-        }
-    }
+    findings.check_documents_of_kind(
+        &model.iam.policies,
+        PolicyKind::Bucket,
+        "a bucket policy",
+        |document, findings| check_document(model, document, findings),
+    );
 }
 
 fn check_document(model: &Model, document: &PolicyDocument, findings: &mut Findings) {
