@@ -264,11 +264,11 @@ fn file_document(
                 "false" => Some(false),
                 _ => None,
             };
-            let rendered = text
-                .contains("%{")
+            let has_directives = text.contains("%{");
+            let rendered = has_directives
                 .then(|| super::template_directives::render_if_directives(&text, &condition))
                 .flatten();
-            if text.contains("%{") && rendered.is_none() {
+            if has_directives && rendered.is_none() {
                 not_json = "a policy template's `%{ for }` or unresolved `%{ if }` directive";
             }
             let json = rendered.as_deref().unwrap_or(&text);
