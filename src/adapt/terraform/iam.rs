@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use hcl_edit::expr::Expression;
+use hcl_edit::template::Element;
 
 use super::Resource;
 use super::eval::{Bindings, Evaluator, span_of_expr};
@@ -175,6 +176,14 @@ fn add(
 ) {
     let file = resource.block.file;
     let owner = &resource.reference;
+    // `"${x}"` is `x` itself (HCL keeps its value and type): Terraform 0.11's spelling.
+    let expr = match expr {
+        Expression::StringTemplate(template) => match template.as_single_element() {
+            Some(Element::Interpolation(only)) => &only.expr,
+            _ => expr,
+        },
+        _ => expr,
+    };
     let value: Cow<Val> =
         match super::json_string::document(expr, file, evaluator.file_text(file), evaluator) {
             Some(Ok(value)) => Cow::Owned(value),
