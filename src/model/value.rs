@@ -69,13 +69,15 @@ pub enum UnknownReason {
         literal: Text,
         reason: Box<UnknownReason>,
     },
-    /// A calling module instance's `aws_iam_policy_document` (`caller`: its address prefix,
-    /// empty at the root), passed in through a module input: unknown where it arrives, like
-    /// every data source of another instance, yet named, so the caller learns which resource
-    /// reads its document and as what kind of policy (RULES.md 2.6).
-    CallerDocument {
-        caller: Text,
+    /// Another module instance's `aws_iam_policy_document` (`instance`: its address prefix,
+    /// empty at the root): a caller's passed in through a module input, or a callee's returned
+    /// through an output. Unknown where it arrives, like every data source of another instance,
+    /// yet named, so the declaring instance learns which resource reads its document and as what
+    /// kind of policy (RULES.md 2.6).
+    ModuleDocument {
+        instance: Text,
         target: Text,
+        from_callee: bool,
     },
 }
 
@@ -124,9 +126,12 @@ impl UnknownReason {
             UnknownReason::Unsupported(what) => format!("{what} is not evaluated"),
             UnknownReason::Omitted => "the element is omitted in this branch".to_string(),
             UnknownReason::Partial { reason, .. } => reason.describe(),
-            UnknownReason::CallerDocument { .. } => {
-                "a data source in the calling module is not evaluated".to_string()
-            }
+            UnknownReason::ModuleDocument {
+                from_callee: false, ..
+            } => "a data source in the calling module is not evaluated".to_string(),
+            UnknownReason::ModuleDocument {
+                from_callee: true, ..
+            } => "a data source inside a called module is not evaluated".to_string(),
         }
     }
 }

@@ -254,7 +254,7 @@ pub(super) fn inputs(
             super::eval::unlink_data_sources(
                 &mut value,
                 "a data source in the calling module",
-                Some(&evaluator.prefix),
+                Some(super::eval::Declaring::Caller(&evaluator.prefix)),
             );
             (attribute.key.as_str().into(), value)
         })

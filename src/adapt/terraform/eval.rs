@@ -20,7 +20,7 @@ mod assumed;
 mod blocks;
 mod operators;
 mod outputs;
-pub(super) use outputs::unlink_data_sources;
+pub(super) use outputs::{Declaring, unlink_data_sources};
 
 pub use outputs::CallScope;
 

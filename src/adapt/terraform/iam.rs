@@ -29,6 +29,8 @@ pub struct DataDocuments {
     consumers: BTreeMap<Text, Vec<Use>>,
     /// Uses of documents of calling instances (passed in as module inputs), for them to count.
     foreign: Vec<ForeignUse>,
+    /// Uses of documents of called instances (returned as outputs), for them to count.
+    downward: Vec<ForeignUse>,
 }
 
 /// One place using a data document.
@@ -52,24 +54,24 @@ impl Use {
     }
 }
 
-/// A use, inside a called module, of a document of the calling instance `caller` (its address
-/// prefix).
+/// A use, in one module instance, of a document another instance (`instance`: its address
+/// prefix) declares: a caller's passed in, or a callee's returned.
 pub struct ForeignUse {
-    caller: Text,
+    instance: Text,
     target: Text,
     used: Use,
 }
 
 /// The data document a value names, with the instance declaring it: this one's for a link, a
-/// caller's for one passed in as a module input.
+/// caller's for one passed in as a module input, a callee's for one returned as an output.
 fn named_document<'v>(value: &'v Val, evaluator: &'v Evaluator) -> Option<(&'v Text, &'v Text)> {
     match &value.kind {
         ValKind::Link { target, .. } if target.starts_with("data.aws_iam_policy_document.") => {
             Some((&evaluator.prefix, target))
         }
-        ValKind::Unknown(UnknownReason::CallerDocument { caller, target }) => {
-            Some((caller, target))
-        }
+        ValKind::Unknown(UnknownReason::ModuleDocument {
+            instance, target, ..
+        }) => Some((instance, target)),
         _ => None,
     }
 }
@@ -334,31 +336,47 @@ fn literal_map(json: &str, literal: Span, evaluator: &Evaluator) -> OffsetMap {
 }
 
 impl DataDocuments {
-    /// Records a use of the document `target` of the instance `caller`: this instance's, or one
-    /// to report back to a calling instance.
-    fn record(&mut self, evaluator: &Evaluator, caller: &Text, target: &Text, used: Use) {
-        if *caller == evaluator.prefix {
+    /// Records a use of the document `target` of `instance`: this instance's, one to hand down
+    /// to a called instance (its prefix extends this one's), or one to report back to a calling
+    /// instance.
+    fn record(&mut self, evaluator: &Evaluator, instance: &Text, target: &Text, used: Use) {
+        if *instance == evaluator.prefix {
             self.consumers.entry(target.clone()).or_default().push(used);
+            return;
+        }
+        let other = ForeignUse {
+            instance: instance.clone(),
+            target: target.clone(),
+            used,
+        };
+        if instance.starts_with(evaluator.prefix.as_str()) {
+            self.downward.push(other);
         } else {
-            self.foreign.push(ForeignUse {
-                caller: caller.clone(),
-                target: target.clone(),
-                used,
-            });
+            self.foreign.push(other);
         }
     }
 
-    /// Takes the uses a called instance made of documents: this instance's are recorded, those
-    /// of instances further up are passed on.
-    pub fn callee_uses(&mut self, evaluator: &Evaluator, uses: Vec<ForeignUse>) {
+    /// Takes uses of documents another instance made (a called one's of this instance's or its
+    /// callers', a caller's of this instance's or its callees'): this instance's are recorded,
+    /// the others passed on.
+    pub fn others_uses(&mut self, evaluator: &Evaluator, uses: Vec<ForeignUse>) {
         for ForeignUse {
-            caller,
+            instance,
             target,
             used,
         } in uses
         {
-            self.record(evaluator, &caller, &target, used);
+            self.record(evaluator, &instance, &target, used);
         }
+    }
+
+    /// The uses of documents of the called instance `prefix` and of the instances it calls.
+    pub fn uses_below(&mut self, prefix: &str) -> Vec<ForeignUse> {
+        let (below, others) = std::mem::take(&mut self.downward)
+            .into_iter()
+            .partition(|used| used.instance.starts_with(prefix));
+        self.downward = others;
+        below
     }
 
     /// Builds every `aws_iam_policy_document` once, with the kinds and labels of its consumers.
@@ -528,7 +546,7 @@ impl Visitable for Expression {
 }
 
 /// The `data.aws_iam_policy_document.<name>` references in a body, following locals, and the
-/// calling instances' documents module inputs hold; each as (declaring instance, target, the
+/// other instances' documents module inputs and outputs hold; each as (declaring instance, target, the
 /// place the body makes it: the `local.x` it goes through, if any).
 struct ReferencedDocuments<'e, 'a> {
     evaluator: &'e Evaluator<'a>,
@@ -569,19 +587,35 @@ impl hcl_edit::visit::Visit for ReferencedDocuments<'_, '_> {
                 }
             }
             ("var", Some(name), _) => {
-                let mut pending: Vec<&Val> = self.evaluator.input(name).into_iter().collect();
-                while let Some(value) = pending.pop() {
-                    if let ValKind::Unknown(UnknownReason::CallerDocument { caller, target }) =
-                        &value.kind
-                    {
-                        self.named.push((caller.clone(), target.clone(), use_site));
-                    }
-                    pending.extend(value.children());
+                if let Some(value) = self.evaluator.input(name) {
+                    self.name_module_documents(value, use_site);
                 }
+            }
+            ("module", Some(_), Some(_)) => {
+                let expr = Expression::Traversal(Box::new(traversal.clone()));
+                let value = self.evaluator.eval(&expr, self.file, &Bindings::default());
+                self.name_module_documents(&value, use_site);
             }
             _ => {}
         }
         hcl_edit::visit::visit_traversal(self, traversal);
+    }
+}
+
+impl ReferencedDocuments<'_, '_> {
+    /// The documents of other module instances in a module input or output value.
+    fn name_module_documents(&mut self, value: &Val, use_site: Span) {
+        let mut pending = vec![value];
+        while let Some(value) = pending.pop() {
+            if let ValKind::Unknown(UnknownReason::ModuleDocument {
+                instance, target, ..
+            }) = &value.kind
+            {
+                self.named
+                    .push((instance.clone(), target.clone(), use_site));
+            }
+            pending.extend(value.children());
+        }
     }
 }
 

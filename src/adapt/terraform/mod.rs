@@ -66,7 +66,14 @@ pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut M
     let outputs_left = std::cell::Cell::new(calls::MAX_OUTPUT_EVALUATIONS);
     let root = calls::Instance::root();
     // The root is called by nothing: no use of its documents is left to report.
-    let _ = adapt_instance(library, tfvars, root, &mut budget, &outputs_left, model);
+    let _ = adapt_instance(
+        library,
+        tfvars,
+        (root, Vec::new()),
+        &mut budget,
+        &outputs_left,
+        model,
+    );
     ec2::finish(model);
     s3::finish(model);
     cloudtrail::finish(model);
@@ -74,11 +81,12 @@ pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut M
 
 /// Adapts one module instance and the instances of the local modules it calls. Its policy
 /// documents are finished last, once the called modules have shown where the documents passed to
-/// them are used (RULES.md 2.6); returns the uses of its callers' documents.
+/// them are used (RULES.md 2.6), with the uses its callers made of the ones it returns
+/// (`returned`); returns the uses of its callers' documents.
 fn adapt_instance(
     library: &dyn calls::Library,
     tfvars: &[TfFile],
-    mut instance: calls::Instance,
+    (mut instance, returned): (calls::Instance, Vec<iam::ForeignUse>),
     budget: &mut calls::Budget,
     outputs_left: &std::cell::Cell<usize>,
     model: &mut Model,
@@ -101,6 +109,7 @@ fn adapt_instance(
         .for_call(instance.prefix.clone(), inputs)
         .with_calls(instance.scope(library, outputs_left));
     let mut policies = iam::DataDocuments::default();
+    policies.others_uses(&evaluator, returned);
     let mut instance_budget = instances::Budget::default();
     for block in &module.resources {
         if !iam::TYPES.contains(&block.resource_type) {
@@ -123,8 +132,16 @@ fn adapt_instance(
         policies.note_unfollowed_call(call, &evaluator);
     }
     for callee in callees.instances {
-        let uses = adapt_instance(library, &[], callee, budget, outputs_left, model);
-        policies.callee_uses(&evaluator, uses);
+        let returned = policies.uses_below(&callee.prefix);
+        let uses = adapt_instance(
+            library,
+            &[],
+            (callee, returned),
+            budget,
+            outputs_left,
+            model,
+        );
+        policies.others_uses(&evaluator, uses);
     }
     policies.finish(&evaluator, &mut instance_budget, model)
 }

@@ -115,7 +115,11 @@ impl<'a> Evaluator<'a> {
         // The callee's evaluation continues this one's depth budget.
         evaluator.depth.set(self.depth.get());
         let mut value = evaluator.eval(value, value_file, &Bindings::default());
-        unlink_data_sources(&mut value, "a data source inside a called module", None);
+        unlink_data_sources(
+            &mut value,
+            "a data source inside a called module",
+            Some(Declaring::Callee(&evaluator.prefix)),
+        );
         Some(value)
     }
 }
@@ -123,23 +127,28 @@ impl<'a> Evaluator<'a> {
 /// Data sources are linked within their module instance (`data.x.y` carries no module prefix):
 /// one crossing a module boundary (an output read by the caller, an input bound in the callee) is
 /// unknown there, never the other module's data source of that name.
-/// A policy document passed down to a callee (`from_caller`: the caller's address prefix) stays
-/// named as that caller's, for it to learn where the document is used.
+/// A policy document passed down to a callee or returned to a caller stays named as the
+/// declaring instance's, for it to learn where the document is used.
 pub(in crate::adapt::terraform) fn unlink_data_sources(
     value: &mut Val,
     reason: &'static str,
-    from_caller: Option<&Text>,
+    declaring: Option<Declaring>,
 ) {
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         if let ValKind::Link { target, .. } = &value.kind
             && target.starts_with("data.")
         {
-            let reason = match from_caller {
-                Some(caller) if target.starts_with("data.aws_iam_policy_document.") => {
-                    UnknownReason::CallerDocument {
-                        caller: caller.clone(),
+            let reason = match declaring {
+                Some(declaring) if target.starts_with("data.aws_iam_policy_document.") => {
+                    let (instance, from_callee) = match declaring {
+                        Declaring::Caller(prefix) => (prefix, false),
+                        Declaring::Callee(prefix) => (prefix, true),
+                    };
+                    UnknownReason::ModuleDocument {
+                        instance: instance.clone(),
                         target: target.clone(),
+                        from_callee,
                     }
                 }
                 _ => UnknownReason::Unsupported(reason),
@@ -149,6 +158,16 @@ pub(in crate::adapt::terraform) fn unlink_data_sources(
         }
         value.push_children_mut(&mut pending);
     }
+}
+
+/// The module instance (its address prefix) declaring the data sources of a value crossing a
+/// module boundary.
+#[derive(Clone, Copy)]
+pub(in crate::adapt::terraform) enum Declaring<'t> {
+    /// The calling instance, for a module input.
+    Caller(&'t Text),
+    /// The called instance, for an output.
+    Callee(&'t Text),
 }
 
 fn find_call<'f>(
