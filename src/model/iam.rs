@@ -92,10 +92,18 @@ pub struct PolicyDocument {
     pub consumers: Vec<Span>,
     /// Resources using a shared document (data sources), besides `owner`.
     pub attached_to: Vec<ResourceRef>,
-    /// Where the document is passed out of sight (to a Terraform module that is not linted):
-    /// there it may be read as any kind, so what a rule of a kind it is not known to be would
-    /// report is unverifiable (RULES.md 1).
-    pub unknown_use: Option<Span>,
+    /// Where the document is used out of sight (passed to a Terraform module that is not
+    /// linted): there it may be read as any kind, or not take effect, so what a rule of a kind it
+    /// is not known to be would report is unverifiable (RULES.md 1).
+    pub unknown_use: Option<UnknownUse>,
+}
+
+/// A use of a policy document whose effect cannot be known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownUse {
+    pub span: Span,
+    /// Why, as a clause: `it is passed to a module that is not linted`.
+    pub why: &'static str,
 }
 
 impl PolicyDocument {

@@ -117,28 +117,29 @@ impl Findings {
     ) {
         for document in documents {
             let kind_unknown = !document.is(kind);
-            if kind_unknown && document.unknown_use.is_none() {
+            let unknown_use = document.unknown_use.map(|used| used.why);
+            if kind_unknown && unknown_use.is_none() {
                 continue;
             }
             let mark = self.found.len();
             check(document, self);
-            if kind_unknown {
-                self.unverifiable_since(mark, kind_named);
+            if let Some(why) = unknown_use.filter(|_| kind_unknown) {
+                self.unverifiable_since(mark, kind_named, why);
             }
         }
     }
 
     /// Turns the violations found since `mark` into unverifiable cases: they hold only if the
-    /// policy document is of the kind `kind` names. The rules label the module argument passing
-    /// it as a consumer.
-    fn unverifiable_since(&mut self, mark: usize, kind: &str) {
+    /// policy document is of the kind `kind` names, and `why` it may not be. The rules label the
+    /// place using it as a consumer.
+    fn unverifiable_since(&mut self, mark: usize, kind: &str, why: &str) {
         for finding in self.found.iter_mut().skip(mark) {
             if finding.unverifiable {
                 continue;
             }
             finding.unverifiable = true;
             finding.message = format!(
-                "cannot verify: {} (if the document is {kind}: it is passed to a module that is not linted)",
+                "cannot verify: {} (if the document is {kind}: {why})",
                 finding.message
             )
             .into();

@@ -17,7 +17,7 @@ use crate::adapt::policy::{elements, policy_document, text_value, unknown_statem
 use crate::adapt::val::{Field, Val, ValKind, block_bodies};
 use crate::model::iam::{
     ConditionEntry, Conditions, DATA_SOURCE_STATEMENT_KEYS, Key, PolicyDocument, PolicyKind,
-    PrincipalItem, Principals, Statement, Statements,
+    PrincipalItem, Principals, Statement, Statements, UnknownUse,
 };
 use crate::model::{Format, Model, ResourceRef, UnknownReason, Value};
 use crate::source::Span;
@@ -34,6 +34,7 @@ pub struct DataDocuments {
 }
 
 /// One place using a data document.
+#[derive(Clone)]
 enum Use {
     /// A resource reads it as a policy of this kind, at `span`.
     Read {
@@ -41,15 +42,16 @@ enum Use {
         span: Span,
         owner: ResourceRef,
     },
-    /// A module call passes it at `span` to a module that is not linted (remote, unreadable,
-    /// past the unit's bounds): read there as any kind, or none.
-    Unfollowed { span: Span },
+    /// Used at `span` where it may be read as any kind, or not take effect: a module call passes
+    /// it to a module that is not linted (remote, unreadable, past the unit's bounds), or a
+    /// document merging it may replace its statements.
+    Unfollowed { span: Span, why: &'static str },
 }
 
 impl Use {
     fn span(&self) -> Span {
         match self {
-            Use::Read { span, .. } | Use::Unfollowed { span } => *span,
+            Use::Read { span, .. } | Use::Unfollowed { span, .. } => *span,
         }
     }
 }
@@ -384,11 +386,12 @@ impl DataDocuments {
     /// instances of a resource (RULES.md 2.2): none when it is known to create none. Returns the
     /// uses of calling instances' documents, for them to finish theirs.
     pub fn finish(
-        self,
+        mut self,
         evaluator: &Evaluator,
         budget: &mut instances::Budget,
         model: &mut Model,
     ) -> Vec<ForeignUse> {
+        self.pass_on_merged_uses(evaluator);
         let embedded = embedded_documents(evaluator);
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
@@ -413,6 +416,72 @@ impl DataDocuments {
     }
 }
 
+impl DataDocuments {
+    /// A caller's document merged into one of this instance's (`source_policy_documents =
+    /// [var.base]`) takes effect where this one does: it is used as this one is.
+    fn pass_on_merged_uses(&mut self, evaluator: &Evaluator) {
+        for data in &evaluator.module.data {
+            if data.resource_type != "aws_iam_policy_document" {
+                continue;
+            }
+            let target = format!("data.aws_iam_policy_document.{}", data.name);
+            let Some(uses) = self.consumers.get(target.as_str()).cloned() else {
+                continue;
+            };
+            let body = &data.block.body;
+            for key in IMPORT_KEYS {
+                let Some(attribute) = body.get_attribute(key) else {
+                    continue;
+                };
+                let merged = referenced_documents(evaluator, data.file, [&attribute.value]);
+                let whole = merged_whole(key, data, evaluator);
+                for (instance, merged, _) in merged {
+                    if instance == evaluator.prefix {
+                        continue;
+                    }
+                    for used in &uses {
+                        let used = match whole {
+                            true => used.clone(),
+                            false => Use::Unfollowed {
+                                span: used.span(),
+                                why: "a document merging it may replace its statements by `sid`",
+                            },
+                        };
+                        self.record(evaluator, &instance, &merged, used);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether every statement of a document merged into `data` through `key` takes effect: none
+/// can be replaced by a statement of the same `sid` (a source document's by `data`'s own or by an
+/// override document's, an override document's by a later one).
+fn merged_whole(key: &str, data: &BlockRef, evaluator: &Evaluator) -> bool {
+    let body = &data.block.body;
+    let overrides: usize = IMPORT_KEYS[2..]
+        .iter()
+        .filter_map(|key| body.get_attribute(key))
+        .map(|attribute| {
+            evaluator
+                .eval(&attribute.value, data.file, &Bindings::default())
+                .items()
+                .len()
+        })
+        .sum();
+    if IMPORT_KEYS[2..].contains(&key) {
+        return overrides <= 1;
+    }
+    let own_sids = body
+        .get_blocks("statement")
+        .any(|b| b.body.has_attribute("sid"))
+        || body
+            .get_blocks("dynamic")
+            .any(|b| b.labels.first().is_some_and(|l| l.as_str() == "statement"));
+    overrides == 0 && !own_sids
+}
+
 /// A data source's document with the kinds and labels of its uses.
 fn consumed_by(mut document: PolicyDocument, uses: &[Use]) -> PolicyDocument {
     let consumers: Vec<(PolicyKind, Span, &ResourceRef)> = uses
@@ -423,7 +492,7 @@ fn consumed_by(mut document: PolicyDocument, uses: &[Use]) -> PolicyDocument {
         })
         .collect();
     document.unknown_use = uses.iter().find_map(|used| match used {
-        Use::Unfollowed { span } => Some(*span),
+        Use::Unfollowed { span, why } => Some(UnknownUse { span: *span, why }),
         Use::Read { .. } => None,
     });
     // Every consumer's kind applies; the first is the one messages speak of.
@@ -503,7 +572,11 @@ impl DataDocuments {
             .map(|attribute| &attribute.value)
             .collect();
         for (caller, target, span) in referenced_documents(evaluator, call.file, inputs) {
-            self.record(evaluator, &caller, &target, Use::Unfollowed { span });
+            let used = Use::Unfollowed {
+                span,
+                why: "it is passed to a module that is not linted",
+            };
+            self.record(evaluator, &caller, &target, used);
         }
     }
 }

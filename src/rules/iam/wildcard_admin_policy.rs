@@ -448,7 +448,10 @@ mod tests {
     fn a_document_of_unknown_kind_is_unverifiable_and_an_identity_one_still_fails() {
         let passed_to_remote_module = |kind| {
             let mut model = document(kind, vec![admin()]);
-            model.iam.policies[0].unknown_use = Some(span(30));
+            model.iam.policies[0].unknown_use = Some(crate::model::iam::UnknownUse {
+                span: span(30),
+                why: "it is passed to a module that is not linted",
+            });
             model
         };
         let out = run(&RULE, passed_to_remote_module(PolicyKind::Other));
