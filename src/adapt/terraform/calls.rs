@@ -163,9 +163,11 @@ impl Default for Budget {
     }
 }
 
-/// The module calls of an instance: the instances to adapt, in file order, and the calls that
-/// are not followed (remote or unreadable sources, cycles, past the unit's bounds), whose
-/// modules are not linted.
+/// The module calls of an instance: the instances to adapt, and the calls that are not followed
+/// (remote or unreadable sources, cycles, past the unit's bounds), whose modules are not linted.
+/// Instances come in file order, except that a module whose outputs another call's arguments
+/// read comes after that call: the policy documents it returns are finished once every use of
+/// them is known (RULES.md 2.6).
 #[derive(Default)]
 pub struct Callees<'a> {
     pub instances: Vec<Instance>,
@@ -180,6 +182,8 @@ pub fn callees<'a>(
     budget: &mut Budget,
 ) -> Callees<'a> {
     let mut out = Callees::default();
+    // Per instance, its call's label and the calls its arguments read outputs of.
+    let mut reads: Vec<(&str, Vec<String>)> = Vec::new();
     let too_deep = caller.path.len() > MAX_DEPTH;
     for file in library.files(caller.module) {
         for block in file.body.get_blocks("module") {
@@ -213,6 +217,7 @@ pub fn callees<'a>(
                 out.unfollowed.push(call);
                 continue;
             };
+            let outputs_read = modules_read(block);
             for (key, bindings, exists_when) in expanded {
                 if budget.0 == 0 {
                     out.unfollowed.push(call);
@@ -231,10 +236,96 @@ pub fn callees<'a>(
                     prefix,
                     path,
                 });
+                reads.push((label.as_str(), outputs_read.clone()));
             }
         }
     }
+    let order = readers_first(&reads);
+    let mut instances: Vec<Option<Instance>> = out.instances.into_iter().map(Some).collect();
+    out.instances = order
+        .into_iter()
+        .filter_map(|at| instances.get_mut(at).and_then(Option::take))
+        .collect();
     out
+}
+
+/// The module calls (`module.<name>.<output>`) a call's arguments read outputs of.
+fn modules_read(block: &Block) -> Vec<String> {
+    struct Reads(Vec<String>);
+    impl hcl_edit::visit::Visit for Reads {
+        fn visit_traversal(&mut self, traversal: &hcl_edit::expr::Traversal) {
+            if let Expression::Variable(root) = &traversal.expr
+                && root.as_str() == "module"
+                && let Some(hcl_edit::expr::TraversalOperator::GetAttr(name)) =
+                    traversal.operators.first().map(|op| op.value())
+                && !self.0.iter().any(|known| known == name.as_str())
+            {
+                self.0.push(name.as_str().to_string());
+            }
+            hcl_edit::visit::visit_traversal(self, traversal);
+        }
+    }
+    let mut reads = Reads(Vec::new());
+    for attribute in block.body.attributes() {
+        if is_input(attribute.key.as_str()) {
+            hcl_edit::visit::visit_expr(&mut reads, &attribute.value);
+        }
+    }
+    reads.0
+}
+
+/// Indices of `calls` (label, labels it reads; one entry per instance) with every call before
+/// the calls it reads, otherwise in the given order; calls reading each other (Terraform rejects
+/// the cycle) keep it.
+fn readers_first(calls: &[(&str, Vec<String>)]) -> Vec<usize> {
+    // The calls by label, in order of first appearance, with their instances.
+    let mut labels: Vec<(&str, &[String], Vec<usize>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
+    for (at, (label, read)) in calls.iter().enumerate() {
+        let slot = *index.entry(label).or_insert_with(|| {
+            labels.push((label, read.as_slice(), Vec::new()));
+            labels.len() - 1
+        });
+        if let Some((_, _, instances)) = labels.get_mut(slot) {
+            instances.push(at);
+        }
+    }
+    // How many other calls read each call's outputs.
+    let mut readers = vec![0usize; labels.len()];
+    for (label, read, _) in &labels {
+        for name in read.iter().filter(|name| name != label) {
+            if let Some(&read_at) = index.get(name.as_str()) {
+                readers[read_at] += 1;
+            }
+        }
+    }
+    let mut placed = vec![false; labels.len()];
+    let mut order = Vec::with_capacity(calls.len());
+    let mut left = labels.len();
+    while left > 0 {
+        let ready: Vec<usize> = (0..labels.len())
+            .filter(|&at| !placed[at] && readers[at] == 0)
+            .collect();
+        // A cycle: the rest in the given order.
+        let ready = match ready.is_empty() {
+            true => (0..labels.len()).filter(|&at| !placed[at]).collect(),
+            false => ready,
+        };
+        for at in ready {
+            placed[at] = true;
+            left -= 1;
+            let Some((label, read, instances)) = labels.get(at) else {
+                continue;
+            };
+            order.extend_from_slice(instances);
+            for name in read.iter().filter(|name| name != label) {
+                if let Some(&read_at) = index.get(name.as_str()) {
+                    readers[read_at] = readers[read_at].saturating_sub(1);
+                }
+            }
+        }
+    }
+    order
 }
 
 /// Every argument that is no meta-argument, evaluated in the caller's scope.
@@ -611,6 +702,29 @@ mod tests {
         let never = FULL_ACCESS.replace("source", "count  = 0\n  source");
         let model = adapt(&[&never], vec![]);
         assert_eq!(root_document(&model).0, PolicyKind::Identity);
+    }
+
+    #[test]
+    fn calls_come_before_the_calls_whose_outputs_they_read() {
+        let calls = |list: &[(&'static str, &[&str])]| -> Vec<(&'static str, Vec<String>)> {
+            list.iter()
+                .map(|(label, read)| (*label, read.iter().map(|r| r.to_string()).collect()))
+                .collect()
+        };
+        // `b` reads `a`, `c` reads `b`: c, b, a; `d` reads nothing and keeps its place.
+        let order = readers_first(&calls(&[
+            ("a", &[]),
+            ("b", &["a"]),
+            ("d", &[]),
+            ("c", &["b", "x"]),
+        ]));
+        assert_eq!(order, [2, 3, 1, 0]);
+        // Every instance of a reader (`for_each`) before the call it reads.
+        let order = readers_first(&calls(&[("a", &[]), ("b", &["a"]), ("b", &["a"])]));
+        assert_eq!(order, [1, 2, 0]);
+        // Calls reading each other keep the given order, after the rest; reading itself is no cycle.
+        let order = readers_first(&calls(&[("a", &["b"]), ("b", &["a"]), ("c", &["c"])]));
+        assert_eq!(order, [2, 0, 1]);
     }
 
     #[test]
