@@ -201,7 +201,7 @@ fn siblings_the_walk_leaves_out_resolve_but_are_not_reported() {
     let output = scan();
     assert_eq!(
         stdout(&output),
-        "./ignored/main.tf:3:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]\n"
+        "ignored/main.tf:3:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]\n"
     );
 }
 
@@ -286,7 +286,7 @@ fn a_policy_file_read_through_file_is_one_document_when_scanning_dot() {
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("write");
     }
-    // Discovery names the file `./policy.json`, `file()` names it `policy.json`.
+    // Discovery finds `./policy.json`, `file()` reads `policy.json`: one file, shown as `policy.json`.
     let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
         .current_dir(dir.path())
         .args(["--format", "concise", "--select", "s3-public-policy", "."])
@@ -294,5 +294,5 @@ fn a_policy_file_read_through_file_is_one_document_when_scanning_dot() {
         .expect("runs");
     let text = stdout(&output);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.starts_with("./policy.json:1:"), "{text}");
+    assert!(text.starts_with("policy.json:1:"), "{text}");
 }

@@ -84,7 +84,7 @@ fn callers_in_other_directories_share_the_module_and_its_suppressions() {
     let without = VOLUME_MODULE.replace("# cloudlint:ignore", "# note:");
     write(root, "modules/volume/main.tf", &without);
     let output = cloudlint_in(root, &["--format", "concise", "--threads", "1", "."]);
-    let expected = "./modules/volume/main.tf:7:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]\n";
+    let expected = "modules/volume/main.tf:7:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]\n";
     assert_eq!(stdout(&output), expected);
     let parallel = cloudlint_in(root, &["--format", "concise", "--threads", "8", "."]);
     assert_eq!(stdout(&parallel), expected);
@@ -119,8 +119,8 @@ fn a_module_caller_keeps_its_warnings_and_directives() {
         let output = cloudlint_in(root, &["--format", "concise", "--threads", threads, "."]);
         assert_eq!(
             stdout(&output),
-            "./envs/test/main.tf:6:24: warning: duplicate key `team` (first defined on line 6) [duplicate-key]\n\
-             ./envs/test/main.tf:14:1: error: encrypted is not set and EBS volumes default to unencrypted [ec2-unencrypted-ebs-volume]\n"
+            "envs/test/main.tf:6:24: warning: duplicate key `team` (first defined on line 6) [duplicate-key]\n\
+             envs/test/main.tf:14:1: error: encrypted is not set and EBS volumes default to unencrypted [ec2-unencrypted-ebs-volume]\n"
         );
     }
 }

@@ -150,8 +150,24 @@ impl<'a> Fresh<'a> {
     }
 }
 
+/// A path as reported: as discovered, without `.` components, so that a file found by walking
+/// `.` (`./main.tf`) and one a unit reads by itself (`main.tf`, from a normalized module
+/// directory) read alike.
 pub(super) fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    if !path
+        .components()
+        .any(|c| matches!(c, std::path::Component::CurDir))
+    {
+        return path.to_string_lossy().into_owned();
+    }
+    let shown: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    match shown.as_os_str().is_empty() {
+        true => ".".to_string(),
+        false => shown.to_string_lossy().into_owned(),
+    }
 }
 
 /// Why a file cannot be linted, with the text to show it in (the lossy decoding keeps offsets up
