@@ -9,6 +9,11 @@ use crate::model::iam::{PolicyDocument, PolicyKind};
 use crate::model::{ResourceRef, UnknownReason};
 use crate::source::Span;
 
+/// Why a document whose `unknown_use` is set may be read otherwise than as written: where it goes,
+/// any kind of policy may read it, and what reaches AWS may be rewritten (placeholders filled in).
+pub const PASSED_OUT_OF_SIGHT: &str =
+    "it is passed to a module that is not linted or through a function that is not evaluated";
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub resource: Text,
@@ -123,26 +128,33 @@ impl Findings {
             let mark = self.found.len();
             check(document, self);
             if kind_unknown {
-                self.unverifiable_since(mark, kind_named);
+                self.unverifiable_since(
+                    mark,
+                    &format!("if the document is {kind_named}: {PASSED_OUT_OF_SIGHT}"),
+                );
             }
         }
     }
 
-    /// Turns the violations found since `mark` into unverifiable cases: they hold only if the
-    /// policy document is of the kind `kind` names. The rules label the module argument passing
-    /// it as a consumer.
-    fn unverifiable_since(&mut self, mark: usize, kind: &str) {
+    /// Turns the violations found since `mark` into unverifiable cases, saying `why` they hold
+    /// only perhaps (`cannot verify: <violation> (<why>)`).
+    pub fn unverifiable_since(&mut self, mark: usize, why: &str) {
         for finding in self.found.iter_mut().skip(mark) {
             if finding.unverifiable {
                 continue;
             }
             finding.unverifiable = true;
-            finding.message = format!(
-                "cannot verify: {} (if the document is {kind}: it is passed to a module that is not linted)",
-                finding.message
-            )
-            .into();
+            finding.message = format!("cannot verify: {} ({why})", finding.message).into();
         }
+    }
+
+    /// How many findings have been recorded: a mark for [`Findings::unverifiable_since`].
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
     }
 
     pub fn into_vec(self) -> Vec<Finding> {

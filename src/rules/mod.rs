@@ -10,7 +10,7 @@ pub mod s3;
 pub use crate::diagnostic::Severity;
 pub use crate::model::Format;
 use crate::model::Model;
-pub use findings::{AccountFactKind, Finding, Findings};
+pub use findings::{AccountFactKind, Finding, Findings, PASSED_OUT_OF_SIGHT};
 
 /// A rule: its documentation and a check over one unit's model.
 pub struct Rule {

@@ -8,7 +8,7 @@ use crate::model::iam::{
 use crate::model::{
     Branch, Leaf, Model, ResourceRef, UnknownReason, Value, merge_when, when_clause,
 };
-use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
+use crate::rules::{Findings, Format, PASSED_OUT_OF_SIGHT, Rule, RuleMeta, Service, Severity};
 use crate::text::Text;
 
 pub const RULE: Rule = Rule {
@@ -234,6 +234,10 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             format!("statement has no `Resource`; it needs `Resource` or `NotResource`{when}"),
         );
     }
+    // Where a document reaches AWS only through a module not linted or a function not evaluated,
+    // its elements may be rewritten first: `_S3_BUCKET_ARN_` is the placeholder the
+    // terraform-aws-modules S3 bucket module replaces with the bucket's ARN.
+    let mark = findings.len();
     for elements in [&statement.action, &statement.not_action]
         .into_iter()
         .flatten()
@@ -267,6 +271,9 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         .flatten()
     {
         partial_wildcard_principals(on, &exists, principals, findings);
+    }
+    if document.unknown_use.is_some() && document.attached_to.is_empty() {
+        findings.unverifiable_since(mark, PASSED_OUT_OF_SIGHT);
     }
 }
 
@@ -536,6 +543,18 @@ mod tests {
             run(&RULE, document(PolicyKind::Identity, vec![s])).spans(),
             [span(5)]
         );
+    }
+
+    #[test]
+    fn malformed_elements_of_a_document_passed_out_of_sight_are_unverifiable() {
+        // A module not linted may fill in `_S3_BUCKET_ARN_` before AWS reads the document.
+        let mut s = valid();
+        s.resource = Some(strings(&[("_S3_BUCKET_ARN_", 20)]));
+        let mut passed_on = document(PolicyKind::Identity, vec![s]);
+        passed_on.iam.policies[0].unknown_use = Some(span(30));
+        let out = run(&RULE, passed_on);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
     }
 
     #[test]
