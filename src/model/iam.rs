@@ -213,6 +213,37 @@ pub struct ConditionEntry {
     pub when: Vec<(Text, bool)>,
 }
 
+impl Conditions {
+    /// The branch in which the block tests nothing, so the statement applies unconditionally
+    /// there, as the conditions that must all hold: every deployment (`[]`) for an empty block
+    /// (`Condition = {}`, a module's default), `C` false for `Condition: !If [C, {...}, !Ref
+    /// AWS::NoValue]`. `None` when the block may test something in every deployment (unread, an
+    /// unconditional entry, or an entry under several conditions at once, whose complement is no
+    /// single branch).
+    pub fn absent_when(&self) -> Option<Vec<(&str, bool)>> {
+        let mut absent: Vec<(&str, bool)> = Vec::new();
+        for entry in self.entries.as_ref()? {
+            match entry.when.as_slice() {
+                [(condition, outcome)] => absent.push((condition, !outcome)),
+                _ => return None,
+            }
+        }
+        crate::model::value::consistent_conditions(absent)
+    }
+
+    /// Whether the block may test something in a deployment where all of `when` hold.
+    pub fn tests_something_when(&self, when: &[(&str, bool)]) -> bool {
+        let Some(entries) = &self.entries else {
+            return true;
+        };
+        entries.iter().any(|entry| {
+            let entry_when: Vec<(&str, bool)> =
+                entry.when.iter().map(|(c, b)| (&**c, *b)).collect();
+            crate::model::merge_when(when, &entry_when).is_some()
+        })
+    }
+}
+
 impl Statement {
     pub fn empty(span: Span) -> Statement {
         Statement {

@@ -124,26 +124,30 @@ impl Findings {
             let mark = self.found.len();
             check(document, self);
             if let Some(why) = unknown_use.filter(|_| kind_unknown) {
-                self.unverifiable_since(mark, kind_named, why);
+                self.unverifiable_since(mark, &format!("if the document is {kind_named}: {why}"));
             }
         }
     }
 
-    /// Turns the violations found since `mark` into unverifiable cases: they hold only if the
-    /// policy document is of the kind `kind` names, and `why` it may not be. The rules label the
-    /// place using it as a consumer.
-    fn unverifiable_since(&mut self, mark: usize, kind: &str, why: &str) {
+    /// Turns the violations found since `mark` into unverifiable cases, saying `why` they hold
+    /// only perhaps (`cannot verify: <violation> (<why>)`).
+    pub fn unverifiable_since(&mut self, mark: usize, why: &str) {
         for finding in self.found.iter_mut().skip(mark) {
             if finding.unverifiable {
                 continue;
             }
             finding.unverifiable = true;
-            finding.message = format!(
-                "cannot verify: {} (if the document is {kind}: {why})",
-                finding.message
-            )
-            .into();
+            finding.message = format!("cannot verify: {} ({why})", finding.message).into();
         }
+    }
+
+    /// How many findings have been recorded: a mark for [`Findings::unverifiable_since`].
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
     }
 
     pub fn into_vec(self) -> Vec<Finding> {

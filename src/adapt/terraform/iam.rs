@@ -33,6 +33,11 @@ pub struct DataDocuments {
     downward: Vec<ForeignUse>,
 }
 
+/// Why a document used out of sight may not take effect as written.
+const NOT_LINTED: &str = "it is passed to a module that is not linted";
+const NOT_EVALUATED: &str = "it is passed through a function that is not evaluated";
+const MAY_BE_REPLACED: &str = "a document merging it may replace its statements by `sid`";
+
 /// One place using a data document.
 #[derive(Clone)]
 enum Use {
@@ -214,6 +219,11 @@ fn add(
         documents.record(evaluator, caller, target, used);
         return;
     }
+    // A document passed through a function that is not evaluated (`replace(data.x.json, ...)`)
+    // reaches AWS rewritten, as one passed to a module that is not linted.
+    if let ValKind::Unknown(_) = value.kind {
+        documents.note_out_of_sight(file, [expr], evaluator, NOT_EVALUATED);
+    }
     let value = match &value.kind {
         ValKind::String(json) => Cow::Owned(
             evaluator
@@ -393,6 +403,9 @@ impl DataDocuments {
     ) -> Vec<ForeignUse> {
         self.pass_on_merged_uses(evaluator);
         let embedded = embedded_documents(evaluator);
+        for (file, expression) in unevaluated_imports(evaluator) {
+            self.note_out_of_sight(file, [expression], evaluator, NOT_EVALUATED);
+        }
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
                 continue;
@@ -444,7 +457,7 @@ impl DataDocuments {
                             true => used.clone(),
                             false => Use::Unfollowed {
                                 span: used.span(),
-                                why: "a document merging it may replace its statements by `sid`",
+                                why: MAY_BE_REPLACED,
                             },
                         };
                         self.record(evaluator, &instance, &merged, used);
@@ -571,12 +584,20 @@ impl DataDocuments {
             .filter(|attribute| super::calls::is_input(attribute.key.as_str()))
             .map(|attribute| &attribute.value)
             .collect();
-        for (caller, target, span) in referenced_documents(evaluator, call.file, inputs) {
-            let used = Use::Unfollowed {
-                span,
-                why: "it is passed to a module that is not linted",
-            };
-            self.record(evaluator, &caller, &target, used);
+        self.note_out_of_sight(call.file, inputs, evaluator, NOT_LINTED);
+    }
+
+    /// Records the documents `expressions` name as used out of sight (`why`, a clause): read
+    /// there as any kind, or none, and perhaps rewritten before AWS reads them.
+    fn note_out_of_sight<'n>(
+        &mut self,
+        file: crate::source::FileId,
+        expressions: impl IntoIterator<Item = &'n Expression>,
+        evaluator: &Evaluator,
+        why: &'static str,
+    ) {
+        for (caller, target, span) in referenced_documents(evaluator, file, expressions) {
+            self.record(evaluator, &caller, &target, Use::Unfollowed { span, why });
         }
     }
 }
@@ -701,26 +722,54 @@ const IMPORT_KEYS: [&str; 4] = [
     "override_json",
 ];
 
+/// Each source or override documents argument of the module's data sources: where it is
+/// written, as written and as evaluated.
+fn import_arguments<'e, 'a>(
+    evaluator: &'e Evaluator<'a>,
+) -> impl Iterator<Item = (crate::source::FileId, &'e Expression, Val)> + 'e {
+    evaluator
+        .module
+        .data
+        .iter()
+        .filter(|data| data.resource_type == "aws_iam_policy_document")
+        .flat_map(move |data| {
+            IMPORT_KEYS
+                .iter()
+                .filter_map(|key| data.block.body.get_attribute(key))
+                .map(move |attribute| {
+                    let value = evaluator.eval(&attribute.value, data.file, &Bindings::default());
+                    (data.file, &attribute.value, value)
+                })
+        })
+}
+
 /// Data documents named in another one's source or override documents.
 fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Text> {
     let mut embedded = std::collections::BTreeSet::new();
-    for data in &evaluator.module.data {
-        if data.resource_type != "aws_iam_policy_document" {
-            continue;
-        }
-        for key in IMPORT_KEYS {
-            let Some(attribute) = data.block.body.get_attribute(key) else {
-                continue;
-            };
-            let value = evaluator.eval(&attribute.value, data.file, &Bindings::default());
-            for item in value.items() {
-                if let ValKind::Link { target, .. } = &item.kind {
-                    embedded.insert(target.clone());
-                }
+    for (_, _, value) in import_arguments(evaluator) {
+        for item in value.items() {
+            if let ValKind::Link { target, .. } = &item.kind {
+                embedded.insert(target.clone());
             }
         }
     }
     embedded
+}
+
+/// Source and override documents lists the evaluator cannot read (`compact([...])`): the
+/// documents they name are merged in out of sight.
+fn unevaluated_imports<'e>(
+    evaluator: &'e Evaluator,
+) -> Vec<(crate::source::FileId, &'e Expression)> {
+    // Another instance's document (`[var.policy]`, `[module.m.doc]`) is named, not unread.
+    let unread = |item: &Val| {
+        matches!(&item.kind, ValKind::Unknown(reason)
+            if !matches!(reason, UnknownReason::ModuleDocument { .. }))
+    };
+    import_arguments(evaluator)
+        .filter(|(_, _, value)| unread(value) || value.items().into_iter().any(unread))
+        .map(|(file, expression, _)| (file, expression))
+        .collect()
 }
 
 /// A data source's statements, from its evaluated `body`: source documents, then its own

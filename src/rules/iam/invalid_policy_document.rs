@@ -47,7 +47,7 @@ fn check(model: &Model, findings: &mut Findings) {
 
 fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     let on = &document.owner;
-    unexpected(
+    let meant = unexpected(
         on,
         &document.unexpected_keys,
         DOCUMENT_KEYS,
@@ -56,6 +56,7 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
         findings,
     );
     match &document.statements {
+        Statements::Missing if meant.contains(&"Statement") => {}
         Statements::Missing => {
             findings.report(on, document.span, "policy has no `Statement` element");
         }
@@ -74,24 +75,45 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
     check_version(document, findings);
 }
 
-fn unexpected(
+/// Reports each unexpected key; returns the allowed keys they were taken for (`did you mean`).
+fn unexpected<'a>(
     on: &ResourceRef,
     keys: &[Key],
-    allowed: &[&str],
+    allowed: &[&'a str],
     what: &str,
     when: &str,
     findings: &mut Findings,
-) {
+) -> Vec<&'a str> {
+    let mut meant = Vec::new();
     for key in keys {
         let message = match suggest(&key.name, allowed) {
-            Some(close) => format!(
-                "`{}` is not a {what}; did you mean `{close}`{when}",
-                key.name
-            ),
+            Some(close) => {
+                meant.push(close);
+                format!(
+                    "`{}` is not a {what}; did you mean `{close}`{when}",
+                    key.name
+                )
+            }
             None => format!("`{}` is not a {what}{when}", key.name),
         };
         findings.report(on, key.span, message);
     }
+    meant
+}
+
+/// Whether one of the keys taken for a misspelling (`meant`) is the element `name` or its `Not`
+/// form, in JSON (`NotAction`) or data-source (`not_actions`) spelling: the element is then
+/// missing because of that key, one problem already reported there (RULES.md 11: one finding
+/// per problem).
+fn misspelled(meant: &[&str], name: &str) -> bool {
+    let element = |key: &str| {
+        let key = key.replace('_', "").to_ascii_lowercase();
+        let key = key.strip_suffix('s').map(str::to_string).unwrap_or(key);
+        key.strip_prefix("not").map(str::to_string).unwrap_or(key)
+    };
+    meant
+        .iter()
+        .any(|key| element(key) == name.to_ascii_lowercase())
 }
 
 /// The conditions under which a statement exists (`- !If [c, {...}, !Ref AWS::NoValue]`): its
@@ -117,7 +139,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     } else {
         (STATEMENT_KEYS, "statement element")
     };
-    unexpected(
+    let meant = unexpected(
         on,
         &statement.unexpected_keys,
         allowed,
@@ -126,6 +148,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         findings,
     );
     match &statement.effect {
+        None if misspelled(&meant, "Effect") => {}
         None => {
             findings.report(
                 on,
@@ -162,7 +185,11 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
                 statement.span,
                 format!("statement has both `{name}` and `Not{name}`; use one{when}"),
             );
-        } else if exactly_one && plain == Presence::Absent && negated == Presence::Absent {
+        } else if exactly_one
+            && plain == Presence::Absent
+            && negated == Presence::Absent
+            && !misspelled(&meant, name)
+        {
             findings.report(
                 on,
                 statement.span,
@@ -178,6 +205,7 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     }
     if (document.is(PolicyKind::Bucket) || document.is(PolicyKind::Trust))
         && has_principal == Presence::Absent
+        && !misspelled(&meant, "Principal")
     {
         findings.report(
             on,
@@ -196,13 +224,20 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
             format!("trust policy statement has a `Resource`; a role's trust policy names no resources, and IAM rejects it{when}"),
         );
     }
-    if document.kinds().any(PolicyKind::needs_resource) && has_resource == Presence::Absent {
+    if document.kinds().any(PolicyKind::needs_resource)
+        && has_resource == Presence::Absent
+        && !misspelled(&meant, "Resource")
+    {
         findings.report(
             on,
             statement.span,
             format!("statement has no `Resource`; it needs `Resource` or `NotResource`{when}"),
         );
     }
+    // Where a document reaches AWS only through a module not linted or a function not evaluated,
+    // its elements may be rewritten first: `_S3_BUCKET_ARN_` is the placeholder the
+    // terraform-aws-modules S3 bucket module replaces with the bucket's ARN.
+    let mark = findings.len();
     for elements in [&statement.action, &statement.not_action]
         .into_iter()
         .flatten()
@@ -236,6 +271,11 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
         .flatten()
     {
         partial_wildcard_principals(on, &exists, principals, findings);
+    }
+    if let Some(used) = document.unknown_use
+        && document.attached_to.is_empty()
+    {
+        findings.unverifiable_since(mark, used.why);
     }
 }
 
@@ -505,6 +545,21 @@ mod tests {
             run(&RULE, document(PolicyKind::Identity, vec![s])).spans(),
             [span(5)]
         );
+    }
+
+    #[test]
+    fn malformed_elements_of_a_document_passed_out_of_sight_are_unverifiable() {
+        // A module not linted may fill in `_S3_BUCKET_ARN_` before AWS reads the document.
+        let mut s = valid();
+        s.resource = Some(strings(&[("_S3_BUCKET_ARN_", 20)]));
+        let mut passed_on = document(PolicyKind::Identity, vec![s]);
+        passed_on.iam.policies[0].unknown_use = Some(crate::model::iam::UnknownUse {
+            span: span(30),
+            why: "it is passed to a module that is not linted",
+        });
+        let out = run(&RULE, passed_on);
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 1);
     }
 
     #[test]

@@ -236,7 +236,11 @@ fn check_statement(
         return;
     }
     let mut text = grant.message().to_string();
-    if statement.condition.is_some() {
+    if statement
+        .condition
+        .as_ref()
+        .is_some_and(|condition| condition.tests_something_when(&when))
+    {
         text.push_str(" under a Condition");
     }
     text.push_str(&when_clause(when));
@@ -374,9 +378,18 @@ fn guardrails(document: &PolicyDocument, iam_only: bool) -> Guardrails<'_> {
     let mut unknown = None;
     let denied_action = |a: &str| is_all_actions(a) || (iam_only && is_all_iam_actions(a));
     for deny in document.statements.iter() {
-        if deny.condition.is_some() || deny.not_action.is_some() || deny.not_resource.is_some() {
+        if deny.not_action.is_some() || deny.not_resource.is_some() {
             continue;
         }
+        // A deny counts where its `Condition` tests nothing (`{}`, or an entry left out by
+        // `Fn::If`): there it is as unconditional as one without the key.
+        let absent = match &deny.condition {
+            None => Vec::new(),
+            Some(condition) => match condition.absent_when() {
+                Some(absent) => absent,
+                None => continue,
+            },
+        };
         let (Some(effect), Some(action), Some(resource)) =
             (&deny.effect, &deny.action, &deny.resource)
         else {
@@ -396,6 +409,9 @@ fn guardrails(document: &PolicyDocument, iam_only: bool) -> Guardrails<'_> {
         let (actions, action_unknown) = matching(action, &denied_action);
         let (resources, resource_unknown) = matching(resource, &is_all_resources);
         let exists: When = deny.exists_when.iter().map(|(c, b)| (&**c, *b)).collect();
+        let Some(exists) = merge_when(&exists, &absent) else {
+            continue;
+        };
         for effect in &effects {
             for action in &actions {
                 for resource in &resources {
@@ -476,16 +492,19 @@ mod tests {
     }
 
     #[test]
-    fn a_conditional_deny_does_not_suppress() {
-        let mut deny = admin();
-        deny.effect = Some(Value::explicit("Deny".into(), span(1)));
-        deny.condition = Some(crate::model::iam::Conditions {
-            key_span: span(2),
-            span: span(2),
-            entries: None,
-        });
-        let out = run(&RULE, document(PolicyKind::Identity, vec![admin(), deny]));
-        assert_eq!(out.spans(), [span(10)]);
+    fn a_conditional_deny_does_not_suppress_one_testing_nothing_does() {
+        // An unread block may test anything; an empty one (`Condition = {}`) tests nothing.
+        for (entries, reported) in [(None, vec![span(10)]), (Some(Vec::new()), vec![])] {
+            let mut deny = admin();
+            deny.effect = Some(Value::explicit("Deny".into(), span(1)));
+            deny.condition = Some(crate::model::iam::Conditions {
+                key_span: span(2),
+                span: span(2),
+                entries,
+            });
+            let out = run(&RULE, document(PolicyKind::Identity, vec![admin(), deny]));
+            assert_eq!(out.spans(), reported);
+        }
     }
 
     /// `Action = [var.a]`, no default.
