@@ -129,15 +129,13 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         }
     });
     let Some(root) = parsed.root.as_ref() else {
-        // A file that does not parse is reported only if it claims to be one of ours. A `.json`
-        // file whose parse stops at a template placeholder is a template another tool renders
-        // into JSON (Terraform's `templatefile()`, Jinja), not JSON handed to AWS as it is.
+        // A file that does not parse is reported only if it claims to be one of ours. One whose
+        // parse stops at a template placeholder is a template another tool renders first
+        // (Terraform's `templatefile()`, Jinja, a Helm chart), not a file handed to AWS as it is.
         if let Some(error) = parsed.errors.first() {
             let template = stops_at_template_placeholder(&text, error.span.start as usize);
-            let claims = (file.kind == FileKind::Json && !template)
-                || text.contains("AWSTemplateFormatVersion")
-                || text.contains("Resources:")
-                || text.contains("\"Resources\"");
+            let claims = !template
+                && (file.kind == FileKind::Json || declares_cloudformation_template(&text));
             if claims {
                 run.outcome.scanned += 1;
                 run.parse_error(file, error.span, error.message.clone());
@@ -186,6 +184,15 @@ fn stops_at_template_placeholder(text: &str, offset: usize) -> bool {
     opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at)
 }
 
+/// Whether a YAML file that does not parse says it is a CloudFormation template: a format
+/// version, a JSON `"Resources"` key, or a top-level YAML one (`trialResources:` or an indented
+/// `Resources:` in a Kubernetes manifest is none).
+fn declares_cloudformation_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || text.contains("\"Resources\"")
+        || text.lines().any(|line| line.starts_with("Resources:"))
+}
+
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
 pub(super) fn is_policy(root: &Node) -> bool {
     root.get("Statement").is_some()
@@ -198,6 +205,17 @@ pub(super) fn is_policy(root: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::stops_at_template_placeholder;
+
+    #[test]
+    fn only_a_top_level_resources_key_declares_a_template() {
+        use super::declares_cloudformation_template as declares;
+        assert!(declares("Description: x\nResources:\n  A: [\n"));
+        assert!(declares("{\n  \"Resources\": {\n"));
+        assert!(!declares("spec:\n  trialResources:\n    - a\n"));
+        assert!(!declares(
+            "spec:\n  Resources:\n    limits: {{ .Values.x }}\n"
+        ));
+    }
 
     #[test]
     fn template_placeholders_are_recognized_where_the_parse_stops() {
