@@ -271,6 +271,7 @@ impl Val {
                     true => UnknownReason::Partial {
                         literal: format!("arn:*:*:*:*:{target}").into(),
                         reason: Box::new(reference),
+                        known_wildcard: false,
                     },
                     false => reference,
                 })
@@ -290,9 +291,13 @@ impl Val {
                         Segment::Unknown(_) => "*",
                     })
                     .collect();
+                let known_wildcard = segments.iter().any(
+                    |segment| matches!(segment, Segment::Text(text) if text.contains(['*', '?'])),
+                );
                 Some(UnknownReason::Partial {
                     literal: literal.into(),
                     reason: Box::new(reason),
+                    known_wildcard,
                 })
             }
             _ => None,

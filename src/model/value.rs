@@ -65,9 +65,11 @@ pub enum UnknownReason {
     Omitted,
     /// A string with unknown parts: `literal` is the text with each unknown part written `*`,
     /// the widest value it can take, so a test that fails on it fails on every value.
+    /// `known_wildcard`: a known part holds `*` or `?` itself, in every value.
     Partial {
         literal: Text,
         reason: Box<UnknownReason>,
+        known_wildcard: bool,
     },
     /// Another module instance's `aws_iam_policy_document` (`instance`: its address prefix,
     /// empty at the root): a caller's passed in through a module input, or a callee's returned

@@ -441,6 +441,27 @@ fn partial_wildcard_principals(
             },
             findings,
         );
+        // `arn:aws:iam::${AWS::AccountId}:*`: whatever the account, the wildcard is there.
+        for branch in item.value.branches() {
+            if let Leaf::Unknown {
+                reason:
+                    UnknownReason::Partial {
+                        literal,
+                        known_wildcard: true,
+                        ..
+                    },
+                span,
+            } = branch.leaf
+                && literal.starts_with("arn:")
+                && let Some(when) = branch_when(exists, &branch)
+            {
+                findings.report(
+                    on,
+                    span,
+                    format!("principal has a wildcard inside an ARN; AWS accepts `*` only as the whole principal{when}"),
+                );
+            }
+        }
     }
 }
 

@@ -571,6 +571,7 @@ mod tests {
             UnknownReason::Partial {
                 literal: literal.into(),
                 reason: Box::new(UnknownReason::Variable("v".into())),
+                known_wildcard: false,
             },
             span(at),
         )

@@ -637,6 +637,7 @@ mod tests {
                     UnknownReason::Partial {
                         literal: literal.into(),
                         reason: Box::new(UnknownReason::Intrinsic("AWS::AccountId")),
+                        known_wildcard: false,
                     },
                     span(11),
                 );
