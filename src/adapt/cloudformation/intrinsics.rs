@@ -233,7 +233,10 @@ impl<'a> Template<'a> {
                 let when_false =
                     self.assuming(condition, false, || self.resolve_at(when_false, depth + 1));
                 Some(
-                    match self.condition_value(condition, Operands::Literals, 0) {
+                    match self
+                        .condition_value(condition, Operands::Literals, 0)
+                        .or_else(|| self.implied(condition))
+                    {
                         Some(true) => when_true,
                         Some(false) => when_false,
                         None => Val::new(
@@ -359,6 +362,20 @@ impl<'a> Template<'a> {
     /// The value of a named condition when it is made of literals only.
     pub fn condition_is(&self, name: &str) -> Option<bool> {
         self.condition_value(name, Operands::Literals, 0)
+    }
+
+    /// The value `condition` must have given the resource's `Condition` and the enclosing
+    /// `Fn::If` branches (`!If [IsProd, ...]` under `Condition: NotProd`).
+    fn implied(&self, condition: &str) -> Option<bool> {
+        let assumed = self.assumed.borrow();
+        let holding: Vec<(&str, bool)> = self
+            .created_under
+            .get()
+            .map(|name| (name, true))
+            .into_iter()
+            .chain(assumed.iter().map(|(name, holds)| (&**name, *holds)))
+            .collect();
+        super::implied::implied(&self.conditions, &holding, condition)
     }
 
     /// Resolves `node` as a branch that exists only when `condition` is `holds`.
