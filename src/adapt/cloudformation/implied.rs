@@ -15,6 +15,10 @@ use crate::parse::{Node, NodeKind};
 /// Beyond this many undecided comparisons, nothing is implied (2^n assignments are tried).
 const MAX_COMPARISONS: usize = 10;
 
+/// Beyond this many formula nodes read over all assignments, nothing is implied: the work per
+/// `Fn::If` stays bounded whatever the conditions (formulas are read once per assignment).
+const MAX_WORK: usize = 20_000;
+
 /// How deep formulas may nest through `Fn::And`, `Fn::Not` and `Condition`.
 const MAX_DEPTH: usize = 32;
 
@@ -32,7 +36,9 @@ pub fn implied(
     for condition in holding.iter().map(|(c, _)| *c).chain([name]) {
         comparisons.collect(conditions, conditions.get(condition)?, 0)?;
     }
-    if comparisons.keys.len() > MAX_COMPARISONS {
+    if comparisons.keys.len() > MAX_COMPARISONS
+        || comparisons.read.saturating_mul(1 << comparisons.keys.len()) > MAX_WORK
+    {
         return None;
     }
     let (mut can_be_true, mut can_be_false) = (false, false);
@@ -62,10 +68,20 @@ pub fn implied(
     }
 }
 
-/// The comparisons literals do not decide, each as its two operands in a canonical spelling.
+/// The comparisons literals do not decide, each as its two operands in a canonical spelling,
+/// and what each `Fn::Equals` node read (by address) is: one of them, or a constant.
 #[derive(Default)]
 struct Comparisons {
     keys: Vec<(String, String)>,
+    nodes: HashMap<*const Node, Comparison>,
+    /// Formula nodes read while collecting: what one assignment's evaluation reads at most.
+    read: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Comparison {
+    Undecided(usize),
+    Constant(bool),
 }
 
 impl Comparisons {
@@ -76,7 +92,8 @@ impl Comparisons {
         formula: &Node,
         depth: usize,
     ) -> Option<()> {
-        if depth > MAX_DEPTH {
+        self.read += 1;
+        if depth > MAX_DEPTH || self.read > MAX_WORK {
             return None;
         }
         let (function, args) = function(formula)?;
@@ -93,10 +110,17 @@ impl Comparisons {
             }
             "Fn::Equals" => {
                 let key = comparison(args)?;
-                let undecided = literal(&key.0).is_none() || literal(&key.1).is_none();
-                if undecided && !self.keys.contains(&key) {
-                    self.keys.push(key);
-                }
+                let read = match (literal(&key.0), literal(&key.1)) {
+                    (Some(a), Some(b)) => Comparison::Constant(a == b),
+                    _ => match self.keys.iter().position(|known| *known == key) {
+                        Some(at) => Comparison::Undecided(at),
+                        None => {
+                            self.keys.push(key);
+                            Comparison::Undecided(self.keys.len() - 1)
+                        }
+                    },
+                };
+                self.nodes.insert(std::ptr::from_ref(formula), read);
                 Some(())
             }
             _ => None,
@@ -154,14 +178,10 @@ impl Comparisons {
             },
             "Fn::And" => Some(each()?.iter().all(|value| *value)),
             "Fn::Or" => Some(each()?.iter().any(|value| *value)),
-            "Fn::Equals" => {
-                let key = comparison(args)?;
-                if let (Some(a), Some(b)) = (literal(&key.0), literal(&key.1)) {
-                    return Some(a == b);
-                }
-                let at = self.keys.iter().position(|known| *known == key)?;
-                Some(assignment & (1 << at) != 0)
-            }
+            "Fn::Equals" => match self.nodes.get(&std::ptr::from_ref(formula))? {
+                Comparison::Constant(equal) => Some(*equal),
+                Comparison::Undecided(at) => Some(assignment & (1 << at) != 0),
+            },
             _ => None,
         }
     }
@@ -219,4 +239,73 @@ fn spelling(node: &Node, depth: usize) -> Option<String> {
             format!("{{{}}}", entries?.join(","))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::json::parse_json;
+    use crate::source::FileId;
+
+    /// What `holding` implies for `name` among the `conditions` (a JSON object).
+    fn implied_by(conditions: &str, holding: &[(&str, bool)], name: &str) -> Option<bool> {
+        let root = parse_json(conditions, FileId(0), 0)
+            .root
+            .expect("valid JSON");
+        let named: HashMap<&str, &Node> = root
+            .as_map()
+            .expect("an object")
+            .iter()
+            .map(|entry| (&*entry.key, &entry.value))
+            .collect();
+        implied(&named, holding, name)
+    }
+
+    const CONDITIONS: &str = r#"{
+        "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+        "IsDev": {"Fn::Equals": ["dev", {"Ref": "Env"}]},
+        "NotProd": {"Fn::Not": [{"Condition": "IsProd"}]},
+        "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "IsDev"}]},
+        "Keyed": {"Fn::Equals": [{"Ref": "Key"}, "k"]}
+    }"#;
+
+    #[test]
+    fn negations_and_other_literals_are_implied() {
+        type Holding<'a> = &'a [(&'a str, bool)];
+        let cases: [(Holding, &str, bool); 5] = [
+            (&[("NotProd", true)], "IsProd", false),
+            (&[("IsProd", false)], "NotProd", true),
+            (&[("IsProd", true)], "IsDev", false),
+            (&[("IsDev", true)], "Either", true),
+            (&[("Either", true), ("IsProd", false)], "IsDev", true),
+        ];
+        for (holding, name, outcome) in cases {
+            assert_eq!(
+                implied_by(CONDITIONS, holding, name),
+                Some(outcome),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_other_values_decide_is_not_implied() {
+        assert_eq!(implied_by(CONDITIONS, &[("Either", true)], "IsProd"), None);
+        assert_eq!(implied_by(CONDITIONS, &[("IsProd", true)], "Keyed"), None);
+        assert_eq!(implied_by(CONDITIONS, &[], "IsProd"), None);
+        assert_eq!(implied_by(CONDITIONS, &[("Missing", true)], "IsProd"), None);
+    }
+
+    #[test]
+    fn too_many_comparisons_imply_nothing() {
+        let wide: Vec<String> = (0..=MAX_COMPARISONS)
+            .map(|at| format!(r#"{{"Fn::Equals": [{{"Ref": "P{at}"}}, "x"]}}"#))
+            .collect();
+        let conditions = format!(
+            r#"{{"Wide": {{"Fn::Or": [{}]}}, "First": {}}}"#,
+            wide.join(","),
+            wide[0]
+        );
+        assert_eq!(implied_by(&conditions, &[("First", true)], "Wide"), None);
+    }
 }
