@@ -249,6 +249,9 @@ pub enum LaunchTemplateRef {
     Address(Text),
     /// A literal name no template of the unit carries: a template outside the scan.
     Name(Text),
+    /// No template, in this branch of a conditional (`Fn::If` with `AWS::NoValue`, a `dynamic`
+    /// block over a conditional collection).
+    None,
 }
 
 /// `aws_instance`, `aws_spot_instance_request`, `AWS::EC2::Instance`.

@@ -194,15 +194,27 @@ fn device(properties: &Val, header: Span) -> EbsDevice {
     }
 }
 
-/// `LaunchTemplate: {LaunchTemplateId: !Ref T}` or `{LaunchTemplateName: web}`.
+/// `LaunchTemplate: {LaunchTemplateId: !Ref T}` or `{LaunchTemplateName: web}`; chosen by
+/// `Fn::If`, each branch's, `AWS::NoValue` being no template (RULES.md 2.4).
 fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
     if spec.is_absent() {
         return None;
     }
-    if let Some(reason) = spec.unknown_reason() {
-        return Some(Value::unknown(reason, spec.span));
-    }
-    template_field(spec).map(crate::adapt::launch_template::template_ref)
+    Some(spec.branch_values(spec.span, &|branch, span| {
+        if branch.is_absent() {
+            return Value::explicit(LaunchTemplateRef::None, branch.span);
+        }
+        if let Some(reason) = opaque(branch) {
+            return Value::unknown(reason, span);
+        }
+        match template_field(branch) {
+            Some(field) => crate::adapt::launch_template::template_ref(field),
+            None => Value::unknown(
+                UnknownReason::Unsupported("a launch template named by neither id nor name"),
+                span,
+            ),
+        }
+    }))
 }
 
 /// The property naming the template.
