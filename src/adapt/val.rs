@@ -441,6 +441,31 @@ pub fn block_under(conditions: &[(Text, bool)], body: Val) -> Val {
         })
 }
 
+/// `value` holding only under `conditions` (a block from one branch of a `dynamic` block's
+/// conditional `for_each`); on the other side of each condition, `absent` at the same place.
+pub fn value_under<T>(
+    conditions: &[(Text, bool)],
+    value: Value<T>,
+    absent: &dyn Fn(Span) -> Value<T>,
+) -> Value<T> {
+    conditions
+        .iter()
+        .rev()
+        .fold(value, |inner, (condition, outcome)| {
+            let none = Box::new(absent(inner.span()));
+            let inner = Box::new(inner);
+            let (when_true, when_false) = match outcome {
+                true => (inner, none),
+                false => (none, inner),
+            };
+            Value::Conditional {
+                condition: condition.clone(),
+                when_true,
+                when_false,
+            }
+        })
+}
+
 /// Reads a field as a typed value: omitted → the AWS `default` at `header`; written → converted,
 /// located at key and value.
 pub fn field_value<T: Clone>(

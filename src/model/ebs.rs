@@ -107,11 +107,19 @@ impl BlockDevices {
         // (RULES.md 2.4).
         let mut names: Vec<&str> = Vec::new();
         let conditions = self.mappings.iter().map(|m| &m.when);
-        for (name, _) in conditions
+        let named_when = self
+            .mappings
+            .iter()
+            .filter_map(|m| m.device_name.as_ref())
+            .flat_map(|name| name.branches())
+            .flat_map(|branch| branch.conditions);
+        for name in conditions
             .chain(self.root.iter().map(|r| &r.when))
             .flatten()
+            .map(|(name, _)| &**name)
+            .chain(named_when.map(|(name, _)| name))
         {
-            if !names.contains(&&**name) {
+            if !names.contains(&name) {
                 names.push(name);
             }
         }
@@ -168,14 +176,13 @@ impl BlockDevices {
     /// Whether the mappings existing under `outcomes` (all when empty) configure the root.
     fn root_configured_where(&self, outcomes: &[(Text, bool)]) -> RootConfigured {
         let mut unknown = self.unresolved.clone();
-        let exists = |when: &[(Text, bool)]| {
-            outcomes.is_empty()
-                || when.iter().all(|(name, outcome)| {
-                    outcomes
-                        .iter()
-                        .all(|(other, chosen)| other != name || chosen == outcome)
-                })
+        let holds = |name: &str, outcome: bool| {
+            outcomes
+                .iter()
+                .all(|(other, chosen)| &**other != name || *chosen == outcome)
         };
+        let exists =
+            |when: &[(Text, bool)]| when.iter().all(|(name, outcome)| holds(name, *outcome));
         if self.root.iter().any(|root| exists(&root.when)) {
             return RootConfigured::Yes;
         }
@@ -183,7 +190,14 @@ impl BlockDevices {
             let Some(name) = &mapping.device_name else {
                 continue;
             };
-            for branch in name.branches() {
+            // A name chosen by `Fn::If` names the root only where its condition holds.
+            let chosen = name.branches().into_iter().filter(|branch| {
+                branch
+                    .conditions
+                    .iter()
+                    .all(|(name, outcome)| holds(name, *outcome))
+            });
+            for branch in chosen {
                 match branch.leaf {
                     Leaf::Known { value, .. } if is_root_device_name(value) => {
                         return RootConfigured::Yes;
@@ -235,6 +249,9 @@ pub enum LaunchTemplateRef {
     Address(Text),
     /// A literal name no template of the unit carries: a template outside the scan.
     Name(Text),
+    /// No template, in this branch of a conditional (`Fn::If` with `AWS::NoValue`, a `dynamic`
+    /// block over a conditional collection).
+    None,
 }
 
 /// `aws_instance`, `aws_spot_instance_request`, `AWS::EC2::Instance`.

@@ -51,8 +51,10 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
             })
         }
         "AWS::EC2::LaunchTemplate" => {
-            let data = properties.get("LaunchTemplateData");
-            let devices = data.map(block_devices).unwrap_or_default();
+            let mappings = properties
+                .get("LaunchTemplateData")
+                .map(template_mappings)
+                .unwrap_or_default();
             ebs.launch_templates.push(LaunchTemplate {
                 resource: resource.reference.clone(),
                 provider: None,
@@ -66,7 +68,7 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                     .and_then(|value| {
                         crate::adapt::cloudformation::expression_text(value, context)
                     }),
-                mappings: devices.mappings,
+                mappings,
             });
         }
         _ => {}
@@ -88,6 +90,32 @@ fn block_devices(properties: &Val) -> BlockDevices {
         mapping(item, when, &mut devices.mappings);
     }
     devices
+}
+
+/// The mappings of a template's `LaunchTemplateData`. Data chosen by `Fn::If` gives each
+/// branch's mappings under its condition (RULES.md 2.4). Data or a mapping list not known
+/// offline is one mapping of which nothing is known: a template has no list-level unknown, and
+/// an instance on it must find its root unverifiable, not unconfigured.
+fn template_mappings(data: &Val) -> Vec<BlockDeviceMapping> {
+    let mut out = Vec::new();
+    for (when, branch) in conditional_branches(data) {
+        if branch.is_absent() {
+            continue;
+        }
+        if opaque(branch).is_some() {
+            mapping(branch, when, &mut out);
+            continue;
+        }
+        let devices = block_devices(branch);
+        if let Some((reason, span)) = devices.unresolved {
+            mapping(&Val::unknown(reason, span), when.clone(), &mut out);
+        }
+        out.extend(devices.mappings.into_iter().map(|mut each| {
+            each.when.splice(0..0, when.iter().cloned());
+            each
+        }));
+    }
+    out
 }
 
 fn mapping(item: &Val, when: Conditions, out: &mut Vec<BlockDeviceMapping>) {
@@ -166,15 +194,27 @@ fn device(properties: &Val, header: Span) -> EbsDevice {
     }
 }
 
-/// `LaunchTemplate: {LaunchTemplateId: !Ref T}` or `{LaunchTemplateName: web}`.
+/// `LaunchTemplate: {LaunchTemplateId: !Ref T}` or `{LaunchTemplateName: web}`; chosen by
+/// `Fn::If`, each branch's, `AWS::NoValue` being no template (RULES.md 2.4).
 fn template_link(spec: &Val) -> Option<Value<LaunchTemplateRef>> {
     if spec.is_absent() {
         return None;
     }
-    if let Some(reason) = spec.unknown_reason() {
-        return Some(Value::unknown(reason, spec.span));
-    }
-    template_field(spec).map(crate::adapt::launch_template::template_ref)
+    Some(spec.branch_values(spec.span, &|branch, span| {
+        if branch.is_absent() {
+            return Value::explicit(LaunchTemplateRef::None, branch.span);
+        }
+        if let Some(reason) = opaque(branch) {
+            return Value::unknown(reason, span);
+        }
+        match template_field(branch) {
+            Some(field) => crate::adapt::launch_template::template_ref(field),
+            None => Value::unknown(
+                UnknownReason::Unsupported("a launch template named by neither id nor name"),
+                span,
+            ),
+        }
+    }))
 }
 
 /// The property naming the template.

@@ -25,6 +25,9 @@ enum Operands {
     ParameterValues,
 }
 
+/// The conditions holding (with their outcomes) and the condition they may imply.
+type ImpliedKey = (Vec<(Text, bool)>, Text);
+
 /// What a template declares, for resolving references.
 #[derive(Debug, Default)]
 pub struct Template<'a> {
@@ -43,6 +46,9 @@ pub struct Template<'a> {
     /// The `Fn::If` branches being resolved, innermost last: each condition with the outcome its
     /// branch assumes.
     assumed: std::cell::RefCell<Vec<(Text, bool)>>,
+    /// What the holding conditions imply for a condition, once worked out (templates repeat the
+    /// same `Fn::If` under the same `Condition`).
+    implied: std::cell::RefCell<HashMap<ImpliedKey, Option<bool>>>,
     /// The `Fn::ForEach` identifiers in scope with their values, outermost first.
     loop_values: std::cell::RefCell<Vec<(Text, Val)>>,
     copied: CopyBudget,
@@ -233,7 +239,10 @@ impl<'a> Template<'a> {
                 let when_false =
                     self.assuming(condition, false, || self.resolve_at(when_false, depth + 1));
                 Some(
-                    match self.condition_value(condition, Operands::Literals, 0) {
+                    match self
+                        .condition_value(condition, Operands::Literals, 0)
+                        .or_else(|| self.implied(condition))
+                    {
                         Some(true) => when_true,
                         Some(false) => when_false,
                         None => Val::new(
@@ -359,6 +368,30 @@ impl<'a> Template<'a> {
     /// The value of a named condition when it is made of literals only.
     pub fn condition_is(&self, name: &str) -> Option<bool> {
         self.condition_value(name, Operands::Literals, 0)
+    }
+
+    /// The value `condition` must have given the resource's `Condition` and the enclosing
+    /// `Fn::If` branches (`!If [IsProd, ...]` under `Condition: NotProd`).
+    fn implied(&self, condition: &str) -> Option<bool> {
+        let assumed = self.assumed.borrow();
+        let holding: Vec<(Text, bool)> = self
+            .created_under
+            .get()
+            .map(|name| (name.into(), true))
+            .into_iter()
+            .chain(assumed.iter().cloned())
+            .collect();
+        if holding.is_empty() {
+            return None;
+        }
+        let key = (holding, Text::from(condition));
+        if let Some(known) = self.implied.borrow().get(&key) {
+            return *known;
+        }
+        let holding: Vec<(&str, bool)> = key.0.iter().map(|(c, o)| (&**c, *o)).collect();
+        let outcome = super::implied::implied(&self.conditions, &holding, condition);
+        self.implied.borrow_mut().insert(key, outcome);
+        outcome
     }
 
     /// Resolves `node` as a branch that exists only when `condition` is `holds`.

@@ -5,6 +5,7 @@ mod cloudtrail;
 mod ec2;
 mod for_each;
 mod iam;
+mod implied;
 pub mod intrinsics;
 mod s3;
 

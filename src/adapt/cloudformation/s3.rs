@@ -42,26 +42,7 @@ pub fn resource(resource: &Resource, context: &Context, model: &mut Model) {
                 model.s3.access_blocks.push(child(resource, own(), block));
             }
             if let Some(field) = properties.field("OwnershipControls") {
-                let object_ownership = if let ValKind::Conditional { .. } = &field.value.kind {
-                    vec![chosen_ownership(&field.value, field.key_span)]
-                } else {
-                    field
-                        .value
-                        .get("Rules")
-                        .map(Val::items)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|rule| {
-                            field_value(
-                                rule,
-                                "ObjectOwnership",
-                                rule.span,
-                                Text::default(),
-                                &as_text,
-                            )
-                        })
-                        .collect()
-                };
+                let object_ownership = object_ownership(&field.value, field.key_span);
                 let ownership = Ownership {
                     header: field.key_span,
                     object_ownership,
@@ -160,39 +141,53 @@ fn flag_value(value: &Val, name: &str, header: Span) -> Value<bool> {
             &as_bool,
         ),
         ValKind::Absent => Value::aws_default(PublicAccessBlock::FLAG_DEFAULT, branch.span),
-        _ => Value::unknown(
-            branch
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported(
-                    "an access block of an unexpected type",
-                )),
-            branch.span,
-        ),
+        _ => unexpected(branch, "an access block of an unexpected type"),
     })
 }
 
-/// The object ownership of `OwnershipControls` chosen by `Fn::If`: each branch's (one rule, as
-/// S3 allows), `AWS::NoValue` none (RULES.md 2.4).
-fn chosen_ownership(value: &Val, header: Span) -> Value<Text> {
+/// The object ownership of each rule of `OwnershipControls`. `Fn::If` choosing the controls,
+/// `Rules`, a rule or its `ObjectOwnership` keeps each branch's; `AWS::NoValue` is none
+/// (RULES.md 2.4).
+fn object_ownership(controls: &Val, header: Span) -> Vec<Value<Text>> {
+    if let Some(ValKind::List(rules)) = controls.get("Rules").map(|rules| &rules.kind) {
+        return rules.iter().map(rule_ownership).collect();
+    }
     let none = || Text::default();
-    value.branch_values(value.span, &|branch, _| match &branch.kind {
+    let chosen = controls.branch_values(controls.span, &|branch, _| match &branch.kind {
         ValKind::Absent => Value::aws_default(none(), branch.span),
-        ValKind::Object(_) => match branch
-            .get("Rules")
-            .map(Val::items)
-            .unwrap_or_default()
-            .first()
-        {
-            Some(rule) => field_value(rule, "ObjectOwnership", rule.span, none(), &as_text),
+        ValKind::Object(_) => match branch.get("Rules") {
+            Some(rules) => rules.branch_values(rules.span, &|rules, _| match &rules.kind {
+                // One rule, as S3 allows.
+                ValKind::List(items) => match items.iter().find(|rule| !rule.is_absent()) {
+                    Some(rule) => rule_ownership(rule),
+                    None => Value::aws_default(none(), rules.span),
+                },
+                ValKind::Absent => Value::aws_default(none(), rules.span),
+                _ => unexpected(rules, "ownership rules of an unexpected type"),
+            }),
             None => Value::aws_default(none(), header),
         },
-        _ => Value::unknown(
-            branch
-                .unknown_reason()
-                .unwrap_or(UnknownReason::Unsupported(
-                    "ownership controls of an unexpected type",
-                )),
-            branch.span,
-        ),
+        _ => unexpected(branch, "ownership controls of an unexpected type"),
+    });
+    vec![chosen]
+}
+
+/// The `ObjectOwnership` of one rule, each branch's when `Fn::If` chooses the rule.
+fn rule_ownership(rule: &Val) -> Value<Text> {
+    let none = || Text::default();
+    rule.branch_values(rule.span, &|rule, _| match &rule.kind {
+        ValKind::Absent => Value::aws_default(none(), rule.span),
+        ValKind::Object(_) => field_value(rule, "ObjectOwnership", rule.span, none(), &as_text),
+        _ => unexpected(rule, "an ownership rule of an unexpected type"),
     })
+}
+
+/// A value not known offline, or of a type this property cannot hold.
+fn unexpected<T>(value: &Val, what: &'static str) -> Value<T> {
+    Value::unknown(
+        value
+            .unknown_reason()
+            .unwrap_or(UnknownReason::Unsupported(what)),
+        value.span,
+    )
 }

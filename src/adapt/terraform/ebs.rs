@@ -4,10 +4,12 @@
 use super::Evaluator;
 use super::Resource;
 use crate::adapt::block_device::{NoDeviceFalse, created_device, volume_branches};
-use crate::adapt::val::{Conditions, Field, Val, as_bool, as_snapshot, field_value, opaque};
+use crate::adapt::val::{
+    Conditions, Field, Val, as_bool, as_snapshot, field_value, opaque, value_under,
+};
 use crate::model::ec2::ebs::{
     BlockDeviceMapping, BlockDevices, EbsDevice, EbsVolume, EncryptionByDefault, Instance,
-    LaunchConfiguration, LaunchTemplate, RootDevice,
+    LaunchConfiguration, LaunchTemplate, LaunchTemplateRef, RootDevice,
 };
 use crate::model::{AccountFactKind, Model, UnknownReason, Value};
 use crate::source::Span;
@@ -35,15 +37,22 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
             device: device(body, header),
         }),
         "aws_instance" | "aws_spot_instance_request" => {
-            let template = blocks(body, "launch_template")
-                .into_iter()
-                .next()
-                .and_then(|(_, block)| template_field(block));
+            let (when, template) = match body.blocks_when("launch_template").into_iter().next() {
+                Some((_, when, block)) => (when, template_field(block)),
+                None => (Conditions::new(), None),
+            };
+            // A block from one branch of a `dynamic` block's conditional `for_each` is no
+            // template in the other (RULES.md 2.4).
+            let no_template = |at| Value::explicit(LaunchTemplateRef::None, at);
+            let launch_template = template.map(|field| {
+                let linked = crate::adapt::launch_template::template_ref(field);
+                value_under(&when, linked, &no_template)
+            });
             ebs.instances.push(Instance {
                 resource: resource.reference.clone(),
                 provider,
                 devices: block_devices(body),
-                launch_template: template.map(crate::adapt::launch_template::template_ref),
+                launch_template,
                 template_expression: template
                     .and_then(|field| unresolved_text(&field.value, evaluator)),
             })

@@ -2,7 +2,7 @@
 
 use super::Resource;
 use super::eval::{Evaluator, span_of_expr};
-use crate::adapt::val::{Conditions, Val, ValKind, as_bool, as_text, field_value};
+use crate::adapt::val::{Conditions, Val, ValKind, as_bool, as_text, field_value, value_under};
 use crate::model::s3::{
     AccountBlock, Acl, Bucket, BucketName, CannedAcl, Child, Flag, Grantee, Ownership,
     PublicAccessBlock, Reach, Target,
@@ -80,16 +80,21 @@ pub fn resource(resource: &Resource, evaluator: &Evaluator, model: &mut Model) {
                 .push(child(resource, target(resource, evaluator), block));
         }
         "aws_s3_bucket_ownership_controls" => {
+            // A rule from one branch of a `dynamic` block's conditional `for_each` sets no
+            // ownership in the other (RULES.md 2.4).
+            let none = |at: Span| Value::aws_default(Text::default(), at);
             let object_ownership = body
-                .blocks("rule")
-                .map(|rule| {
-                    field_value(
+                .blocks_when("rule")
+                .into_iter()
+                .map(|(_, when, rule)| {
+                    let ownership = field_value(
                         rule,
                         "object_ownership",
                         rule.span,
                         Text::default(),
                         &as_text,
-                    )
+                    );
+                    value_under(&when, ownership, &none)
                 })
                 .collect();
             let ownership = Ownership {
@@ -277,20 +282,7 @@ fn grantee(block: &Val, when: &Conditions) -> Option<Value<Grantee>> {
         })
     });
     // The other side of each condition has no grant: a private one, located at the same `uri`.
-    Some(when.iter().rev().fold(uri, |inner, (condition, outcome)| {
-        let none = Box::new(absent(inner.span()));
-        let inner = Box::new(inner);
-        let (when_true, when_false) = if *outcome {
-            (inner, none)
-        } else {
-            (none, inner)
-        };
-        Value::Conditional {
-            condition: condition.clone(),
-            when_true,
-            when_false,
-        }
-    }))
+    Some(value_under(when, uri, &absent))
 }
 
 fn access_block(body: &Val, header: Span) -> PublicAccessBlock {

@@ -290,6 +290,10 @@ fn root(
                 }
             },
             Leaf::Known {
+                value: LaunchTemplateRef::None,
+                ..
+            } => unconfigured_root(on, devices, &branch.conditions, account, findings),
+            Leaf::Known {
                 value: LaunchTemplateRef::Name(name),
                 span,
                 ..

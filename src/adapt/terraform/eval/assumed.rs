@@ -2,7 +2,9 @@
 //! under `count = c ? 1 : 0` the instance exists only when `c` holds, so inside it `c ? a : b`
 //! is `a` however the condition is spelled: `(c)`, `c == true` and `c != false` hold, `!c` and
 //! `c == false` do not, and `a && b` holding means both `a` and `b` do (`a || b` failing, that
-//! neither does). Conditions are compared by their text without the spaces outside strings.
+//! neither does). `x != y` is the opposite of `x == y`, and `x == "prod"` holding means `x`
+//! equals no other literal. Conditions are compared by their text without the spaces outside
+//! strings.
 
 use hcl_edit::expr::{BinaryOperator, Expression, UnaryOperator};
 
@@ -14,6 +16,17 @@ const MAX_CONDITION_DEPTH: usize = 32;
 #[derive(Clone, Default)]
 pub struct Assumed {
     facts: Vec<(String, bool)>,
+    /// Operands known to equal a literal (`var.env == "prod"` holding), by normalized text, with
+    /// that literal.
+    equal_to: Vec<(String, Literal)>,
+}
+
+/// A string or number literal a condition compares with, by value and type (Terraform's `==`
+/// compares both).
+#[derive(Clone, Debug, PartialEq)]
+enum Literal {
+    String(String),
+    Number(String),
 }
 
 impl Assumed {
@@ -75,6 +88,11 @@ impl Assumed {
                 (operator, _) => {
                     if let Some((operand, holds)) = compared_to_bool(operator, op, outcome) {
                         self.implied(operand, text, holds, depth);
+                    } else if let Some((operand, literal, true)) =
+                        compared_to_literal(operator, op, outcome)
+                    {
+                        self.equal_to
+                            .push((squeeze(source(operand, text)), literal));
                     }
                 }
             },
@@ -116,15 +134,71 @@ impl Assumed {
                     },
                     _ => {
                         // `x == true` has the outcome of `x`, `x == false` the opposite one.
-                        let (operand, same) = compared_to_bool(operator, op, true)?;
-                        let outcome = self.outcome(operand, text, depth)?;
-                        Some(outcome == same)
+                        if let Some((operand, same)) = compared_to_bool(operator, op, true) {
+                            let outcome = self.outcome(operand, text, depth)?;
+                            return Some(outcome == same);
+                        }
+                        self.comparison(operator, op, text)
                     }
                 }
             }
             _ => None,
         }
     }
+
+    /// A comparison decided by the opposite one (`x != y` when `x == y` is assumed, either side
+    /// first) or by the literal its operand is known to equal.
+    fn comparison(
+        &self,
+        operator: BinaryOperator,
+        op: &hcl_edit::expr::BinaryOp,
+        text: &str,
+    ) -> Option<bool> {
+        let (written, opposite) = match operator {
+            BinaryOperator::Eq => ("==", "!="),
+            BinaryOperator::NotEq => ("!=", "=="),
+            _ => return None,
+        };
+        let lhs = squeeze(source(&op.lhs_expr, text));
+        let rhs = squeeze(source(&op.rhs_expr, text));
+        for (a, b) in [(&lhs, &rhs), (&rhs, &lhs)] {
+            if let Some(outcome) = self.fact(&format!("{a}{written}{b}")) {
+                return Some(outcome);
+            }
+            if let Some(outcome) = self.fact(&format!("{a}{opposite}{b}")) {
+                return Some(!outcome);
+            }
+        }
+        let (operand, literal, equal) = compared_to_literal(operator, op, true)?;
+        let operand = squeeze(source(operand, text));
+        let (_, known) = self.equal_to.iter().find(|(seen, _)| *seen == operand)?;
+        Some((*known == literal) == equal)
+    }
+}
+
+/// `x == "prod"` (or `"prod" == x`, `x != 1`...) with `outcome`: `x`, the literal, and whether
+/// `x` then equals it; `None` for any other operation.
+fn compared_to_literal(
+    operator: BinaryOperator,
+    op: &hcl_edit::expr::BinaryOp,
+    outcome: bool,
+) -> Option<(&Expression, Literal, bool)> {
+    let equal = match operator {
+        BinaryOperator::Eq => true,
+        BinaryOperator::NotEq => false,
+        _ => return None,
+    };
+    let literal = |expr: &Expression| match expr {
+        Expression::String(text) => Some(Literal::String(text.value().to_string())),
+        Expression::Number(number) => Some(Literal::Number(number.value().to_string())),
+        _ => None,
+    };
+    let (operand, literal) = match (literal(&op.lhs_expr), literal(&op.rhs_expr)) {
+        (None, Some(literal)) => (&op.lhs_expr, literal),
+        (Some(literal), None) => (&op.rhs_expr, literal),
+        _ => return None,
+    };
+    Some((operand, literal, outcome == equal))
 }
 
 /// `x == true` (or `true == x`, `x != false`...) with `outcome`: `x` and the outcome it must
@@ -226,9 +300,27 @@ mod tests {
     }
 
     #[test]
+    fn a_comparison_decides_its_opposite_and_other_literals() {
+        let prod = assuming(r#"var.env == "prod""#, true);
+        assert_eq!(prod.decide(r#"var.env != "prod""#), Some(false));
+        assert_eq!(prod.decide(r#""prod" != var.env"#), Some(false));
+        assert_eq!(prod.decide(r#"var.env == "dev""#), Some(false));
+        assert_eq!(prod.decide(r#"var.env != "dev""#), Some(true));
+        assert_eq!(prod.decide(r#"var.other == "dev""#), None);
+        let not_prod = assuming(r#"var.env != "prod""#, true);
+        assert_eq!(not_prod.decide(r#"var.env == "prod""#), Some(false));
+        // Not being "prod" says nothing of being "dev".
+        assert_eq!(not_prod.decide(r#"var.env == "dev""#), None);
+        let count = assuming("var.n == 2", true);
+        assert_eq!(count.decide("var.n == 3"), Some(false));
+        assert_eq!(count.decide(r#"var.n == "2""#), Some(false));
+    }
+
+    #[test]
     fn spaces_inside_strings_are_kept() {
         let assumed = assuming(r#"var.env == "a b""#, true);
         assert_eq!(assumed.decide(r#"var.env=="a b""#), Some(true));
-        assert_eq!(assumed.decide(r#"var.env == "ab""#), None);
+        // Another literal: `var.env` is "a b", so not "ab".
+        assert_eq!(assumed.decide(r#"var.env == "ab""#), Some(false));
     }
 }
