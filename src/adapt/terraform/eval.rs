@@ -196,6 +196,11 @@ impl<'a> Evaluator<'a> {
         self.inputs.get(name).map(|(value, _)| &**value)
     }
 
+    /// The values the call binds to the module's variables.
+    pub fn inputs(&self) -> impl Iterator<Item = &Val> {
+        self.inputs.values().map(|(value, _)| &**value)
+    }
+
     /// The whole text of one of the module's files.
     pub fn file_text(&self, file: FileId) -> &str {
         self.texts.get(&file).copied().unwrap_or("")

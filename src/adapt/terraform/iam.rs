@@ -548,6 +548,33 @@ fn consumed_by(mut document: PolicyDocument, uses: &[Use]) -> PolicyDocument {
     document
 }
 
+/// Whether a resource of this instance can name a policy document: one it declares, one a module
+/// it calls returns, or a caller's passed in. Most modules have none, and need no resource walked.
+pub fn may_name_documents(
+    module: &super::module::Module,
+    files: &[super::module::TfFile],
+    evaluator: &Evaluator,
+) -> bool {
+    let document = |value: &Val| {
+        let mut pending = vec![value];
+        while let Some(value) = pending.pop() {
+            if let ValKind::Unknown(UnknownReason::ModuleDocument { .. }) = &value.kind {
+                return true;
+            }
+            pending.extend(value.children());
+        }
+        false
+    };
+    module
+        .data
+        .iter()
+        .any(|data| data.resource_type == "aws_iam_policy_document")
+        || files
+            .iter()
+            .any(|file| file.body.get_blocks("module").next().is_some())
+        || evaluator.inputs().any(document)
+}
+
 impl DataDocuments {
     /// Records the documents a resource of a type no adapter reads refers to, directly or
     /// through locals and module inputs (`content = data.aws_iam_policy_document.scp.json` in an

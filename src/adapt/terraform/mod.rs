@@ -111,8 +111,9 @@ fn adapt_instance(
     let mut policies = iam::DataDocuments::default();
     policies.others_uses(&evaluator, returned);
     let mut instance_budget = instances::Budget::default();
+    let may_name_documents = iam::may_name_documents(&module, files, &evaluator);
     for block in &module.resources {
-        if !iam::TYPES.contains(&block.resource_type) {
+        if may_name_documents && !iam::TYPES.contains(&block.resource_type) {
             policies.note_other_consumer(*block, &evaluator);
         }
         // Evaluating a body costs more than reading it: skip types no adapter reads.
