@@ -451,6 +451,18 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
             },
+            // `resource.type.name.attr` is Terraform's spelling of `type.name.attr` that no
+            // future reserved word can shadow.
+            "resource" if traversal.operators.len() >= 2 => match first {
+                Some(resource_type) => {
+                    let unprefixed = hcl_edit::expr::Traversal::new(
+                        Expression::Variable(hcl_edit::Ident::new(resource_type).into()),
+                        traversal.operators.get(1..).unwrap_or(&[]).to_vec(),
+                    );
+                    self.resource_attribute(resource_type, &unprefixed, file, bindings, span, depth)
+                }
+                None => Val::unknown(UnknownReason::Reference(self.source(span).into()), span),
+            },
             "module" if bindings.get(root).is_none() => {
                 self.module_output(&traversal.operators, &names, file, bindings, span, depth)
             }

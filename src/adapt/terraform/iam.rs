@@ -292,6 +292,20 @@ fn file_document(
                 .then(|| super::template_directives::render_if_directives(&text, &condition))
                 .flatten();
             if has_directives && rendered.is_none() {
+                // Conditions not known offline: each branch is a document (RULES.md 2.4).
+                let undecided: Vec<&str> = super::template_directives::if_conditions(&text)
+                    .into_iter()
+                    .filter(|c| condition(c).is_none())
+                    .collect();
+                if let Some(branches) = template_branches(&undecided, &mut Vec::new(), &|decided| {
+                    let decide = |c: &str| {
+                        condition(c).or_else(|| decided.iter().find(|(d, _)| *d == c).map(|d| d.1))
+                    };
+                    let json = super::template_directives::render_if_directives(&text, &decide)?;
+                    super::eval::template_json_in_file(id, &json, &resolve)
+                }) {
+                    return Some(branches);
+                }
                 not_json = "a policy template's `%{ for }` or unresolved `%{ if }` directive";
             }
             let json = rendered.as_deref().unwrap_or(&text);
@@ -300,6 +314,119 @@ fn file_document(
         _ => super::eval::json_in_file(id, &text),
     };
     value.or_else(|| unknown(UnknownReason::Unsupported(not_json)))
+}
+
+/// At most this many undecided `%{ if }` conditions in one policy template are linted branch by
+/// branch (2^n documents); past it the document is unknown.
+const MAX_TEMPLATE_BRANCH_CONDITIONS: usize = 4;
+
+/// Outcomes chosen for a template's undecided `%{ if }` conditions.
+type Decided<'a> = [(&'a str, bool)];
+
+/// The documents a template renders to for every outcome of its `undecided` conditions, as nested
+/// conditionals (`%{ if flag }` like `flag ? a : b`, RULES.md 2.4); `None` when one does not
+/// render or parse, or there are too many conditions. `render` gets each condition's outcome.
+fn template_branches<'a>(
+    undecided: &[&'a str],
+    decided: &mut Vec<(&'a str, bool)>,
+    render: &dyn Fn(&Decided<'a>) -> Option<Val>,
+) -> Option<Val> {
+    if undecided.len() > MAX_TEMPLATE_BRANCH_CONDITIONS {
+        return None;
+    }
+    let Some((&first, rest)) = undecided.split_first() else {
+        return render(decided);
+    };
+    let mut branch = |holds: bool| {
+        decided.push((first, holds));
+        let value = template_branches(rest, decided, render);
+        decided.pop();
+        value
+    };
+    let when_true = branch(true)?;
+    let when_false = branch(false)?;
+    Some(merge_branches(first, when_true, when_false))
+}
+
+/// One value for both renderings of a template under `condition`: what they share (the same
+/// bytes of the template, so the same spans) once, what differs as a conditional, a statement or
+/// key only one rendering has as present in that branch and omitted in the other. A statement
+/// outside every directive is thus reported once, not once per branch.
+fn merge_branches(condition: &str, when_true: Val, when_false: Val) -> Val {
+    if when_true == when_false {
+        return when_true;
+    }
+    let only = |value: Val, holds: bool| {
+        let span = value.span;
+        let absent = Val::new(ValKind::Absent, span);
+        let (when_true, when_false) = if holds {
+            (value, absent)
+        } else {
+            (absent, value)
+        };
+        Val::new(
+            ValKind::Conditional {
+                condition: condition.into(),
+                when_true: Box::new(when_true),
+                when_false: Box::new(when_false),
+            },
+            span,
+        )
+    };
+    // A container the directive cuts into starts at the same byte in both renderings; where it
+    // ends differs.
+    let same_start = when_true.span.start == when_false.span.start;
+    match (when_true.kind, when_false.kind) {
+        (ValKind::Object(fields_true), ValKind::Object(mut fields_false)) if same_start => {
+            let mut fields = Vec::with_capacity(fields_true.len());
+            for field in fields_true {
+                let value = match fields_false.iter().position(|f| f.key == field.key) {
+                    Some(at) => {
+                        merge_branches(condition, field.value, fields_false.remove(at).value)
+                    }
+                    None => only(field.value, true),
+                };
+                fields.push(Field { value, ..field });
+            }
+            fields.extend(fields_false.into_iter().map(|field| Field {
+                value: only(field.value.clone(), false),
+                ..field
+            }));
+            Val::new(ValKind::Object(fields), when_true.span)
+        }
+        (ValKind::List(items_true), ValKind::List(items_false)) if same_start => {
+            // Elements in source order; one starting at the same byte in both is shared.
+            let mut items = Vec::with_capacity(items_true.len().max(items_false.len()));
+            let mut items_false = items_false.into_iter().peekable();
+            for item in items_true {
+                while let Some(other) =
+                    items_false.next_if(|other| other.span.start < item.span.start)
+                {
+                    items.push(only(other, false));
+                }
+                match items_false.next_if(|other| other.span.start == item.span.start) {
+                    Some(other) => items.push(merge_branches(condition, item, other)),
+                    None => items.push(only(item, true)),
+                }
+            }
+            items.extend(items_false.map(|other| only(other, false)));
+            Val::new(ValKind::List(items), when_true.span)
+        }
+        (kind_true, kind_false) => Val::new(
+            ValKind::Conditional {
+                condition: condition.into(),
+                when_true: Box::new(Val {
+                    kind: kind_true,
+                    ..when_true
+                }),
+                when_false: Box::new(Val {
+                    kind: kind_false,
+                    ..when_false
+                }),
+            },
+            when_true.span,
+        ),
+    }
 }
 
 /// JSON text held by a string value, parsed with spans in the literal that wrote it (RULES.md 2.6);
@@ -1135,6 +1262,35 @@ fn conditions(block: &Val) -> Option<Conditions> {
 mod tests {
     use super::*;
     use crate::source::FileId;
+
+    #[test]
+    fn template_branches_share_what_both_render_and_condition_the_rest() {
+        let item = |start: usize, text: &str| {
+            Val::new(
+                ValKind::String(text.into()),
+                Span::new(FileId(0), start, start + 3),
+            )
+        };
+        let list = |items: Vec<Val>| Val::new(ValKind::List(items), Span::new(FileId(0), 0, 99));
+        // `[a%{ if on }, b%{ endif }, c]`: `a` and `c` in both renderings, `b` only when `on`.
+        let merged = merge_branches(
+            "on",
+            list(vec![item(1, "a"), item(20, "b"), item(40, "c")]),
+            list(vec![item(1, "a"), item(40, "c")]),
+        );
+        let ValKind::List(items) = merged.kind else {
+            panic!("a list: {merged:?}");
+        };
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0], item(1, "a"));
+        assert!(matches!(
+            &items[1].kind,
+            ValKind::Conditional { condition, when_true, when_false }
+                if &**condition == "on" && **when_true == item(20, "b")
+                    && when_false.kind == ValKind::Absent
+        ));
+        assert_eq!(items[2], item(40, "c"));
+    }
 
     fn statement(sid: &str, at: usize, when: &[(&str, bool)]) -> Statement {
         let span = Span::new(FileId(0), at, at + 1);

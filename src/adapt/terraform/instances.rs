@@ -301,6 +301,8 @@ fn by_for_each(
         ValKind::Link { target, attribute } if attribute.is_empty() && depth == 0 => {
             return over_resource(evaluator, block, target, span, depth).unwrap_or_else(unknown);
         }
+        // Terraform rejects a null `for_each`: no instance is ever created from it.
+        ValKind::Null => return Expansion::Nothing,
         ValKind::Conditional { .. } if every_branch(&collection, is_empty_collection) => {
             return Expansion::Nothing;
         }
@@ -373,10 +375,13 @@ fn every_branch(value: &Val, test: impl Fn(&Val) -> bool) -> bool {
         .all(|(_, branch)| test(branch))
 }
 
+/// A collection making no instance: empty, or null, which Terraform rejects as a `for_each`
+/// (`var.x != null ? var.x : {}` with `x` null makes none in either branch).
 fn is_empty_collection(value: &Val) -> bool {
     match &value.kind {
         ValKind::List(items) => items.is_empty(),
         ValKind::Object(fields) => fields.is_empty(),
+        ValKind::Null => true,
         _ => false,
     }
 }
@@ -518,6 +523,24 @@ mod tests {
         ] {
             assert!(instances(text).0.is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn null_for_each_creates_nothing_nor_a_dynamic_block() {
+        let null = "variable \"x\" {\n  default = null\n}\n";
+        for resource in [
+            "resource \"t\" \"r\" {\n  for_each = var.x\n}\n",
+            "resource \"t\" \"r\" {\n  for_each = var.x != null ? var.x : {}\n}\n",
+            "resource \"t\" \"r\" {\n  for_each = var.x == null ? [] : var.x\n}\n",
+        ] {
+            let text = format!("{null}{resource}");
+            assert!(instances(&text).0.is_empty(), "{text}");
+        }
+        // Terraform rejects a null `for_each` in a `dynamic` block too: no block in that branch.
+        let text = format!(
+            "{null}resource \"t\" \"r\" {{\n  dynamic \"v\" {{\n    for_each = var.x != null ? var.x : []\n    content {{}}\n  }}\n}}\n"
+        );
+        assert_eq!(instances(&text).0, vec![(None, "-".to_string())]);
     }
 
     #[test]

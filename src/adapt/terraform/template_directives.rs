@@ -1,14 +1,14 @@
-//! `%{ if }` directives of a `templatefile` whose conditions are known: the template as Terraform
-//! renders it, with every removed byte blanked rather than deleted, so JSON parsed from the result
-//! keeps its spans in the template file (RULES.md 2.2, 2.6).
+//! `%{ if }` directives of a `templatefile`: the template as Terraform renders it for given
+//! outcomes of their conditions (known ones, or each branch of unknown ones), with every removed
+//! byte blanked rather than deleted, so JSON parsed from the result keeps its spans in the template
+//! file (RULES.md 2.2, 2.4, 2.6).
 
 /// Directives nested deeper than this are left unrendered.
 const MAX_NESTING: usize = 32;
 
-/// The text with each `%{ if c }`/`%{ else }`/`%{ endif }` resolved by `condition` (the template
-/// variable's value, `None` when not known offline): directives and skipped branches become
-/// spaces, line breaks are kept. `None` when the text holds another directive (`for`), a
-/// condition that is not one variable, or an unknown one: the caller leaves it unevaluated.
+/// The text with each `%{ if c }`/`%{ else }`/`%{ endif }` resolved by `condition` (its outcome,
+/// `None` when not decided): directives and skipped branches become spaces, line breaks are kept.
+/// `None` when the text holds another directive (`for`) or an undecided condition.
 pub fn render_if_directives(
     text: &str,
     condition: &dyn Fn(&str) -> Option<bool>,
@@ -33,10 +33,7 @@ pub fn render_if_directives(
                 if open.len() >= MAX_NESTING {
                     return None;
                 }
-                let (negated, name) = match rest.trim().strip_prefix('!') {
-                    Some(name) => (true, name.trim()),
-                    None => (false, rest.trim()),
-                };
+                let (negated, name) = if_condition(rest);
                 let value = condition(name)?;
                 open.push((value != negated, false));
             }
@@ -71,6 +68,44 @@ pub fn render_if_directives(
         return None;
     }
     String::from_utf8(out).ok()
+}
+
+/// The condition of `%{ if <rest> }` as `condition` is asked it: whether it is negated (`!flag`),
+/// and the rest (a variable name, or an expression such as `arn != ""`).
+fn if_condition(rest: &str) -> (bool, &str) {
+    match rest.trim().strip_prefix('!') {
+        Some(name) => (true, name.trim()),
+        None => (false, rest.trim()),
+    }
+}
+
+/// The conditions of the text's `%{ if }` directives, as `render_if_directives` asks them, each
+/// once, in order of first use.
+pub fn if_conditions(text: &str) -> Vec<&str> {
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text.get(at..).and_then(|rest| rest.find("%{")) {
+        let start = at + found;
+        let Some(end) = text.get(start..).and_then(|rest| rest.find('}')) else {
+            break;
+        };
+        let end = start + end;
+        let escaped = start > 0 && text.as_bytes().get(start - 1) == Some(&b'%');
+        let inner = text
+            .get(start + 2..end)
+            .unwrap_or("")
+            .trim()
+            .trim_matches('~')
+            .trim();
+        if let (false, Some(("if", rest))) = (escaped, inner.split_once(char::is_whitespace)) {
+            let (_, name) = if_condition(rest);
+            if !conditions.contains(&name) {
+                conditions.push(name);
+            }
+        }
+        at = end + 1;
+    }
+    conditions
 }
 
 /// Spaces over `out[from..to]`, line breaks kept so line numbers stay.
@@ -111,6 +146,13 @@ mod tests {
         assert_eq!(render("%{ for x in xs }${x}%{ endfor }", true), None);
         assert_eq!(render("%{ if on }x", true), None);
         assert_eq!(render("%{ endif }", true), None);
+    }
+
+    #[test]
+    fn if_conditions_are_listed_once_without_negation_or_escapes() {
+        let text =
+            "%{ if a != \"\" ~}x%{ endif }%{ if !b }y%{ else }z%{ endif }%%{ if c }%{ if b }";
+        assert_eq!(if_conditions(text), vec!["a != \"\"", "b"]);
     }
 
     #[test]

@@ -171,6 +171,9 @@ fn elements_of(collection: Option<&Val>, header: Span) -> Vec<(Val, Val)> {
                 )
             })
             .collect(),
+        // Terraform rejects a null `for_each`, so a branch yielding null makes no block
+        // (`var.x != null ? var.x : []` with `x` null: none in either branch).
+        Some(ValKind::Null) => Vec::new(),
         _ => {
             let reason = collection
                 .and_then(Val::unknown_reason)
