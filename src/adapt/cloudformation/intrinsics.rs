@@ -271,7 +271,11 @@ impl<'a> Template<'a> {
             "Fn::ToJsonString" => unknown("Fn::ToJsonString"),
             "Fn::ForEach" => unknown("Fn::ForEach"),
             "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition" => None,
-            _ if name.starts_with("Fn::") => unknown("an unsupported intrinsic function"),
+            // Not one CloudFormation has: a pre-processor's (org-formation's `!ReadFile`,
+            // `!CopyValue`; rain's `!Rain::Embed`) or a typo CloudFormation rejects.
+            _ if name.starts_with("Fn::") => {
+                Some(Val::unknown(UnknownReason::Function(name.into()), span))
+            }
             _ => None,
         }
     }
