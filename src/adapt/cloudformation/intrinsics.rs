@@ -178,6 +178,9 @@ impl<'a> Template<'a> {
                 ),
                 node.span,
             ),
+            NodeKind::String(text) if let Some(function) = written_call(text) => {
+                Val::unknown(UnknownReason::Function(function.into()), node.span)
+            }
             NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::String(_) => {
                 from_node(node)
             }
@@ -476,6 +479,7 @@ impl<'a> Template<'a> {
     /// parameter that has a given or default value.
     fn operand(&self, node: &Node, operands: Operands) -> Option<String> {
         match &node.kind {
+            NodeKind::String(t) if written_call(t).is_some() => None,
             NodeKind::String(t) | NodeKind::Number(t) => Some(t.to_string()),
             NodeKind::Bool(b) => Some(b.to_string()),
             NodeKind::Map(_) if operands == Operands::ParameterValues => {
@@ -655,6 +659,20 @@ impl<'a> Template<'a> {
             _ => unknown,
         }
     }
+}
+
+/// The function a string spells as a call, `Fn::<Name> <arguments>`: a pre-processor's expression,
+/// replaced before CloudFormation reads the template (org-formation's
+/// `Fn::EnumTargetAccounts Binding 'arn:aws:iam::${account}:root'` becomes a list of ARNs,
+/// `Fn::TargetCount Binding` a number), so its value is not the text written.
+fn written_call(text: &str) -> Option<&str> {
+    let (function, arguments) = text.split_once(char::is_whitespace)?;
+    let name = function.strip_prefix("Fn::")?;
+    let is_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '_');
+    (is_name && !arguments.trim().is_empty()).then_some(function)
 }
 
 fn push_text(segments: &mut Vec<Segment>, text: &str) {
@@ -906,6 +924,18 @@ mod tests {
             matches!(&cidr.kind, ValKind::Conditional { when_true, .. } if when_true.as_str() == Some("10.0.0.0/8")),
             "{cidr:?}"
         );
+    }
+
+    #[test]
+    fn a_call_written_as_text_is_a_preprocessor_expression() {
+        assert_eq!(
+            written_call("Fn::EnumTargetAccounts B arn:aws:iam::${account}:root"),
+            Some("Fn::EnumTargetAccounts")
+        );
+        assert_eq!(written_call("Fn::TargetCount B"), Some("Fn::TargetCount"));
+        for text in ["Fn::Sub", "Fn:: x", "arn:aws:s3:::b Fn::X y", "Fn::X  "] {
+            assert_eq!(written_call(text), None, "{text}");
+        }
     }
 
     #[test]
