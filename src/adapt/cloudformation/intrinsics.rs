@@ -357,6 +357,18 @@ impl<'a> Template<'a> {
                 span,
             );
         }
+        if name == "AWS::AccountId" {
+            // Always twelve digits: never `*`, every resource or a network, so it cannot decide
+            // a test those would (`Principal: {AWS: !Ref AWS::AccountId}` is never public).
+            return Val::unknown(
+                UnknownReason::Partial {
+                    literal: "????????????".into(),
+                    reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
+                    known_wildcard: false,
+                },
+                span,
+            );
+        }
         if name.starts_with("AWS::") {
             return Val::unknown(UnknownReason::Intrinsic("a pseudo parameter"), span);
         }
@@ -789,6 +801,16 @@ mod tests {
         assert_eq!(val.as_str(), Some("false"));
         assert_eq!(&text[val.span.range()], r#"{"Ref": "Enc"}"#);
         assert_eq!(&text[val.defined_at.expect("defined").range()], "\"false\"");
+    }
+
+    #[test]
+    fn the_account_id_is_never_a_wildcard() {
+        let (_, val) = resolve(&template("{}", r#"{"Ref": "AWS::AccountId"}"#), "P");
+        let ValKind::Unknown(reason) = &val.kind else {
+            panic!("unknown expected, got {val:?}");
+        };
+        assert!(!reason.could_be(|text| text.trim_matches('*').is_empty()));
+        assert!(reason.could_be(|text| text.len() == 12));
     }
 
     #[test]
