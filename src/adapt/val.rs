@@ -101,9 +101,16 @@ impl Val {
         }
     }
 
-    /// The last field named `key` (attributes are unique; the last duplicate wins).
+    /// The last field named `key` (attributes are unique; the last duplicate wins). Not written
+    /// beside a CloudFormation function that adds fields (`Fn::Transform` of `AWS::Include`
+    /// among a resource's properties): that function, Unknown, since it may supply `key`.
     pub fn field(&self, key: &str) -> Option<&Field> {
-        self.fields().iter().rev().find(|field| &*field.key == key)
+        let fields = self.fields();
+        fields
+            .iter()
+            .rev()
+            .find(|field| &*field.key == key)
+            .or_else(|| fields.iter().find(|field| adds_fields(field)))
     }
 
     pub fn get(&self, key: &str) -> Option<&Val> {
@@ -457,6 +464,12 @@ pub fn field_value<T: Clone>(
     }
 }
 
+/// A CloudFormation function written among an object's fields, unknown, whose output is merged
+/// into it (`Fn::Transform` of `AWS::Include`; a pre-processor's `<<: !Include props.yaml`).
+fn adds_fields(field: &Field) -> bool {
+    field.key.starts_with("Fn::") && matches!(field.value.kind, ValKind::Unknown(_))
+}
+
 /// `true`/`false`, or those words as strings in any case (RULES.md 2.5).
 pub fn as_bool(val: &Val) -> Option<bool> {
     match &val.kind {
@@ -668,6 +681,36 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_function_among_fields_answers_for_those_not_written() {
+        let field = |key: &str, kind: ValKind| Field {
+            key: key.into(),
+            key_span: Span::default(),
+            value: Val::new(kind, Span::default()),
+            is_block: false,
+        };
+        let properties = Val::new(
+            ValKind::Object(vec![
+                field("Size", ValKind::Number("8".into())),
+                field(
+                    "Fn::Transform",
+                    ValKind::Unknown(UnknownReason::Intrinsic("Fn::Transform")),
+                ),
+            ]),
+            Span::default(),
+        );
+        assert_eq!(properties.get("Size").and_then(as_text), Some("8".into()));
+        assert!(matches!(
+            properties.get("Encrypted").map(|v| &v.kind),
+            Some(ValKind::Unknown(_))
+        ));
+        let plain = Val::new(
+            ValKind::Object(vec![field("Size", ValKind::Number("8".into()))]),
+            Span::default(),
+        );
+        assert!(plain.get("Encrypted").is_none());
+    }
     use crate::source::FileId;
 
     #[test]

@@ -163,7 +163,19 @@ impl<'a> Template<'a> {
                     .map(|entry| Field {
                         key: entry.key.clone(),
                         key_span: entry.key_span,
-                        value: self.resolve_at(&entry.value, depth + 1),
+                        // Beside other keys a function is no value but fields it adds
+                        // (`Fn::Transform` of `AWS::Include` among properties): not evaluated.
+                        value: match &*entry.key {
+                            "Fn::Transform" => Val::unknown(
+                                UnknownReason::Intrinsic("Fn::Transform"),
+                                entry.value.span,
+                            ),
+                            key if key.starts_with("Fn::") => Val::unknown(
+                                UnknownReason::Function(entry.key.clone()),
+                                entry.value.span,
+                            ),
+                            _ => self.resolve_at(&entry.value, depth + 1),
+                        },
                         is_block: false,
                     })
                     .collect();
