@@ -271,16 +271,21 @@ impl Val {
                     _ => format!("{target}.{attribute}"),
                 };
                 let reference = UnknownReason::Reference(written.into());
-                // A resource's `arn` (`aws_iam_role.r.arn`, `Fn::GetAtt Role.Arn`) names that one
-                // resource: never `*` alone, every resource, or a network; its widest value keeps
-                // the `arn:` prefix and a named last field.
-                Some(match attribute.eq_ignore_ascii_case("arn") {
-                    true => UnknownReason::Partial {
-                        literal: format!("arn:*:*:*:*:{target}").into(),
-                        reason: Box::new(reference),
-                        known_wildcard: false,
-                    },
-                    false => reference,
+                // A resource's `arn` (`aws_iam_role.r.arn`, `Fn::GetAtt Role.Arn`, an origin
+                // access identity's `iam_arn`) names that one resource: never `*` alone, every
+                // resource, or a network; its widest value keeps the `arn:` prefix and a named
+                // last field. Its S3 canonical user id is 64 hex digits: never `*` either.
+                let partial = |literal: String| UnknownReason::Partial {
+                    literal: literal.into(),
+                    reason: Box::new(reference.clone()),
+                    known_wildcard: false,
+                };
+                Some(match &**attribute {
+                    arn if arn.eq_ignore_ascii_case("arn") || arn == "iam_arn" => {
+                        partial(format!("arn:*:*:*:*:{target}"))
+                    }
+                    "S3CanonicalUserId" | "s3_canonical_user_id" => partial("?".repeat(64)),
+                    _ => reference,
                 })
             }
             ValKind::Template(segments) => {
@@ -681,6 +686,36 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_of_a_linked_resource_are_never_a_wildcard() {
+        let never_star = |text: &str| text.trim_matches('*').is_empty();
+        for attribute in [
+            "arn",
+            "Arn",
+            "iam_arn",
+            "s3_canonical_user_id",
+            "S3CanonicalUserId",
+        ] {
+            let link = Val::new(
+                ValKind::Link {
+                    target: "oai".into(),
+                    attribute: attribute.into(),
+                },
+                Span::default(),
+            );
+            let reason = link.unknown_reason().expect("a link is unknown");
+            assert!(!reason.could_be(never_star), "{attribute}");
+        }
+        let id = Val::new(
+            ValKind::Link {
+                target: "oai".into(),
+                attribute: "id".into(),
+            },
+            Span::default(),
+        );
+        assert!(id.unknown_reason().expect("unknown").could_be(never_star));
+    }
 
     #[test]
     fn a_function_among_fields_answers_for_those_not_written() {
