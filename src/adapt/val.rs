@@ -101,9 +101,16 @@ impl Val {
         }
     }
 
-    /// The last field named `key` (attributes are unique; the last duplicate wins).
+    /// The last field named `key` (attributes are unique; the last duplicate wins). Not written
+    /// beside a CloudFormation function that adds fields (`Fn::Transform` of `AWS::Include`
+    /// among a resource's properties): that function, Unknown, since it may supply `key`.
     pub fn field(&self, key: &str) -> Option<&Field> {
-        self.fields().iter().rev().find(|field| &*field.key == key)
+        let fields = self.fields();
+        fields
+            .iter()
+            .rev()
+            .find(|field| &*field.key == key)
+            .or_else(|| fields.iter().find(|field| adds_fields(field)))
     }
 
     pub fn get(&self, key: &str) -> Option<&Val> {
@@ -264,16 +271,21 @@ impl Val {
                     _ => format!("{target}.{attribute}"),
                 };
                 let reference = UnknownReason::Reference(written.into());
-                // A resource's `arn` (`aws_iam_role.r.arn`, `Fn::GetAtt Role.Arn`) names that one
-                // resource: never `*` alone, every resource, or a network; its widest value keeps
-                // the `arn:` prefix and a named last field.
-                Some(match attribute.eq_ignore_ascii_case("arn") {
-                    true => UnknownReason::Partial {
-                        literal: format!("arn:*:*:*:*:{target}").into(),
-                        reason: Box::new(reference),
-                        known_wildcard: false,
-                    },
-                    false => reference,
+                // A resource's `arn` (`aws_iam_role.r.arn`, `Fn::GetAtt Role.Arn`, an origin
+                // access identity's `iam_arn`) names that one resource: never `*` alone, every
+                // resource, or a network; its widest value keeps the `arn:` prefix and a named
+                // last field. Its S3 canonical user id is 64 hex digits: never `*` either.
+                let partial = |literal: String| UnknownReason::Partial {
+                    literal: literal.into(),
+                    reason: Box::new(reference.clone()),
+                    known_wildcard: false,
+                };
+                Some(match &**attribute {
+                    arn if arn.eq_ignore_ascii_case("arn") || arn == "iam_arn" => {
+                        partial(format!("arn:*:*:*:*:{target}"))
+                    }
+                    "S3CanonicalUserId" | "s3_canonical_user_id" => partial("?".repeat(64)),
+                    _ => reference,
                 })
             }
             ValKind::Template(segments) => {
@@ -480,6 +492,12 @@ pub fn field_value<T: Clone>(
         None => Value::aws_default(default.clone(), header),
         Some(field) => field.value.to_value(field.span(), &absent, convert),
     }
+}
+
+/// A CloudFormation function written among an object's fields, unknown, whose output is merged
+/// into it (`Fn::Transform` of `AWS::Include`; a pre-processor's `<<: !Include props.yaml`).
+fn adds_fields(field: &Field) -> bool {
+    field.key.starts_with("Fn::") && matches!(field.value.kind, ValKind::Unknown(_))
 }
 
 /// `true`/`false`, or those words as strings in any case (RULES.md 2.5).
@@ -693,6 +711,66 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_of_a_linked_resource_are_never_a_wildcard() {
+        let never_star = |text: &str| text.trim_matches('*').is_empty();
+        for attribute in [
+            "arn",
+            "Arn",
+            "iam_arn",
+            "s3_canonical_user_id",
+            "S3CanonicalUserId",
+        ] {
+            let link = Val::new(
+                ValKind::Link {
+                    target: "oai".into(),
+                    attribute: attribute.into(),
+                },
+                Span::default(),
+            );
+            let reason = link.unknown_reason().expect("a link is unknown");
+            assert!(!reason.could_be(never_star), "{attribute}");
+        }
+        let id = Val::new(
+            ValKind::Link {
+                target: "oai".into(),
+                attribute: "id".into(),
+            },
+            Span::default(),
+        );
+        assert!(id.unknown_reason().expect("unknown").could_be(never_star));
+    }
+
+    #[test]
+    fn a_function_among_fields_answers_for_those_not_written() {
+        let field = |key: &str, kind: ValKind| Field {
+            key: key.into(),
+            key_span: Span::default(),
+            value: Val::new(kind, Span::default()),
+            is_block: false,
+        };
+        let properties = Val::new(
+            ValKind::Object(vec![
+                field("Size", ValKind::Number("8".into())),
+                field(
+                    "Fn::Transform",
+                    ValKind::Unknown(UnknownReason::Intrinsic("Fn::Transform")),
+                ),
+            ]),
+            Span::default(),
+        );
+        assert_eq!(properties.get("Size").and_then(as_text), Some("8".into()));
+        assert!(matches!(
+            properties.get("Encrypted").map(|v| &v.kind),
+            Some(ValKind::Unknown(_))
+        ));
+        let plain = Val::new(
+            ValKind::Object(vec![field("Size", ValKind::Number("8".into()))]),
+            Span::default(),
+        );
+        assert!(plain.get("Encrypted").is_none());
+    }
     use crate::source::FileId;
 
     #[test]

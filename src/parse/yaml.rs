@@ -33,7 +33,7 @@ enum Frame {
 /// A CloudFormation short-form tag on a node: its long form and where the tag is written.
 #[derive(Clone)]
 struct TagInfo {
-    long_form: &'static str,
+    long_form: Text,
     span: Span,
 }
 
@@ -119,7 +119,16 @@ impl Builder<'_> {
         if tag.handle() != "!" {
             return None;
         }
-        let long_form = long_form_of_tag(tag.suffix())?;
+        let suffix = tag.suffix();
+        if suffix.is_empty() {
+            return None;
+        }
+        // Any other local tag is the function of that name, as CloudFormation's and the AWS CLI's
+        // loaders read it: `!ReadFile x` is `Fn::ReadFile`, filled in by a pre-processor
+        // (org-formation, rain) or rejected, never the plain `x` it tags.
+        let long_form = long_form_of_tag(suffix)
+            .map(Text::from)
+            .unwrap_or_else(|| format!("Fn::{suffix}").into());
         let range = tag_span.unwrap_or(node_start..node_start);
         Some(TagInfo {
             long_form,
@@ -384,7 +393,7 @@ fn close_span(node: &mut Node, end: std::ops::Range<usize>) {
 
 /// `!Ref X` → `{Ref: X}`; `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`.
 fn short_form(tag: TagInfo, value: Node) -> Node {
-    let value = match (&value.kind, tag.long_form) {
+    let value = match (&value.kind, &*tag.long_form) {
         (NodeKind::String(text), "Fn::GetAtt") => match text.split_once('.') {
             Some((resource, attribute)) => {
                 let start = value.span.start;
@@ -411,7 +420,7 @@ fn short_form(tag: TagInfo, value: Node) -> Node {
     Node::new(
         span,
         NodeKind::Map(vec![Entry {
-            key: tag.long_form.into(),
+            key: tag.long_form,
             key_span: tag.span,
             value,
         }]),
@@ -555,6 +564,19 @@ mod tests {
             let root = parse(&doc);
             assert!(root.get("X").unwrap().as_map().is_some(), "{tag}");
         }
+    }
+
+    #[test]
+    fn other_local_tags_are_functions_of_their_name() {
+        let text = "A: !ReadFile policy.json\nB: !Rain::Embed [x]\nC: ! text\n";
+        let root = parse(text);
+        let a = root.get("A").unwrap();
+        assert_eq!(
+            a.get("Fn::ReadFile").and_then(Node::as_str),
+            Some("policy.json")
+        );
+        assert!(root.get("B").unwrap().get("Fn::Rain::Embed").is_some());
+        assert_eq!(root.get("C").and_then(Node::as_str), Some("text"));
     }
 
     #[test]

@@ -169,7 +169,19 @@ impl<'a> Template<'a> {
                     .map(|entry| Field {
                         key: entry.key.clone(),
                         key_span: entry.key_span,
-                        value: self.resolve_at(&entry.value, depth + 1),
+                        // Beside other keys a function is no value but fields it adds
+                        // (`Fn::Transform` of `AWS::Include` among properties): not evaluated.
+                        value: match &*entry.key {
+                            "Fn::Transform" => Val::unknown(
+                                UnknownReason::Intrinsic("Fn::Transform"),
+                                entry.value.span,
+                            ),
+                            key if key.starts_with("Fn::") => Val::unknown(
+                                UnknownReason::Function(entry.key.clone()),
+                                entry.value.span,
+                            ),
+                            _ => self.resolve_at(&entry.value, depth + 1),
+                        },
                         is_block: false,
                     })
                     .collect();
@@ -184,6 +196,9 @@ impl<'a> Template<'a> {
                 ),
                 node.span,
             ),
+            NodeKind::String(text) if let Some(function) = written_call(text) => {
+                Val::unknown(UnknownReason::Function(function.into()), node.span)
+            }
             NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::String(_) => {
                 from_node(node)
             }
@@ -280,7 +295,11 @@ impl<'a> Template<'a> {
             "Fn::ToJsonString" => unknown("Fn::ToJsonString"),
             "Fn::ForEach" => unknown("Fn::ForEach"),
             "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition" => None,
-            _ if name.starts_with("Fn::") => unknown("an unsupported intrinsic function"),
+            // Not one CloudFormation has: a pre-processor's (org-formation's `!ReadFile`,
+            // `!CopyValue`; rain's `!Rain::Embed`) or a typo CloudFormation rejects.
+            _ if name.starts_with("Fn::") => {
+                Some(Val::unknown(UnknownReason::Function(name.into()), span))
+            }
             _ => None,
         }
     }
@@ -355,6 +374,18 @@ impl<'a> Template<'a> {
                 ValKind::Link {
                     target: name.into(),
                     attribute: "Ref".into(),
+                },
+                span,
+            );
+        }
+        if name == "AWS::AccountId" {
+            // Always twelve digits: never `*`, every resource or a network, so it cannot decide
+            // a test those would (`Principal: {AWS: !Ref AWS::AccountId}` is never public).
+            return Val::unknown(
+                UnknownReason::Partial {
+                    literal: "????????????".into(),
+                    reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
+                    known_wildcard: false,
                 },
                 span,
             );
@@ -505,6 +536,7 @@ impl<'a> Template<'a> {
     /// parameter that has a given or default value.
     fn operand(&self, node: &Node, operands: Operands) -> Option<String> {
         match &node.kind {
+            NodeKind::String(t) if written_call(t).is_some() => None,
             NodeKind::String(t) | NodeKind::Number(t) => Some(t.to_string()),
             NodeKind::Bool(b) => Some(b.to_string()),
             NodeKind::Map(_) if operands == Operands::ParameterValues => {
@@ -686,6 +718,20 @@ impl<'a> Template<'a> {
     }
 }
 
+/// The function a string spells as a call, `Fn::<Name> <arguments>`: a pre-processor's expression,
+/// replaced before CloudFormation reads the template (org-formation's
+/// `Fn::EnumTargetAccounts Binding 'arn:aws:iam::${account}:root'` becomes a list of ARNs,
+/// `Fn::TargetCount Binding` a number), so its value is not the text written.
+fn written_call(text: &str) -> Option<&str> {
+    let (function, arguments) = text.split_once(char::is_whitespace)?;
+    let name = function.strip_prefix("Fn::")?;
+    let is_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '_');
+    (is_name && !arguments.trim().is_empty()).then_some(function)
+}
+
 fn push_text(segments: &mut Vec<Segment>, text: &str) {
     if text.is_empty() {
         return;
@@ -800,6 +846,16 @@ mod tests {
         assert_eq!(val.as_str(), Some("false"));
         assert_eq!(&text[val.span.range()], r#"{"Ref": "Enc"}"#);
         assert_eq!(&text[val.defined_at.expect("defined").range()], "\"false\"");
+    }
+
+    #[test]
+    fn the_account_id_is_never_a_wildcard() {
+        let (_, val) = resolve(&template("{}", r#"{"Ref": "AWS::AccountId"}"#), "P");
+        let ValKind::Unknown(reason) = &val.kind else {
+            panic!("unknown expected, got {val:?}");
+        };
+        assert!(!reason.could_be(|text| text.trim_matches('*').is_empty()));
+        assert!(reason.could_be(|text| text.len() == 12));
     }
 
     #[test]
@@ -935,6 +991,18 @@ mod tests {
             matches!(&cidr.kind, ValKind::Conditional { when_true, .. } if when_true.as_str() == Some("10.0.0.0/8")),
             "{cidr:?}"
         );
+    }
+
+    #[test]
+    fn a_call_written_as_text_is_a_preprocessor_expression() {
+        assert_eq!(
+            written_call("Fn::EnumTargetAccounts B arn:aws:iam::${account}:root"),
+            Some("Fn::EnumTargetAccounts")
+        );
+        assert_eq!(written_call("Fn::TargetCount B"), Some("Fn::TargetCount"));
+        for text in ["Fn::Sub", "Fn:: x", "arn:aws:s3:::b Fn::X y", "Fn::X  "] {
+            assert_eq!(written_call(text), None, "{text}");
+        }
     }
 
     #[test]

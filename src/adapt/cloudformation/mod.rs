@@ -9,7 +9,7 @@ mod implied;
 pub mod intrinsics;
 mod s3;
 
-use crate::adapt::val::{Val, ValKind};
+use crate::adapt::val::{Field, Val, ValKind};
 use crate::model::{Format, Model, ResourceRef, UnknownReason};
 use crate::parse::Node;
 use crate::source::{FileId, Span};
@@ -72,9 +72,12 @@ pub fn adapt(
             .map(Into::into)
             .or_else(|| declared.exists_when.clone());
         let properties = match declared.body.get("Properties") {
-            Some(node) => template.with_loop_values(&declared.loop_values, || {
-                template.resolve_created_under(node, condition)
-            }),
+            Some(node) => whole_properties_function(
+                node,
+                template.with_loop_values(&declared.loop_values, || {
+                    template.resolve_created_under(node, condition)
+                }),
+            ),
             None => Val::new(ValKind::Object(Vec::new()), declared.key_span),
         };
         let resource = Resource {
@@ -113,6 +116,26 @@ pub(super) fn expression_text(value: &Val, context: &Context) -> Option<Text> {
     let written = context.text.get(value.span.range())?;
     let collapsed: Vec<&str> = written.split_whitespace().collect();
     (!collapsed.is_empty()).then(|| collapsed.join(" ").into())
+}
+
+/// `Properties: {Fn::Transform: {Name: AWS::Include, ...}}` (or a pre-processor's
+/// `Properties: !Include props.yaml`): every property comes from the function, so each is Unknown,
+/// never its AWS default; kept as that one field, which `Val::field` answers for any key.
+fn whole_properties_function(node: &Node, properties: Val) -> Val {
+    let function = match (node.as_map(), &properties.kind) {
+        (Some([entry]), ValKind::Unknown(_)) if entry.key.starts_with("Fn::") => entry,
+        _ => return properties,
+    };
+    let span = properties.span;
+    Val::new(
+        ValKind::Object(vec![Field {
+            key: function.key.clone(),
+            key_span: function.key_span,
+            value: properties,
+            is_block: false,
+        }]),
+        span,
+    )
 }
 
 /// Whether some service adapter reads resources of this type: only those are resolved.
