@@ -206,6 +206,43 @@ fn siblings_the_walk_leaves_out_resolve_but_are_not_reported() {
 }
 
 #[test]
+fn siblings_ignored_from_anywhere_still_resolve() {
+    // A variables file left out by an ignore file above the scanned directory, in a parent
+    // directory inside it, or in `.git/info/exclude`: its default still decides the volume.
+    let uses = "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"a\"\n  encrypted         = var.encrypted\n}\n";
+    let default = "variable \"encrypted\" {\n  default = false\n}\n";
+    for (ignore_file, scanned) in [
+        (".gitignore", "repo/envs"),
+        ("repo/envs/.ignore", "repo"),
+        ("repo/.git/info/exclude", "repo"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("repo/envs/prod/main.tf", uses);
+        write("repo/envs/prod/variables.tf", default);
+        write(ignore_file, "variables.tf\n");
+        let output = Command::new(env!("CARGO_BIN_EXE_cloudlint"))
+            .current_dir(dir.path())
+            .args(["--format", "concise", scanned])
+            .output()
+            .expect("runs");
+        let text = stdout(&output);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [format!(
+                "{scanned}{}/prod/main.tf:3:3: error: EBS volume is not encrypted [ec2-unencrypted-ebs-volume]",
+                if scanned == "repo" { "/envs" } else { "" }
+            )],
+            "{ignore_file}"
+        );
+    }
+}
+
+#[test]
 fn cfn_parameters_override_defaults() {
     let dir = tempfile::tempdir().expect("temp dir");
     let template = dir.path().join("t.cfn.yaml");
