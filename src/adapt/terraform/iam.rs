@@ -528,10 +528,11 @@ impl DataDocuments {
         budget: &mut instances::Budget,
         model: &mut Model,
     ) -> Vec<ForeignUse> {
-        self.pass_on_merged_uses(evaluator);
-        let embedded = embedded_documents(evaluator);
-        for (file, expression) in unevaluated_imports(evaluator) {
-            self.note_out_of_sight(file, [expression], evaluator, NOT_EVALUATED);
+        let imports = import_arguments(evaluator);
+        self.pass_on_merged_uses(evaluator, &imports);
+        let embedded = embedded_documents(&imports);
+        for import in imports.iter().filter(|import| import.unread()) {
+            self.note_out_of_sight(import.data.file, [import.written], evaluator, NOT_EVALUATED);
         }
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
@@ -559,7 +560,7 @@ impl DataDocuments {
 impl DataDocuments {
     /// A caller's document merged into one of this instance's (`source_policy_documents =
     /// [var.base]`) takes effect where this one does: it is used as this one is.
-    fn pass_on_merged_uses(&mut self, evaluator: &Evaluator) {
+    fn pass_on_merged_uses(&mut self, evaluator: &Evaluator, imports: &[ImportArgument]) {
         for data in &evaluator.module.data {
             if data.resource_type != "aws_iam_policy_document" {
                 continue;
@@ -568,13 +569,18 @@ impl DataDocuments {
             let Some(uses) = self.consumers.get(target.as_str()).cloned() else {
                 continue;
             };
-            let body = &data.block.body;
-            for key in IMPORT_KEYS {
-                let Some(attribute) = body.get_attribute(key) else {
-                    continue;
-                };
-                let merged = referenced_documents(evaluator, data.file, [&attribute.value]);
-                let whole = merged_whole(key, data, evaluator);
+            let own: Vec<&ImportArgument> = imports
+                .iter()
+                .filter(|import| import.data.name == data.name)
+                .collect();
+            let overrides: usize = own
+                .iter()
+                .filter(|import| import.overrides())
+                .map(|import| import.value.items().len())
+                .sum();
+            for import in &own {
+                let whole = merged_whole(import, overrides);
+                let merged = referenced_documents(evaluator, data.file, [import.written]);
                 for (instance, merged, _) in merged {
                     if instance == evaluator.prefix {
                         continue;
@@ -595,24 +601,15 @@ impl DataDocuments {
     }
 }
 
-/// Whether every statement of a document merged into `data` through `key` takes effect: none
-/// can be replaced by a statement of the same `sid` (a source document's by `data`'s own or by an
-/// override document's, an override document's by a later one).
-fn merged_whole(key: &str, data: &BlockRef, evaluator: &Evaluator) -> bool {
-    let body = &data.block.body;
-    let overrides: usize = IMPORT_KEYS[2..]
-        .iter()
-        .filter_map(|key| body.get_attribute(key))
-        .map(|attribute| {
-            evaluator
-                .eval(&attribute.value, data.file, &Bindings::default())
-                .items()
-                .len()
-        })
-        .sum();
-    if IMPORT_KEYS[2..].contains(&key) {
+/// Whether every statement of a document merged in through `import` takes effect: none can be
+/// replaced by a statement of the same `sid` (a source document's by the data source's own or by
+/// an override document's, an override document's by a later one); `overrides` counts the data
+/// source's override documents.
+fn merged_whole(import: &ImportArgument, overrides: usize) -> bool {
+    if import.overrides() {
         return overrides <= 1;
     }
+    let body = &import.data.block.body;
     let own_sids = body
         .get_blocks("statement")
         .any(|b| b.body.has_attribute("sid"))
@@ -682,16 +679,6 @@ pub fn may_name_documents(
     files: &[super::module::TfFile],
     evaluator: &Evaluator,
 ) -> bool {
-    let document = |value: &Val| {
-        let mut pending = vec![value];
-        while let Some(value) = pending.pop() {
-            if let ValKind::Unknown(UnknownReason::ModuleDocument { .. }) = &value.kind {
-                return true;
-            }
-            pending.extend(value.children());
-        }
-        false
-    };
     module
         .data
         .iter()
@@ -699,7 +686,26 @@ pub fn may_name_documents(
         || files
             .iter()
             .any(|file| file.body.get_blocks("module").next().is_some())
-        || evaluator.inputs().any(document)
+        || evaluator
+            .inputs()
+            .any(|value| !module_documents(value).is_empty())
+}
+
+/// The documents of other module instances a value holds (a module input or output), each as
+/// (declaring instance, target).
+fn module_documents(value: &Val) -> Vec<(&Text, &Text)> {
+    let mut found = Vec::new();
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        if let ValKind::Unknown(UnknownReason::ModuleDocument {
+            instance, target, ..
+        }) = &value.kind
+        {
+            found.push((instance, target));
+        }
+        pending.extend(value.children());
+    }
+    found
 }
 
 impl DataDocuments {
@@ -853,16 +859,9 @@ impl hcl_edit::visit::Visit for ReferencedDocuments<'_, '_> {
 impl ReferencedDocuments<'_, '_> {
     /// The documents of other module instances in a module input or output value.
     fn name_module_documents(&mut self, value: &Val, use_site: Span) {
-        let mut pending = vec![value];
-        while let Some(value) = pending.pop() {
-            if let ValKind::Unknown(UnknownReason::ModuleDocument {
-                instance, target, ..
-            }) = &value.kind
-            {
-                self.named
-                    .push((instance.clone(), target.clone(), use_site));
-            }
-            pending.extend(value.children());
+        for (instance, target) in module_documents(value) {
+            self.named
+                .push((instance.clone(), target.clone(), use_site));
         }
     }
 }
@@ -876,54 +875,65 @@ const IMPORT_KEYS: [&str; 4] = [
     "override_json",
 ];
 
-/// Each source or override documents argument of the module's data sources: where it is
-/// written, as written and as evaluated.
-fn import_arguments<'e, 'a>(
-    evaluator: &'e Evaluator<'a>,
-) -> impl Iterator<Item = (crate::source::FileId, &'e Expression, Val)> + 'e {
-    evaluator
-        .module
-        .data
-        .iter()
-        .filter(|data| data.resource_type == "aws_iam_policy_document")
-        .flat_map(move |data| {
-            IMPORT_KEYS
-                .iter()
-                .filter_map(|key| data.block.body.get_attribute(key))
-                .map(move |attribute| {
-                    let value = evaluator.eval(&attribute.value, data.file, &Bindings::default());
-                    (data.file, &attribute.value, value)
-                })
-        })
+/// One source or override documents argument of a policy document data source.
+struct ImportArgument<'e> {
+    data: BlockRef<'e>,
+    key: &'static str,
+    /// As written, and as evaluated.
+    written: &'e Expression,
+    value: Val,
+}
+
+impl ImportArgument<'_> {
+    /// `override_policy_documents`/`override_json`, not a source.
+    fn overrides(&self) -> bool {
+        IMPORT_KEYS[2..].contains(&self.key)
+    }
+
+    /// Whether the evaluator cannot read the list or an item (`compact([...])`): the documents it
+    /// names are merged in out of sight. Another instance's document (`[var.policy]`,
+    /// `[module.m.doc]`) is named, not unread.
+    fn unread(&self) -> bool {
+        let unread = |item: &Val| {
+            matches!(&item.kind, ValKind::Unknown(reason)
+                if !matches!(reason, UnknownReason::ModuleDocument { .. }))
+        };
+        unread(&self.value) || self.value.items().into_iter().any(unread)
+    }
+}
+
+/// Every source or override documents argument of the module's data sources, evaluated once.
+fn import_arguments<'e>(evaluator: &Evaluator<'e>) -> Vec<ImportArgument<'e>> {
+    let mut imports = Vec::new();
+    for data in &evaluator.module.data {
+        if data.resource_type != "aws_iam_policy_document" {
+            continue;
+        }
+        for key in IMPORT_KEYS {
+            if let Some(attribute) = data.block.body.get_attribute(key) {
+                imports.push(ImportArgument {
+                    data: *data,
+                    key,
+                    written: &attribute.value,
+                    value: evaluator.eval(&attribute.value, data.file, &Bindings::default()),
+                });
+            }
+        }
+    }
+    imports
 }
 
 /// Data documents named in another one's source or override documents.
-fn embedded_documents(evaluator: &Evaluator) -> std::collections::BTreeSet<Text> {
+fn embedded_documents(imports: &[ImportArgument]) -> std::collections::BTreeSet<Text> {
     let mut embedded = std::collections::BTreeSet::new();
-    for (_, _, value) in import_arguments(evaluator) {
-        for item in value.items() {
+    for import in imports {
+        for item in import.value.items() {
             if let ValKind::Link { target, .. } = &item.kind {
                 embedded.insert(target.clone());
             }
         }
     }
     embedded
-}
-
-/// Source and override documents lists the evaluator cannot read (`compact([...])`): the
-/// documents they name are merged in out of sight.
-fn unevaluated_imports<'e>(
-    evaluator: &'e Evaluator,
-) -> Vec<(crate::source::FileId, &'e Expression)> {
-    // Another instance's document (`[var.policy]`, `[module.m.doc]`) is named, not unread.
-    let unread = |item: &Val| {
-        matches!(&item.kind, ValKind::Unknown(reason)
-            if !matches!(reason, UnknownReason::ModuleDocument { .. }))
-    };
-    import_arguments(evaluator)
-        .filter(|(_, _, value)| unread(value) || value.items().into_iter().any(unread))
-        .map(|(file, expression, _)| (file, expression))
-        .collect()
 }
 
 /// A data source's statements, from its evaluated `body`: source documents, then its own
