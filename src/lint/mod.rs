@@ -604,10 +604,17 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
 }
 
 /// Whether `dropped` repeats `kept`. The same finding on several instances of one resource
-/// (`count`/`for_each`) names the resource rather than its first instance.
+/// (`count`/`for_each`) names the resource rather than its first instance. The finding is one,
+/// its context the union: every consumer of a policy file read through `file()`, every call of
+/// a module setting the value (RULES.md 2.6: one finding, consumers as labels).
 fn same_finding(dropped: &Diagnostic, kept: &mut Diagnostic) -> bool {
     if dropped.sort_key() != kept.sort_key() {
         return false;
+    }
+    for label in &dropped.labels {
+        if !kept.labels.contains(label) {
+            kept.labels.push(label.clone());
+        }
     }
     if let (Some(a), Some(b)) = (&dropped.resource, &kept.resource) {
         let resource = without_keys(b);
