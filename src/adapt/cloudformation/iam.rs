@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::sub_json;
 use super::{Context, Resource};
 use crate::adapt::embedded::{
     JsonStrings, OffsetMap, UNKNOWN_MARK, UNKNOWN_MARK_STR, next_significant, parse_mapped_json,
@@ -83,17 +82,9 @@ pub fn add(doc: &Val, kind: PolicyKind, resource: &Resource, context: &Context, 
 fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, UnknownReason> {
     let text = match &doc.kind {
         ValKind::String(text) => text,
-        ValKind::Template(segments) => {
-            return match sub_json_document(segments, doc.span, context) {
-                Some(parsed) => parsed,
-                None => sub_document(segments, doc.span, context),
-            };
-        }
+        ValKind::Template(segments) => return sub_document(segments, doc.span, context),
         _ => return Ok(Cow::Borrowed(doc)),
     };
-    if let Some(parsed) = sub_json_document(&[Segment::Text(text.clone())], doc.span, context) {
-        return parsed;
-    }
     let literal = doc.span;
     let raw = context.text.get(literal.range()).unwrap_or("");
     let map = OffsetMap::align(text, raw, literal.start, literal);
@@ -104,32 +95,6 @@ fn document_value<'a>(doc: &'a Val, context: &Context) -> Result<Cow<'a, Val>, U
             "a policy string that is not valid JSON",
         )),
     }
-}
-
-/// A policy written as `Fn::Sub` JSON, parsed with spans inside the template; `None` when
-/// `literal` is no `Fn::Sub` call or its rendering cannot be mapped onto its source.
-fn sub_json_document<'a>(
-    segments: &[Segment],
-    literal: crate::source::Span,
-    context: &Context,
-) -> Option<Result<Cow<'a, Val>, UnknownReason>> {
-    let bodies = context
-        .template
-        .declared
-        .iter()
-        .map(|declared| declared.body);
-    let mapped = sub_json::mapped(bodies, literal, segments, context.text)?;
-    let parsed = parse_mapped_json(
-        &mapped.json,
-        context.file,
-        &OffsetMap::Table(mapped.offsets),
-    );
-    Some(match parsed.root {
-        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(with_unknowns(&root))),
-        _ => Err(UnknownReason::Unsupported(
-            "a policy string that is not valid JSON",
-        )),
-    })
 }
 
 /// A policy written as `Fn::Sub` JSON with parts CloudFormation fills in (RULES.md 2.6): a part

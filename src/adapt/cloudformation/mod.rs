@@ -8,7 +8,6 @@ mod iam;
 mod implied;
 pub mod intrinsics;
 mod s3;
-mod sub_json;
 
 use crate::adapt::val::{Field, Val, ValKind};
 use crate::model::{Format, Model, ResourceRef, UnknownReason};
