@@ -14,6 +14,9 @@ use crate::text::Text;
 /// gives up (undecided), which also stops a condition that names itself.
 const MAX_CONDITION_DEPTH: usize = 32;
 
+/// The pseudo parameter naming the partition the stack is deployed in.
+pub const PARTITION: &str = "AWS::Partition";
+
 /// What an `Fn::Equals` in a condition may compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operands {
@@ -386,9 +389,15 @@ impl<'a> Template<'a> {
                     literal: "????????????".into(),
                     reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
                     known_wildcard: false,
+                    representative: None,
                 },
                 span,
             );
+        }
+        if name == PARTITION {
+            // Always a partition name (`aws`, `aws-cn`, ...), which every rule reads alike: a
+            // string around it keeps a representative value (`UnknownReason::Partial`).
+            return Val::unknown(UnknownReason::Intrinsic(PARTITION), span);
         }
         if name.starts_with("AWS::") {
             return Val::unknown(UnknownReason::Intrinsic("a pseudo parameter"), span);

@@ -670,6 +670,7 @@ mod tests {
                         literal: literal.into(),
                         reason: Box::new(UnknownReason::Intrinsic("AWS::AccountId")),
                         known_wildcard: false,
+                        representative: None,
                     },
                     span(11),
                 );
