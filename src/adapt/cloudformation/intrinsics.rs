@@ -632,9 +632,13 @@ impl<'a> Template<'a> {
             );
         };
         let mut segments = Vec::new();
+        let mut links = Vec::new();
         for (at, item) in items.iter().enumerate() {
             if at > 0 {
                 push_text(&mut segments, delimiter);
+            }
+            if let ValKind::Link { .. } = item.kind {
+                links.push(item);
             }
             match (&item.kind, item.scalar_text()) {
                 (_, Some(text)) => push_text(&mut segments, &text),
@@ -644,6 +648,13 @@ impl<'a> Template<'a> {
                         .unwrap_or(UnknownReason::Intrinsic("Fn::Join")),
                 )),
             }
+        }
+        // `!Join ["", [!Ref Bucket]]` is `!Ref Bucket`, as `!Sub "${Bucket}"` is.
+        if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
+            return Val {
+                span,
+                ..(*link).clone()
+            };
         }
         template_val(segments, span)
     }
