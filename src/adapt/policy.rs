@@ -54,7 +54,15 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
         ValKind::Object(fields) => {
             for field in fields {
                 match &*field.key {
-                    "Version" => document.version = Some(text_value(&field.value, field.span())),
+                    // `Version: !Ref AWS::NoValue`, or a branch of `Fn::If` choosing it, is no
+                    // `Version` there, located at the `Ref` (RULES.md 2.3).
+                    "Version" => {
+                        document.version = Some(field.value.to_value(
+                            field.span(),
+                            &|at| Value::unknown(UnknownReason::Omitted, at),
+                            &as_text,
+                        ))
+                    }
                     "Statement" => document.statements = statements(&field.value),
                     "Id" => {}
                     _ => document.unexpected_keys.push(key(field)),
@@ -173,6 +181,8 @@ fn statement(value: &Val, exists_when: Vec<(Text, bool)>) -> Statement {
         let span = field.span();
         match &*field.key {
             "Sid" => statement.sid = Some(text_value(&field.value, span)),
+            // `Effect: !Ref AWS::NoValue` is a statement without `Effect` (RULES.md 2.3).
+            "Effect" if field.value.is_absent() => {}
             "Effect" => statement.effect = Some(text_value(&field.value, span)),
             "Action" => statement.action = Some(elements(field)),
             "NotAction" => statement.not_action = Some(elements(field)),

@@ -279,6 +279,7 @@ impl Val {
                     literal: literal.into(),
                     reason: Box::new(reference.clone()),
                     known_wildcard: false,
+                    representative: None,
                 };
                 Some(match &**attribute {
                     arn if arn.eq_ignore_ascii_case("arn") || arn == "iam_arn" => {
@@ -310,6 +311,7 @@ impl Val {
                     literal: literal.into(),
                     reason: Box::new(reason),
                     known_wildcard,
+                    representative: representative(segments),
                 })
             }
             _ => None,
@@ -706,6 +708,23 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
         ),
     };
     Val::new(kind, node.span)
+}
+
+/// A template whose unknown parts are all CloudFormation's `AWS::Partition` with each written
+/// `aws`: any partition name passes every test as `aws` does (`UnknownReason::Partial`).
+fn representative(segments: &[Segment]) -> Option<Text> {
+    let partition = crate::adapt::cloudformation::intrinsics::PARTITION;
+    let mut text = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Text(part) => text.push_str(part),
+            Segment::Unknown(UnknownReason::Intrinsic(name)) if *name == partition => {
+                text.push_str("aws")
+            }
+            Segment::Unknown(_) => return None,
+        }
+    }
+    Some(text.into())
 }
 
 #[cfg(test)]

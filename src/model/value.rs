@@ -70,6 +70,11 @@ pub enum UnknownReason {
         literal: Text,
         reason: Box<UnknownReason>,
         known_wildcard: bool,
+        /// The string with each unknown part given one value it can take, when every value
+        /// it can take is alike to every rule's test, so a test passing on this one passes on
+        /// the string: the unknown parts are all CloudFormation's `AWS::Partition`, always a
+        /// partition name (`arn:${AWS::Partition}:*:*:*:*` is every resource in any partition).
+        representative: Option<Text>,
     },
     /// Another module instance's `aws_iam_policy_document` (`instance`: its address prefix,
     /// empty at the root): a caller's passed in through a module input, or a callee's returned
@@ -91,6 +96,18 @@ impl UnknownReason {
             UnknownReason::Partial { literal, .. } => test(literal),
             UnknownReason::Omitted => false,
             _ => true,
+        }
+    }
+
+    /// The text a partly unknown string passes every test as, when there is one (`Partial`'s
+    /// `representative`).
+    pub fn representative(&self) -> Option<&str> {
+        match self {
+            UnknownReason::Partial {
+                representative: Some(text),
+                ..
+            } => Some(text),
+            _ => None,
         }
     }
 

@@ -14,6 +14,9 @@ use crate::text::Text;
 /// gives up (undecided), which also stops a condition that names itself.
 const MAX_CONDITION_DEPTH: usize = 32;
 
+/// The pseudo parameter naming the partition the stack is deployed in.
+pub const PARTITION: &str = "AWS::Partition";
+
 /// What an `Fn::Equals` in a condition may compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operands {
@@ -386,9 +389,15 @@ impl<'a> Template<'a> {
                     literal: "????????????".into(),
                     reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
                     known_wildcard: false,
+                    representative: None,
                 },
                 span,
             );
+        }
+        if name == PARTITION {
+            // Always a partition name (`aws`, `aws-cn`, ...), which every rule reads alike: a
+            // string around it keeps a representative value (`UnknownReason::Partial`).
+            return Val::unknown(UnknownReason::Intrinsic(PARTITION), span);
         }
         if name.starts_with("AWS::") {
             return Val::unknown(UnknownReason::Intrinsic("a pseudo parameter"), span);
@@ -565,43 +574,37 @@ impl<'a> Template<'a> {
         };
         let mut segments: Vec<Segment> = Vec::new();
         let mut links = Vec::new();
-        let mut rest = template;
-        while let Some(open) = crate::text::find_placeholder_start(rest) {
-            push_text(&mut segments, &rest[..open]);
-            let after = &rest[open + 2..];
-            let Some(close) = after.find('}') else {
-                push_text(&mut segments, &rest[open..]);
-                rest = "";
-                break;
+        for piece in sub_pieces(template) {
+            let name = match piece {
+                SubPiece::Text(range) => {
+                    push_text(&mut segments, &template[range]);
+                    continue;
+                }
+                SubPiece::Escaped { name, .. } => {
+                    push_text(&mut segments, &format!("${{{}}}", &template[name]));
+                    continue;
+                }
+                SubPiece::Variable { name, .. } => &template[name],
             };
-            let name = &after[..close];
-            if let Some(literal) = name.strip_prefix('!') {
-                push_text(&mut segments, "${");
-                push_text(&mut segments, literal);
-                push_text(&mut segments, "}");
-            } else {
-                let value = match variables.and_then(|vars| vars.get(name)) {
-                    Some(node) => self.resolve_at(node, depth + 1),
-                    None if name.contains('.') => {
-                        Val::unknown(UnknownReason::Intrinsic("Fn::GetAtt"), span)
-                    }
-                    None => self.reference(name, span),
-                };
-                match value.scalar_text() {
-                    Some(text) => push_text(&mut segments, &text),
-                    None => segments.push(Segment::Unknown(
-                        value
-                            .unknown_reason()
-                            .unwrap_or(UnknownReason::Intrinsic("Fn::Sub")),
-                    )),
+            let value = match variables.and_then(|vars| vars.get(name)) {
+                Some(node) => self.resolve_at(node, depth + 1),
+                None if name.contains('.') => {
+                    Val::unknown(UnknownReason::Intrinsic("Fn::GetAtt"), span)
                 }
-                if let ValKind::Link { .. } = value.kind {
-                    links.push(value);
-                }
+                None => self.reference(name, span),
+            };
+            match value.scalar_text() {
+                Some(text) => push_text(&mut segments, &text),
+                None => segments.push(Segment::Unknown(
+                    value
+                        .unknown_reason()
+                        .unwrap_or(UnknownReason::Intrinsic("Fn::Sub")),
+                )),
             }
-            rest = &after[close + 1..];
+            if let ValKind::Link { .. } = value.kind {
+                links.push(value);
+            }
         }
-        push_text(&mut segments, rest);
         // `!Sub "${Bucket}"` is `!Ref Bucket`: a link to that resource (RULES.md 2.3).
         if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
             return Val {
@@ -629,9 +632,13 @@ impl<'a> Template<'a> {
             );
         };
         let mut segments = Vec::new();
+        let mut links = Vec::new();
         for (at, item) in items.iter().enumerate() {
             if at > 0 {
                 push_text(&mut segments, delimiter);
+            }
+            if let ValKind::Link { .. } = item.kind {
+                links.push(item);
             }
             match (&item.kind, item.scalar_text()) {
                 (_, Some(text)) => push_text(&mut segments, &text),
@@ -641,6 +648,13 @@ impl<'a> Template<'a> {
                         .unwrap_or(UnknownReason::Intrinsic("Fn::Join")),
                 )),
             }
+        }
+        // `!Join ["", [!Ref Bucket]]` is `!Ref Bucket`, as `!Sub "${Bucket}"` is.
+        if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
+            return Val {
+                span,
+                ..(*link).clone()
+            };
         }
         template_val(segments, span)
     }
@@ -716,6 +730,57 @@ impl<'a> Template<'a> {
             _ => unknown,
         }
     }
+}
+
+/// A part of an `Fn::Sub` template string, as byte ranges into it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubPiece {
+    /// Text taken as written (also an unclosed `${`).
+    Text(std::ops::Range<usize>),
+    /// `${!Name}` (`whole`), which CloudFormation writes as the literal `${Name}` (`name`).
+    Escaped {
+        whole: std::ops::Range<usize>,
+        name: std::ops::Range<usize>,
+    },
+    /// `${Name}` or `${Resource.Attribute}` (`whole`), replaced by the value `name` stands for.
+    Variable {
+        whole: std::ops::Range<usize>,
+        name: std::ops::Range<usize>,
+    },
+}
+
+/// The pieces of an `Fn::Sub` template string, in order; empty text is left out.
+pub fn sub_pieces(template: &str) -> Vec<SubPiece> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    while let Some(open) = template
+        .get(from..)
+        .and_then(crate::text::find_placeholder_start)
+        .map(|offset| from + offset)
+    {
+        let Some(close) = template[open + 2..].find('}').map(|at| open + 2 + at) else {
+            break;
+        };
+        if open > from {
+            pieces.push(SubPiece::Text(from..open));
+        }
+        let whole = open..close + 1;
+        pieces.push(match template.as_bytes().get(open + 2) {
+            Some(b'!') => SubPiece::Escaped {
+                whole,
+                name: open + 3..close,
+            },
+            _ => SubPiece::Variable {
+                whole,
+                name: open + 2..close,
+            },
+        });
+        from = close + 1;
+    }
+    if from < template.len() {
+        pieces.push(SubPiece::Text(from..template.len()));
+    }
+    pieces
 }
 
 /// The function a string spells as a call, `Fn::<Name> <arguments>`: a pre-processor's expression,
@@ -805,6 +870,32 @@ fn comma_delimited(given: Val) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_pieces_are_text_escapes_and_variables() {
+        let template = "arn:${AWS::Partition}:s3:::${!Literal}/${B.Arn}${";
+        let pieces = sub_pieces(template);
+        let written: Vec<(&str, &str)> = pieces
+            .iter()
+            .map(|piece| match piece {
+                SubPiece::Text(range) => ("text", &template[range.clone()]),
+                SubPiece::Escaped { name, .. } => ("escaped", &template[name.clone()]),
+                SubPiece::Variable { name, .. } => ("variable", &template[name.clone()]),
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                ("text", "arn:"),
+                ("variable", "AWS::Partition"),
+                ("text", ":s3:::"),
+                ("escaped", "Literal"),
+                ("text", "/"),
+                ("variable", "B.Arn"),
+                ("text", "${"),
+            ]
+        );
+    }
     use crate::parse::json::parse_json;
     use crate::source::FileId;
 

@@ -465,38 +465,53 @@ fn partial_wildcard_principals(
     }
 }
 
+/// `Version` in each branch (RULES.md 2.4): a value AWS rejects, or `2008-10-17` (or none)
+/// while policy variables are used; a value a parameter gave is labelled where it was set.
 fn check_version(document: &PolicyDocument, findings: &mut Findings) {
     let on = &document.owner;
-    let version = document
-        .version
-        .as_ref()
-        .and_then(Value::known)
-        .map(|v| &**v);
-    if let Some(Value::Known { value, span, .. }) = &document.version
-        && !matches!(&**value, "2012-10-17" | "2008-10-17")
-    {
-        findings.report(
-            on,
-            *span,
-            format!("policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`"),
-        );
-        return;
-    }
-    let unknown_version = matches!(&document.version, Some(v) if v.known().is_none());
-    if unknown_version || version == Some("2012-10-17") || !uses_policy_variables(document) {
-        return;
-    }
-    let (span, message) = match &document.version {
-        Some(v) => (
-            v.span(),
-            "policy variables such as `${aws:username}` are read as literal text with `Version` `2008-10-17`; use `2012-10-17`",
-        ),
-        None => (
-            document.span,
-            "policy uses policy variables such as `${aws:username}` but has no `Version`, so they are read as literal text; add `\"Version\": \"2012-10-17\"`",
-        ),
+    let missing = |when: &str| {
+        format!(
+            "policy uses policy variables such as `${{aws:username}}` but has no `Version`, so they are read as literal text; add `\"Version\": \"2012-10-17\"`{when}"
+        )
     };
-    findings.report(on, span, message);
+    let Some(version) = &document.version else {
+        if uses_policy_variables(document) {
+            findings.report(on, document.span, missing(""));
+        }
+        return;
+    };
+    for branch in version.branches() {
+        let when = when_clause(branch.conditions.iter().copied());
+        let (value, span, origin) = match branch.leaf {
+            Leaf::Known {
+                value,
+                span,
+                origin,
+            } => (value, span, origin),
+            // `Version: !If [C, ..., !Ref AWS::NoValue]`: no `Version` in that branch.
+            Leaf::Unknown {
+                reason: UnknownReason::Omitted,
+                span,
+            } if uses_policy_variables(document) => {
+                findings.report(on, span, missing(&when));
+                continue;
+            }
+            Leaf::Unknown { .. } => continue,
+        };
+        let message = match &**value {
+            "2012-10-17" => continue,
+            "2008-10-17" if uses_policy_variables(document) => format!(
+                "policy variables such as `${{aws:username}}` are read as literal text with `Version` `2008-10-17`; use `2012-10-17`{when}"
+            ),
+            "2008-10-17" => continue,
+            _ => format!(
+                "policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`{when}"
+            ),
+        };
+        findings
+            .report(on, span, message)
+            .defined_at(origin.defined_at());
+    }
 }
 
 fn uses_policy_variables(document: &PolicyDocument) -> bool {

@@ -289,11 +289,17 @@ fn matching<'a>(
                     defined_at: origin.defined_at(),
                 }),
                 Leaf::Known { .. } => {}
-                Leaf::Unknown { reason, span } => {
-                    if reason.could_be(test) {
-                        unknown = unknown.or(Some((span, reason)));
-                    }
-                }
+                // Unknown only in ways no test tells apart (`arn:${AWS::Partition}:*`).
+                Leaf::Unknown { reason, span } => match reason.representative() {
+                    Some(text) if test(text) => known.push(Match {
+                        text,
+                        span,
+                        when: branch.conditions,
+                        defined_at: None,
+                    }),
+                    _ if reason.could_be(test) => unknown = unknown.or(Some((span, reason))),
+                    _ => {}
+                },
             }
         }
     }
@@ -572,6 +578,7 @@ mod tests {
                 literal: literal.into(),
                 reason: Box::new(UnknownReason::Variable("v".into())),
                 known_wildcard: false,
+                representative: None,
             },
             span(at),
         )

@@ -257,9 +257,20 @@ fn limits(condition: Option<&Conditions>) -> Vec<(Vec<(&str, bool)>, Limit<'_>)>
     let Some(entries) = &condition.entries else {
         return vec![(Vec::new(), Limit::Unknown(condition.span, &UNREADABLE))];
     };
+    // Conditions choosing whole entries, and those choosing a value inside one
+    // (`aws:SourceIp: !If [Open, "0.0.0.0/0", "10.0.0.0/8"]` limits only when `Open` is false).
     let mut names: Vec<&str> = Vec::new();
-    for (name, _) in entries.iter().flat_map(|entry| &entry.when) {
-        if !names.contains(&&**name) {
+    let value_conditions = entries
+        .iter()
+        .flat_map(|entry| &entry.values)
+        .flat_map(|value| value.branches())
+        .flat_map(|branch| branch.conditions);
+    let entry_conditions = entries
+        .iter()
+        .flat_map(|entry| &entry.when)
+        .map(|(name, _)| &**name);
+    for name in entry_conditions.chain(value_conditions.map(|(name, _)| name)) {
+        if !names.contains(&name) {
             names.push(name);
         }
     }
@@ -279,13 +290,17 @@ fn limits(condition: Option<&Conditions>) -> Vec<(Vec<(&str, bool)>, Limit<'_>)>
                     .iter()
                     .all(|(name, outcome)| assignment.contains(&(&**name, *outcome)))
             });
-            let limit = limit(present);
+            let limit = limit(present, &assignment);
             (assignment, limit)
         })
         .collect()
 }
 
-fn limit<'a>(entries: impl Iterator<Item = &'a ConditionEntry>) -> Limit<'a> {
+/// The verdict of the entries present, each value read in the branch `assignment` chooses.
+fn limit<'a>(
+    entries: impl Iterator<Item = &'a ConditionEntry>,
+    assignment: &[(&str, bool)],
+) -> Limit<'a> {
     let mut unknown = None;
     for entry in entries {
         let (operator, key) = (entry.operator.as_deref(), entry.key.as_deref());
@@ -294,15 +309,32 @@ fn limit<'a>(entries: impl Iterator<Item = &'a ConditionEntry>) -> Limit<'a> {
         }
         let mut all_fixed = true;
         let mut entry_unknown = None;
+        // A value `AWS::NoValue` leaves out in this branch tests nothing; a key left with none
+        // (`aws:SourceIp: !If [C, "10.0.0.0/8", !Ref AWS::NoValue]`) does not limit there.
+        let mut present = false;
         for value in &entry.values {
-            for branch in value.branches() {
+            let chosen = value.branches().into_iter().filter(|branch| {
+                branch
+                    .conditions
+                    .iter()
+                    .all(|condition| assignment.contains(condition))
+            });
+            for branch in chosen {
                 match branch.leaf {
+                    Leaf::Unknown {
+                        reason: UnknownReason::Omitted,
+                        ..
+                    } => continue,
                     Leaf::Known { value, .. } => all_fixed &= fixed(value),
                     Leaf::Unknown { reason, span } => {
                         entry_unknown = entry_unknown.or(Some((span, reason)))
                     }
                 }
+                present = true;
             }
+        }
+        if !present {
+            continue;
         }
         match (all_fixed, entry_unknown) {
             (true, None) if operator.is_some() && key.is_some() => return Limit::Limited,
@@ -638,6 +670,7 @@ mod tests {
                         literal: literal.into(),
                         reason: Box::new(UnknownReason::Intrinsic("AWS::AccountId")),
                         known_wildcard: false,
+                        representative: None,
                     },
                     span(11),
                 );
