@@ -135,7 +135,8 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         if let Some(error) = parsed.errors.first() {
             let template = stops_at_template_placeholder(&text, error.span.start as usize);
             let claims = !template
-                && (file.kind == FileKind::Json || declares_cloudformation_template(&text));
+                && (declares_cloudformation_template(&text)
+                    || (file.kind == FileKind::Json && declares_policy_document(&text)));
             if claims {
                 run.outcome.scanned += 1;
                 run.parse_error(file, error.span, error.message.clone());
@@ -193,6 +194,14 @@ fn declares_cloudformation_template(text: &str) -> bool {
         || text.lines().any(|line| line.starts_with("Resources:"))
 }
 
+/// Whether a JSON file that does not parse says it is a policy document: a `"Statement"` or
+/// `"Version"` key. The byte scan that let it through also matches inside other names
+/// (`"ecmaVersion"` of an `.eslintrc.json`), and such configuration files are often JSON with
+/// comments, which no AWS API reads.
+fn declares_policy_document(text: &str) -> bool {
+    text.contains("\"Statement\"") || text.contains("\"Version\"")
+}
+
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
 pub(super) fn is_policy(root: &Node) -> bool {
     root.get("Statement").is_some()
@@ -214,6 +223,16 @@ mod tests {
         assert!(!declares("spec:\n  trialResources:\n    - a\n"));
         assert!(!declares(
             "spec:\n  Resources:\n    limits: {{ .Values.x }}\n"
+        ));
+    }
+
+    #[test]
+    fn only_a_policy_key_declares_a_policy_document() {
+        use super::declares_policy_document as declares;
+        assert!(declares("{\n  \"Version\": \"2012-10-17\",\n  // x\n"));
+        assert!(declares("{\"Statement\": [,]}"));
+        assert!(!declares(
+            "{\n  \"parserOptions\": {\"ecmaVersion\": \"latest\"}, // x\n}"
         ));
     }
 
