@@ -45,6 +45,12 @@ impl Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnknownReason {
     Variable(Text),
+    /// A root module variable that a variable file Terraform loads by itself
+    /// (`terraform.tfvars`, `*.auto.tfvars`) may set, while that file cannot be read or parsed.
+    UnreadableVariables {
+        variable: Text,
+        file: Text,
+    },
     Parameter(Text),
     /// A CloudFormation parameter read inside an `Fn::If` branch (or a resource `Condition`) that
     /// its value, default or given, would not take: there the parameter holds another value.
@@ -98,6 +104,9 @@ impl UnknownReason {
     pub fn describe(&self) -> String {
         match self {
             UnknownReason::Variable(name) => format!("variable `{name}` has no default value"),
+            UnknownReason::UnreadableVariables { variable, file } => {
+                format!("variable `{variable}` may be set in `{file}`, which cannot be read")
+            }
             UnknownReason::Parameter(name) => format!("parameter `{name}` has no default value"),
             UnknownReason::ParameterElsewhere {
                 name,
