@@ -63,6 +63,9 @@ pub enum UnknownReason {
         placeholder: bool,
     },
     Reference(Text),
+    /// A value set by a resource whose existence is undecided: its `count`/`for_each` as
+    /// written (`count = var.on ? 1 : 0`), or its CloudFormation `Condition`.
+    MayNotExist(Text),
     Function(Text),
     Intrinsic(&'static str),
     Unsupported(&'static str),
@@ -125,6 +128,9 @@ impl UnknownReason {
                 "parameter `{name}` defaults to an empty string, to be given whenever `{condition}` is {holds}"
             ),
             UnknownReason::Reference(what) => format!("`{what}` is only known once deployed"),
+            UnknownReason::MayNotExist(what) => {
+                format!("whether the resource setting it exists depends on `{what}`")
+            }
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
             UnknownReason::Intrinsic(name)
                 if name.starts_with("Fn::") || name.starts_with("Ref") =>
@@ -359,6 +365,16 @@ mod tests {
 
     fn at(start: usize) -> Span {
         Span::new(FileId(0), start, start + 1)
+    }
+
+    #[test]
+    fn an_undecided_existence_names_the_meta_argument_not_a_deployed_value() {
+        // A count chosen by a variable is decided per deployment, not "known once deployed".
+        let reason = UnknownReason::MayNotExist("count = var.protect ? 1 : 0".into());
+        assert_eq!(
+            reason.describe(),
+            "whether the resource setting it exists depends on `count = var.protect ? 1 : 0`"
+        );
     }
 
     #[test]
