@@ -112,6 +112,9 @@ fn malformed_files_do_not_hide_other_findings() {
     // A `.json` file whose parse stops at a `${x}`, `{% %}` or `{{ x }}` placeholder is a
     // template another tool renders (`templatefile()`, Jinja): not a broken policy.
     assert!(!text.contains("malformed/template/"), "{text}");
+    // Nor is a JSON-with-comments configuration file whose only marker is inside another key
+    // (`"ecmaVersion"`).
+    assert!(!text.contains("malformed/jsonc/"), "{text}");
 }
 
 #[test]

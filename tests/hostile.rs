@@ -332,6 +332,15 @@ fn bad_bytes_and_odd_files_never_crash() {
         out.contains("located.tf:4:1: error: file is not valid UTF-8"),
         "{out}"
     );
+    // A file git-crypt encrypted (the repository is locked) says so, not "not valid UTF-8".
+    let out = with_file(
+        "terraform.tfvars",
+        b"\0GITCRYPT\0\x3f\xd0\x3c\x06\x90\x7c\x0f\xf7\xc9\xbb",
+    );
+    assert!(
+        out.contains("terraform.tfvars:1:1: error: file is encrypted with git-crypt; not scanned"),
+        "{out}"
+    );
 }
 
 #[test]

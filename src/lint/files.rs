@@ -201,6 +201,11 @@ pub(super) fn read(file: &FileEntry, max_size: u64) -> Result<Arc<str>, Unreadab
         }
         Ok((_, Some(bytes))) => bytes,
     };
+    // git-crypt's header: the file is readable only where the repository is unlocked.
+    if bytes.starts_with(b"\0GITCRYPT\0") {
+        let message = "file is encrypted with git-crypt; not scanned".to_string();
+        return Err(unreadable(message, Arc::from(""), 0));
+    }
     match decode(&bytes) {
         Ok(text) => Ok(Arc::from(text)),
         Err(Undecodable::Binary(text, at)) => Err(unreadable(

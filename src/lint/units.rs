@@ -24,10 +24,23 @@ pub(super) fn terraform_unit(
 ) -> BTreeSet<FileId> {
     let mut files = Vec::new();
     let mut tfvars = Vec::new();
+    // A variable file Terraform loads by itself that cannot be read (encrypted by git-crypt,
+    // broken): it may set any root variable.
+    let mut unreadable_tfvars: Option<String> = None;
     for file in &unit.files {
-        let Some(text) = run.read(file) else { continue };
-        run.outcome.scanned += 1;
         let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let loaded_vars =
+            file.kind == FileKind::TerraformVars && crate::discover::is_auto_tfvars(name);
+        let mut unreadable = || {
+            if loaded_vars && unreadable_tfvars.is_none() {
+                unreadable_tfvars = Some(name.to_string());
+            }
+        };
+        let Some(text) = run.read(file) else {
+            unreadable();
+            continue;
+        };
+        run.outcome.scanned += 1;
         let json_vars = file.kind == FileKind::TerraformVars && name.ends_with(".json");
         let parsed = Timings::time(&mut run.outcome.timings.parse, || match json_vars {
             true => parse::hcl::parse_tfvars_json(&text, file.id).map(|body| (body, Vec::new())),
@@ -49,13 +62,16 @@ pub(super) fn terraform_unit(
                 match file.kind {
                     FileKind::Terraform => files.push(parsed),
                     _ => {
-                        if crate::discover::is_auto_tfvars(name) {
+                        if loaded_vars {
                             tfvars.push((name.to_string(), parsed));
                         }
                     }
                 }
             }
-            Err(error) => run.parse_error(file, error.span, error.message),
+            Err(error) => {
+                unreadable();
+                run.parse_error(file, error.span, error.message);
+            }
         }
     }
     // Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars and
@@ -84,7 +100,7 @@ pub(super) fn terraform_unit(
     let library = UnitLibrary::read(normalize(&dir), files, scanned, &fresh, run);
     run.outcome.timings.parse += started.elapsed();
     Timings::time(&mut run.outcome.timings.adapt, || {
-        adapt::terraform::adapt_unit(&library, &tfvars, model)
+        adapt::terraform::adapt_unit(&library, &tfvars, unreadable_tfvars.as_deref(), model)
     });
     Timings::time(&mut run.outcome.timings.parse, || drop((library, tfvars)));
     let (texts, mut reported) = fresh.finish();
@@ -135,7 +151,8 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         if let Some(error) = parsed.errors.first() {
             let template = stops_at_template_placeholder(&text, error.span.start as usize);
             let claims = !template
-                && (file.kind == FileKind::Json || declares_cloudformation_template(&text));
+                && (declares_cloudformation_template(&text)
+                    || (file.kind == FileKind::Json && declares_policy_document(&text)));
             if claims {
                 run.outcome.scanned += 1;
                 run.parse_error(file, error.span, error.message.clone());
@@ -193,6 +210,14 @@ fn declares_cloudformation_template(text: &str) -> bool {
         || text.lines().any(|line| line.starts_with("Resources:"))
 }
 
+/// Whether a JSON file that does not parse says it is a policy document: a `"Statement"` or
+/// `"Version"` key. The byte scan that let it through also matches inside other names
+/// (`"ecmaVersion"` of an `.eslintrc.json`), and such configuration files are often JSON with
+/// comments, which no AWS API reads.
+fn declares_policy_document(text: &str) -> bool {
+    text.contains("\"Statement\"") || text.contains("\"Version\"")
+}
+
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
 pub(super) fn is_policy(root: &Node) -> bool {
     root.get("Statement").is_some()
@@ -214,6 +239,16 @@ mod tests {
         assert!(!declares("spec:\n  trialResources:\n    - a\n"));
         assert!(!declares(
             "spec:\n  Resources:\n    limits: {{ .Values.x }}\n"
+        ));
+    }
+
+    #[test]
+    fn only_a_policy_key_declares_a_policy_document() {
+        use super::declares_policy_document as declares;
+        assert!(declares("{\n  \"Version\": \"2012-10-17\",\n  // x\n"));
+        assert!(declares("{\"Statement\": [,]}"));
+        assert!(!declares(
+            "{\n  \"parserOptions\": {\"ecmaVersion\": \"latest\"}, // x\n}"
         ));
     }
 

@@ -296,7 +296,7 @@ fn settle<T: Clone>(
         };
         if !with_bucket {
             child.as_written = Some(Box::new(child.item.clone()));
-            may_not_exist(&mut child.item, &UnknownReason::Reference(exists_when));
+            may_not_exist(&mut child.item, &UnknownReason::MayNotExist(exists_when));
         }
     }
 }

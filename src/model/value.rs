@@ -45,6 +45,12 @@ impl Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnknownReason {
     Variable(Text),
+    /// A root module variable that a variable file Terraform loads by itself
+    /// (`terraform.tfvars`, `*.auto.tfvars`) may set, while that file cannot be read or parsed.
+    UnreadableVariables {
+        variable: Text,
+        file: Text,
+    },
     Parameter(Text),
     /// A CloudFormation parameter read inside an `Fn::If` branch (or a resource `Condition`) that
     /// its value, default or given, would not take: there the parameter holds another value.
@@ -57,6 +63,9 @@ pub enum UnknownReason {
         placeholder: bool,
     },
     Reference(Text),
+    /// A value set by a resource whose existence is undecided: its `count`/`for_each` as
+    /// written (`count = var.on ? 1 : 0`), or its CloudFormation `Condition`.
+    MayNotExist(Text),
     Function(Text),
     Intrinsic(&'static str),
     Unsupported(&'static str),
@@ -115,6 +124,9 @@ impl UnknownReason {
     pub fn describe(&self) -> String {
         match self {
             UnknownReason::Variable(name) => format!("variable `{name}` has no default value"),
+            UnknownReason::UnreadableVariables { variable, file } => {
+                format!("variable `{variable}` may be set in `{file}`, which cannot be read")
+            }
             UnknownReason::Parameter(name) => format!("parameter `{name}` has no default value"),
             UnknownReason::ParameterElsewhere {
                 name,
@@ -133,6 +145,9 @@ impl UnknownReason {
                 "parameter `{name}` defaults to an empty string, to be given whenever `{condition}` is {holds}"
             ),
             UnknownReason::Reference(what) => format!("`{what}` is only known once deployed"),
+            UnknownReason::MayNotExist(what) => {
+                format!("whether the resource setting it exists depends on `{what}`")
+            }
             UnknownReason::Function(name) => format!("function `{name}` is not evaluated"),
             UnknownReason::Intrinsic(name)
                 if name.starts_with("Fn::") || name.starts_with("Ref") =>
@@ -367,6 +382,16 @@ mod tests {
 
     fn at(start: usize) -> Span {
         Span::new(FileId(0), start, start + 1)
+    }
+
+    #[test]
+    fn an_undecided_existence_names_the_meta_argument_not_a_deployed_value() {
+        // A count chosen by a variable is decided per deployment, not "known once deployed".
+        let reason = UnknownReason::MayNotExist("count = var.protect ? 1 : 0".into());
+        assert_eq!(
+            reason.describe(),
+            "whether the resource setting it exists depends on `count = var.protect ? 1 : 0`"
+        );
     }
 
     #[test]

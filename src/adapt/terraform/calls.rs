@@ -442,7 +442,7 @@ mod tests {
             edges,
         };
         let mut model = Model::default();
-        super::super::adapt_unit(&dirs, &[], &mut model);
+        super::super::adapt_unit(&dirs, &[], None, &mut model);
         model
     }
 

@@ -683,6 +683,13 @@ impl<'a> Evaluator<'a> {
             Some(bound) if typed.is_none() => return Ok(bound.clone()),
             Some((bound, _)) => (**bound).clone(),
             None => {
+                if let Some(file) = self.module.unreadable_tfvars {
+                    let reason = UnknownReason::UnreadableVariables {
+                        variable: name.into(),
+                        file: file.into(),
+                    };
+                    return Err(Val::unknown(reason, use_site));
+                }
                 let Some(located) = self.module.variables.get(name) else {
                     return Err(Val::unknown(UnknownReason::Variable(name.into()), use_site));
                 };

@@ -57,18 +57,24 @@ pub fn adapt_module(
     loader: Option<eval::FileLoader>,
     model: &mut Model,
 ) {
-    adapt_unit(&Alone { files, loader }, tfvars, model);
+    adapt_unit(&Alone { files, loader }, tfvars, None, model);
 }
 
 /// Adapts a unit: its root module (`calls::ROOT`) with the local modules it calls.
-pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut Model) {
+/// `unreadable_tfvars`: a variable file Terraform would load for the root that cannot be read.
+pub fn adapt_unit(
+    library: &dyn calls::Library,
+    tfvars: &[TfFile],
+    unreadable_tfvars: Option<&str>,
+    model: &mut Model,
+) {
     let mut budget = calls::Budget::default();
     let outputs_left = std::cell::Cell::new(calls::MAX_OUTPUT_EVALUATIONS);
     let root = calls::Instance::root();
     // The root is called by nothing: no use of its documents is left to report.
     let _ = adapt_instance(
         library,
-        tfvars,
+        (tfvars, unreadable_tfvars),
         (root, Vec::new()),
         &mut budget,
         &outputs_left,
@@ -85,14 +91,15 @@ pub fn adapt_unit(library: &dyn calls::Library, tfvars: &[TfFile], model: &mut M
 /// (`returned`); returns the uses of its callers' documents.
 fn adapt_instance(
     library: &dyn calls::Library,
-    tfvars: &[TfFile],
+    (tfvars, unreadable_tfvars): (&[TfFile], Option<&str>),
     (mut instance, returned): (calls::Instance, Vec<iam::ForeignUse>),
     budget: &mut calls::Budget,
     outputs_left: &std::cell::Cell<usize>,
     model: &mut Model,
 ) -> Vec<iam::ForeignUse> {
     let files = library.files(instance.module);
-    let module = Module::index(files, tfvars);
+    let mut module = Module::index(files, tfvars);
+    module.unreadable_tfvars = unreadable_tfvars;
     // The callers' files too: a value bound to an input was written there, and a JSON string
     // from one is mapped back into its literal (RULES.md 2.6).
     let texts: HashMap<_, _> = instance
@@ -136,7 +143,7 @@ fn adapt_instance(
         let returned = policies.uses_below(&callee.prefix);
         let uses = adapt_instance(
             library,
-            &[],
+            (&[], None),
             (callee, returned),
             budget,
             outputs_left,

@@ -65,6 +65,9 @@ pub struct Module<'a> {
     /// The `type` of each variable that declares one.
     pub variable_types: HashMap<&'a str, Located<'a, Expression>>,
     pub locals: HashMap<&'a str, Located<'a, Expression>>,
+    /// A variable file Terraform loads by itself for this (root) module that cannot be read or
+    /// parsed: it may set any variable, so none has a known value.
+    pub unreadable_tfvars: Option<&'a str>,
     pub resources: Vec<BlockRef<'a>>,
     pub data: Vec<BlockRef<'a>>,
     /// The module's own `.tf` files (not its tfvars, nor its callers').

@@ -365,7 +365,11 @@ fn malformed(
             exists,
             item,
             |value| !valid(value),
-            |value, when| format!("{what} `{value}` is not {expected}{when}"),
+            // An empty string in backticks (``) reads as a typo in the message itself.
+            |value, when| match value {
+                "" => format!("{what} is an empty string, not {expected}{when}"),
+                _ => format!("{what} `{value}` is not {expected}{when}"),
+            },
             findings,
         );
     }
