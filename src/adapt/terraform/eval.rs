@@ -18,6 +18,7 @@ use crate::source::{FileId, Span};
 
 mod assumed;
 mod blocks;
+mod for_expr;
 mod operators;
 mod outputs;
 pub(super) use outputs::{Declaring, unlink_data_sources};
@@ -351,8 +352,8 @@ impl<'a> Evaluator<'a> {
                 let rhs = self.eval_at(&op.rhs_expr, file, bindings, next);
                 binary(*op.operator.value(), &lhs, &rhs, span)
             }
-            Expression::ForExpr(_) => {
-                Val::unknown(UnknownReason::Unsupported("a `for` expression"), span)
+            Expression::ForExpr(for_expr) => {
+                self.for_expression(for_expr, file, bindings, span, next)
             }
         }
     }
