@@ -53,6 +53,42 @@ fn length(value: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
     }
 }
 
+/// `split(separator, text)`; of a conditional, the conditional of its branches' pieces
+/// (`split(",", var.open ? "0.0.0.0/0" : var.list)`), as `length` does.
+fn split(separator: &str, text: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
+    match text.kind {
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => Val {
+            kind: ValKind::Conditional {
+                condition,
+                when_true: Box::new(split(separator, *when_true, span, unknown)),
+                when_false: Box::new(split(separator, *when_false, span, unknown)),
+            },
+            span: text.span,
+            defined_at: text.defined_at,
+        },
+        ValKind::String(whole) => {
+            // A text without the separator is its one piece, located where it was written.
+            let piece_span = match whole.contains(separator) {
+                true => span,
+                false => text.span,
+            };
+            let items = whole
+                .split(separator)
+                .map(|piece| Val {
+                    defined_at: text.defined_at,
+                    ..Val::new(ValKind::String(piece.into()), piece_span)
+                })
+                .collect();
+            Val::new(ValKind::List(items), span)
+        }
+        _ => unknown(),
+    }
+}
+
 pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
     let unknown = || Val::unknown(UnknownReason::Function(name.into()), span);
     // An unknown argument makes the result unknown, except where a function picks among them.
@@ -180,6 +216,13 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
             }
             unknown()
         }
+        // `split(",", var.cidrs)`: the pieces as a list of strings.
+        "split" => match (args.next().and_then(|a| a.scalar_text()), args.next()) {
+            (Some(separator), Some(text)) if !separator.is_empty() => {
+                split(&separator, text, span, &unknown)
+            }
+            _ => unknown(),
+        },
         "lower" | "upper" => match args.next().and_then(|a| a.scalar_text()) {
             Some(text) => {
                 let text = if name == "lower" {
@@ -278,6 +321,20 @@ mod tests {
 
     fn text(value: &str) -> Val {
         Val::new(ValKind::String(value.into()), Span::new(FileId(0), 0, 1))
+    }
+
+    #[test]
+    fn split_cuts_known_text_at_every_separator() {
+        let span = Span::new(FileId(0), 0, 1);
+        let out = call("split", vec![text(","), text("10.0.0.0/8,0.0.0.0/0")], span);
+        let ValKind::List(items) = out.kind else {
+            panic!("a list")
+        };
+        let pieces: Vec<_> = items.iter().filter_map(Val::scalar_text).collect();
+        assert_eq!(pieces, ["10.0.0.0/8", "0.0.0.0/0"]);
+        let unknown = Val::unknown(UnknownReason::Reference("var.cidrs".into()), span);
+        let out = call("split", vec![text(","), unknown], span);
+        assert!(matches!(out.kind, ValKind::Unknown(_)));
     }
 
     #[test]
