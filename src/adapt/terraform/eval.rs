@@ -306,7 +306,7 @@ impl<'a> Evaluator<'a> {
                     Some(false) => return self.eval_at(&cond.false_expr, file, bindings, next),
                     None => {}
                 }
-                let written = self.source(span_of(file, &cond.cond_expr)).trim();
+                let written = assumed::one_line(self.source(span_of(file, &cond.cond_expr)));
                 let condition = self.eval_at(&cond.cond_expr, file, bindings, next);
                 let when_true = self.eval_at(&cond.true_expr, file, bindings, next);
                 let when_false = self.eval_at(&cond.false_expr, file, bindings, next);
