@@ -40,7 +40,14 @@ pub fn policy_document(doc: &Val, owner: &ResourceRef, kind: PolicyKind) -> Poli
                     document.version = chosen.version.take();
                     document.unexpected_keys = std::mem::take(&mut chosen.unexpected_keys);
                 }
-                for mut statement in chosen.statements.iter().cloned() {
+                // A branch not known offline makes the answer unverifiable, never a pass.
+                let unknown = match &chosen.statements {
+                    Statements::Unknown { reason, span } => {
+                        Some(unknown_statement(*span, reason.clone()))
+                    }
+                    _ => None,
+                };
+                for mut statement in chosen.statements.iter().cloned().chain(unknown) {
                     statement
                         .exists_when
                         .insert(0, (condition.clone(), outcome));

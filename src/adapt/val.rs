@@ -260,6 +260,19 @@ impl Val {
         }
     }
 
+    /// The texts a value not known offline may stand for, as a wildcard pattern: a template's
+    /// literal parts with `*` for each part not known (`acme-*`), else `*`.
+    pub fn wildcard_pattern(&self) -> Text {
+        match self.unknown_reason() {
+            Some(UnknownReason::Partial {
+                literal,
+                known_wildcard: false,
+                ..
+            }) => literal,
+            _ => "*".into(),
+        }
+    }
+
     /// Unknown reason for values that are not plain data, or `None` for known data.
     pub fn unknown_reason(&self) -> Option<UnknownReason> {
         match &self.kind {

@@ -4,6 +4,7 @@
 //! Resources that configure a bucket are kept as `Child` records with the target they name; the
 //! adapters call `S3::link` once per module or template to resolve those targets.
 
+use super::iam::wildcard_match;
 use super::{ResourceRef, UnknownReason, Value};
 use crate::source::Span;
 use crate::text::Text;
@@ -43,8 +44,25 @@ pub struct Bucket {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BucketName {
     Literal(Text),
-    /// Not resolvable offline: the expression as written, matched against children's targets.
-    Expression(Text),
+    /// Not resolvable offline: the expression as written, matched against children's targets,
+    /// and the names it may stand for as a wildcard pattern (its literal parts, `*` for each part
+    /// not known offline: `acme-*`; `*` when no part is known), and where it is used.
+    Expression {
+        written: Text,
+        pattern: Text,
+        span: Span,
+    },
+}
+
+impl Bucket {
+    /// Whether the bucket may be the one a child names literally (`bucket = "acme"`): its own name
+    /// is not known offline and may be that name (RULES.md 1: Unknown is never read as safe).
+    pub fn may_be_named(&self, name: &str) -> bool {
+        match &self.name {
+            Some(BucketName::Expression { pattern, .. }) => wildcard_match(pattern, name, false),
+            Some(BucketName::Literal(_)) | None => false,
+        }
+    }
 }
 
 /// The bucket a child resource names.
@@ -72,8 +90,10 @@ pub enum Link {
     Pending,
     /// Index into `S3::buckets`.
     Bucket(usize),
-    /// A literal name matching no bucket of the unit: the bucket of that name, outside the scan.
-    Outside(Text),
+    /// A literal name matching no bucket's literal name in the unit: the bucket of that name,
+    /// outside the scan, or one of the unit's buckets (indexes into `S3::buckets`) whose name is
+    /// not known offline and may be it.
+    Outside { name: Text, or_maybe: Vec<usize> },
     /// Any bucket of the unit, or one outside it (an orphan).
     Unknown { reason: UnknownReason, span: Span },
 }
@@ -330,10 +350,16 @@ fn link_one(child: &ResourceRef, target: &Target, buckets: &[Bucket], first: usi
                 })
         }
         Target::Name(name) => find(&|b| b.name == Some(BucketName::Literal(name.clone())))
-            .unwrap_or_else(|| Link::Outside(name.clone())),
-        Target::Expression { text, reason, span } => find(&|b| {
-            b.name == Some(BucketName::Expression(text.clone()))
-        })
+            .unwrap_or_else(|| Link::Outside {
+                name: name.clone(),
+                or_maybe: (buckets.iter().enumerate())
+                    .filter(|(_, b)| b.resource.format == child.format && b.may_be_named(name))
+                    .map(|(at, _)| first + at)
+                    .collect(),
+            }),
+        Target::Expression { text, reason, span } => find(
+            &|b| matches!(&b.name, Some(BucketName::Expression { written, .. }) if written == text),
+        )
         .unwrap_or_else(|| Link::Unknown {
             reason: reason.clone(),
             span: *span,
@@ -396,7 +422,11 @@ mod tests {
         ));
         s3.buckets.push(bucket(
             "aws_s3_bucket.b",
-            Some(BucketName::Expression("local.name".into())),
+            Some(BucketName::Expression {
+                written: "local.name".into(),
+                pattern: "*".into(),
+                span: span(2),
+            }),
         ));
         let unknown = UnknownReason::Variable("x".into());
         for target in [
@@ -421,9 +451,53 @@ mod tests {
         let links: Vec<&Link> = s3.policies.iter().map(|c| &c.link).collect();
         assert_eq!(links[0], &Link::Bucket(1));
         assert_eq!(links[1], &Link::Bucket(0));
-        assert_eq!(links[2], &Link::Outside("elsewhere".into()));
+        // `local.name` may be `elsewhere`.
+        assert_eq!(
+            links[2],
+            &Link::Outside {
+                name: "elsewhere".into(),
+                or_maybe: vec![1],
+            }
+        );
         assert_eq!(links[3], &Link::Bucket(1));
         assert!(matches!(links[4], Link::Unknown { .. }));
+    }
+
+    #[test]
+    fn a_literal_may_name_a_bucket_whose_name_is_not_known_offline() {
+        let mut s3 = S3::default();
+        let unresolved = |pattern: &str| {
+            Some(BucketName::Expression {
+                written: format!("\"{pattern}\"").into(),
+                pattern: pattern.into(),
+                span: span(2),
+            })
+        };
+        s3.buckets
+            .push(bucket("aws_s3_bucket.logs", unresolved("logs-*")));
+        s3.buckets
+            .push(bucket("aws_s3_bucket.any", unresolved("*")));
+        s3.buckets.push(bucket("aws_s3_bucket.unnamed", None));
+        for name in ["logs-prod", "acme"] {
+            s3.acls.push(Child::new(
+                reference("a"),
+                "aws".into(),
+                Target::Name(name.into()),
+                Acl {
+                    header: header(),
+                    canned: None,
+                    grants: Vec::new(),
+                },
+            ));
+        }
+        s3.link();
+        let maybe = |link: &Link| match link {
+            Link::Outside { or_maybe, .. } => or_maybe.clone(),
+            _ => Vec::new(),
+        };
+        assert_eq!(maybe(&s3.acls[0].link), vec![0, 1]);
+        // A generated name (no `bucket`) is never a name written elsewhere.
+        assert_eq!(maybe(&s3.acls[1].link), vec![1]);
     }
 
     #[test]

@@ -79,7 +79,11 @@ fn child<T>(resource: &Resource, target: Target, item: T) -> Child<T> {
 fn bucket_name(value: &Val, context: &Context) -> Option<BucketName> {
     match &value.kind {
         ValKind::String(name) => Some(BucketName::Literal(name.clone())),
-        _ => super::expression_text(value, context).map(BucketName::Expression),
+        _ => super::expression_text(value, context).map(|written| BucketName::Expression {
+            written,
+            pattern: value.wildcard_pattern(),
+            span: value.span,
+        }),
     }
 }
 

@@ -306,7 +306,7 @@ impl<'a> Evaluator<'a> {
                     Some(false) => return self.eval_at(&cond.false_expr, file, bindings, next),
                     None => {}
                 }
-                let written = self.source(span_of(file, &cond.cond_expr)).trim();
+                let written = assumed::one_line(self.source(span_of(file, &cond.cond_expr)));
                 let condition = self.eval_at(&cond.cond_expr, file, bindings, next);
                 let when_true = self.eval_at(&cond.true_expr, file, bindings, next);
                 let when_false = self.eval_at(&cond.false_expr, file, bindings, next);
@@ -811,6 +811,14 @@ impl<'a> Evaluator<'a> {
     /// `file(path)` and `templatefile(path, vars)` (RULES.md 2.2), read relative to the module. A
     /// text read verbatim is a string spanning its whole file; a rendered one is at the call.
     fn read_file(&self, name: &str, args: &[Val], span: Span) -> Val {
+        if let (Some(path), "templatefile") = (args.first(), name) {
+            let render = |vars: &Val| -> Result<Val, ()> {
+                Ok(self.read_file(name, &[path.clone(), vars.clone()], span))
+            };
+            if let Some(Ok(branches)) = templatefile_branches(args.get(1), span, &render) {
+                return branches;
+            }
+        }
         let unknown = || Val::unknown(UNREADABLE_FILE, span);
         let path = args.first();
         if let Some(reason) = path.and_then(Val::unknown_reason) {
@@ -866,6 +874,67 @@ impl<'a> Evaluator<'a> {
         let whole = origin.start == 0 && usize::try_from(origin.end).ok() == Some(text.len());
         (whole && **string == **text).then(|| (origin.file, text.clone()))
     }
+}
+
+/// Renders double with each variable a condition chooses: beyond this many, they stay unknown.
+const MAX_CONDITIONAL_TEMPLATE_VARIABLES: usize = 4;
+
+/// A `templatefile` call whose variables `vars` hold one chosen by a condition not known offline
+/// (`{ action = var.admin ? "*" : "s3:GetObject" }`): what `render` makes of the variables of
+/// each branch, as that conditional (RULES.md 2.4); the first error of a branch. `None` when no
+/// variable is chosen so, or too many are (each is then unknown).
+pub fn templatefile_branches<E>(
+    vars: Option<&Val>,
+    span: Span,
+    render: &dyn Fn(&Val) -> Result<Val, E>,
+) -> Option<Result<Val, E>> {
+    let vars = vars?;
+    let ValKind::Object(fields) = &vars.kind else {
+        return None;
+    };
+    let is_conditional = |field: &Field| matches!(field.value.kind, ValKind::Conditional { .. });
+    let conditional = fields.iter().filter(|field| is_conditional(field)).count();
+    if conditional > MAX_CONDITIONAL_TEMPLATE_VARIABLES {
+        return None;
+    }
+    let at = fields.iter().position(is_conditional)?;
+    let ValKind::Conditional {
+        condition,
+        when_true,
+        when_false,
+    } = &fields.get(at)?.value.kind
+    else {
+        return None;
+    };
+    // The branch in place of the conditional; a conditional left in it or in another variable
+    // is split in turn.
+    let branch = |value: &Val| {
+        let mut fields = fields.clone();
+        if let Some(field) = fields.get_mut(at) {
+            field.value = value.clone();
+        }
+        let vars = Val {
+            kind: ValKind::Object(fields),
+            ..vars.clone()
+        };
+        templatefile_branches(Some(&vars), span, render).unwrap_or_else(|| render(&vars))
+    };
+    let when_true = match branch(when_true) {
+        Ok(value) => value,
+        Err(error) => return Some(Err(error)),
+    };
+    let when_false = match branch(when_false) {
+        Ok(value) => value,
+        Err(error) => return Some(Err(error)),
+    };
+    Some(Ok(Val::new(
+        ValKind::Conditional {
+            condition: condition.clone(),
+            when_true: Box::new(when_true),
+            when_false: Box::new(when_false),
+        },
+        span,
+    )))
 }
 
 /// The text a `templatefile` placeholder `${name}` takes from the call's variables `vars`.

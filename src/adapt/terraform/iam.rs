@@ -224,19 +224,52 @@ fn add(
     if let ValKind::Unknown(_) = value.kind {
         documents.note_out_of_sight(file, [expr], evaluator, NOT_EVALUATED);
     }
-    let value = match &value.kind {
-        ValKind::String(json) => Cow::Owned(
-            evaluator
-                .verbatim_file(&value)
-                .and_then(|(id, text)| super::eval::json_in_file(id, &text))
-                .unwrap_or_else(|| parse_relocated(json, value.span, value.defined_at, evaluator)),
-        ),
-        _ => value,
+    let value = match parsed_text(&value, evaluator) {
+        Some(parsed) => Cow::Owned(parsed),
+        None => value,
     };
     model
         .iam
         .policies
         .push(policy_document(&value, owner, kind));
+}
+
+/// A document given as JSON text (a heredoc, a string, a file read by `file()`) parsed, and so
+/// each branch of a conditional choosing between such texts (RULES.md 2.4, 2.6); `None` when no
+/// part is text.
+fn parsed_text(value: &Val, evaluator: &Evaluator) -> Option<Val> {
+    match &value.kind {
+        ValKind::String(json) => Some(
+            evaluator
+                .verbatim_file(value)
+                .and_then(|(id, text)| super::eval::json_in_file(id, &text))
+                .unwrap_or_else(|| parse_relocated(json, value.span, value.defined_at, evaluator)),
+        ),
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => {
+            let (parsed_true, parsed_false) = (
+                parsed_text(when_true, evaluator),
+                parsed_text(when_false, evaluator),
+            );
+            if parsed_true.is_none() && parsed_false.is_none() {
+                return None;
+            }
+            let branch =
+                |parsed: Option<Val>, written: &Val| parsed.unwrap_or_else(|| written.clone());
+            Some(Val {
+                kind: ValKind::Conditional {
+                    condition: condition.clone(),
+                    when_true: Box::new(branch(parsed_true, when_true)),
+                    when_false: Box::new(branch(parsed_false, when_false)),
+                },
+                ..value.clone()
+            })
+        }
+        _ => None,
+    }
 }
 
 /// `file("${path.module}/policy.json")` or `templatefile(...)`: the JSON of that file, with spans
@@ -271,8 +304,6 @@ fn file_document(
         super::eval::Loaded::Missing => return unknown(super::eval::UNREADABLE_FILE),
         super::eval::Loaded::OverBudget => return Some(Val::too_large(span)),
     };
-    // A templatefile placeholder is its variable's text when that is known (RULES.md 2.2).
-    let mut not_json = "a policy file that is not valid JSON";
     let value = match function {
         "templatefile" => {
             let vars = call
@@ -280,40 +311,63 @@ fn file_document(
                 .iter()
                 .nth(1)
                 .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
-            let resolve = |name: &str| super::eval::template_variable(vars.as_ref(), name);
-            // `%{ if flag }` around a statement: rendered when `flag` is known, same offsets.
-            let condition = |name: &str| match resolve(name).ok()?.as_ref() {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => None,
-            };
-            let has_directives = text.contains("%{");
-            let rendered = has_directives
-                .then(|| super::template_directives::render_if_directives(&text, &condition))
-                .flatten();
-            if has_directives && rendered.is_none() {
-                // Conditions not known offline: each branch is a document (RULES.md 2.4).
-                let undecided: Vec<&str> = super::template_directives::if_conditions(&text)
-                    .into_iter()
-                    .filter(|c| condition(c).is_none())
-                    .collect();
-                if let Some(branches) = template_branches(&undecided, &mut Vec::new(), &|decided| {
-                    let decide = |c: &str| {
-                        condition(c).or_else(|| decided.iter().find(|(d, _)| *d == c).map(|d| d.1))
-                    };
-                    let json = super::template_directives::render_if_directives(&text, &decide)?;
-                    super::eval::template_json_in_file(id, &json, &resolve)
-                }) {
-                    return Some(branches);
-                }
-                not_json = "a policy template's `%{ for }` or unresolved `%{ if }` directive";
+            let render = |vars: &Val| template_document(id, &text, Some(vars));
+            match super::eval::templatefile_branches(vars.as_ref(), span, &render) {
+                Some(branches) => branches.map(merged),
+                None => template_document(id, &text, vars.as_ref()),
             }
-            let json = rendered.as_deref().unwrap_or(&text);
-            super::eval::template_json_in_file(id, json, &resolve)
         }
-        _ => super::eval::json_in_file(id, &text),
+        _ => super::eval::json_in_file(id, &text).ok_or(UnknownReason::Unsupported(
+            "a policy file that is not valid JSON",
+        )),
     };
-    value.or_else(|| unknown(UnknownReason::Unsupported(not_json)))
+    Some(value.unwrap_or_else(|reason| Val::unknown(reason, span)))
+}
+
+/// A `templatefile` policy: its JSON with spans in the file, a placeholder its variable's text
+/// when that is known (RULES.md 2.2); why not when it is no JSON.
+fn template_document(
+    id: crate::source::FileId,
+    text: &str,
+    vars: Option<&Val>,
+) -> Result<Val, UnknownReason> {
+    let resolve = |name: &str| super::eval::template_variable(vars, name);
+    // `%{ if flag }` around a statement: rendered when `flag` is known, same offsets.
+    let condition = |name: &str| match resolve(name).ok()?.as_ref() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let has_directives = text.contains("%{");
+    let rendered = has_directives
+        .then(|| super::template_directives::render_if_directives(text, &condition))
+        .flatten();
+    if has_directives && rendered.is_none() {
+        // Conditions not known offline: each branch is a document (RULES.md 2.4).
+        let undecided: Vec<&str> = super::template_directives::if_conditions(text)
+            .into_iter()
+            .filter(|c| condition(c).is_none())
+            .collect();
+        if let Some(branches) = template_branches(&undecided, &mut Vec::new(), &|decided| {
+            let decide = |c: &str| {
+                condition(c).or_else(|| decided.iter().find(|(d, _)| *d == c).map(|d| d.1))
+            };
+            let json = super::template_directives::render_if_directives(text, &decide)?;
+            super::eval::template_json_in_file(id, &json, &resolve)
+        }) {
+            return Ok(branches);
+        }
+        let json = rendered.as_deref().unwrap_or(text);
+        return super::eval::template_json_in_file(id, json, &resolve).ok_or(
+            UnknownReason::Unsupported(
+                "a policy template's `%{ for }` or unresolved `%{ if }` directive",
+            ),
+        );
+    }
+    let json = rendered.as_deref().unwrap_or(text);
+    super::eval::template_json_in_file(id, json, &resolve).ok_or(UnknownReason::Unsupported(
+        "a policy file that is not valid JSON",
+    ))
 }
 
 /// At most this many undecided `%{ if }` conditions in one policy template are linted branch by
@@ -346,6 +400,19 @@ fn template_branches<'a>(
     let when_true = branch(true)?;
     let when_false = branch(false)?;
     Some(merge_branches(first, when_true, when_false))
+}
+
+/// Renderings of a template under conditions (`templatefile_branches`) as one value, as
+/// `merge_branches` makes them.
+fn merged(value: Val) -> Val {
+    match value.kind {
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => merge_branches(&condition, merged(*when_true), merged(*when_false)),
+        _ => value,
+    }
 }
 
 /// One value for both renderings of a template under `condition`: what they share (the same

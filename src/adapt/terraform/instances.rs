@@ -339,12 +339,33 @@ fn over_resource(
 ) -> Option<Expansion> {
     let (resource_type, name) = target.split_once('.')?;
     let referenced = evaluator.module.resource(resource_type, name)?;
+    let header = block.header();
     let instances = match expand_at(evaluator, referenced, depth + 1) {
         Expansion::Nothing => return Some(Expansion::Nothing),
-        Expansion::Single { .. } => return None,
+        // A `for_each` not known: that resource is linted as one instance standing for all of
+        // its own, and so is this one, one per instance of it: `each.value` is a link to it
+        // (which instance is not known), and this one exists exactly when that one does. With
+        // `count` that resource is a list, which `for_each` rejects.
+        Expansion::Single { exists_when, .. } => {
+            let body = &referenced.block.body;
+            if body.get_attribute("for_each").is_none() || body.get_attribute("count").is_some() {
+                return None;
+            }
+            let key = Val::unknown(UnknownReason::Reference("each.key".into()), span);
+            let value = Val::new(
+                ValKind::Link {
+                    target: target.into(),
+                    attribute: "".into(),
+                },
+                span,
+            );
+            return Some(Expansion::Single {
+                bindings: Bindings::default().with("each", each(key, value, header)),
+                exists_when,
+            });
+        }
         Expansion::Each(instances) => instances,
     };
-    let header = block.header();
     let mut out = Vec::with_capacity(instances.len());
     for instance in instances {
         let Key::Name(name) = &instance.key else {
@@ -639,6 +660,15 @@ mod tests {
     fn resources_iterating_over_each_other_end() {
         let text = "resource \"t\" \"a\" {\n  for_each = t.b\n}\nresource \"t\" \"b\" {\n  for_each = t.a\n  v = each.key\n}\n";
         assert_eq!(instances(text).0, vec![(None, "?".to_string())]);
+    }
+
+    #[test]
+    fn for_each_over_a_resource_of_unknown_instances_links_to_it() {
+        let text = "variable \"names\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = var.names\n}\nresource \"t\" \"r\" {\n  for_each = aws_s3_bucket.b\n  v = each.value.id\n}\n";
+        let (each, exists_when) = instances(text);
+        assert_eq!(each, vec![(None, "link aws_s3_bucket.b".to_string())]);
+        // Exactly when the bucket exists: the bucket's own `for_each`.
+        assert_eq!(exists_when.as_deref(), Some("for_each = var.names"));
     }
 
     #[test]

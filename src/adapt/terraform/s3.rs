@@ -170,7 +170,11 @@ fn bucket_name(resource: &Resource, evaluator: &Evaluator) -> Option<BucketName>
     let value = resource.body.get("bucket")?;
     match &value.kind {
         ValKind::String(name) => Some(BucketName::Literal(name.clone())),
-        _ => expression_text(resource, evaluator, "bucket").map(BucketName::Expression),
+        _ => expression_text(resource, evaluator, "bucket").map(|written| BucketName::Expression {
+            written,
+            pattern: value.wildcard_pattern(),
+            span: value.span,
+        }),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Flags a bucket whose four block-public-access settings, bucket and account level combined,
 //! are not all on.
 
-use super::{Candidate, Outcome, State, Why, combine, either, outcomes, setting};
+use super::{Candidate, Outcome, State, Why, combine, either, for_link, outcomes, setting};
 use crate::model::s3::{Flag, Link, PublicAccessBlock, S3};
 use crate::model::{AccountFactKind, Leaf, Model, Origin, ResourceRef, when_clause};
 use crate::rules::{Findings, Format, Rule, RuleMeta, Service, Severity};
@@ -93,12 +93,16 @@ fn check(model: &Model, findings: &mut Findings) {
         let written = block.as_written();
         let settle = |pick: Pick| {
             let own = outcomes(&pick(written).value, |on| *on);
-            // Other blocks naming the same bucket outside the scan configure it too.
-            let outside = match &block.link {
-                Link::Outside(name) => Candidate::Outside(Some(name)),
-                _ => Candidate::Outside(None),
+            // Other blocks naming the same bucket outside the scan configure it too, and so do
+            // those of a bucket of the unit whose name, not known offline, may be that name.
+            let elsewhere = match &block.link {
+                link @ Link::Outside { .. } => {
+                    let settle =
+                        |candidate, provider: &str| setting(s3, candidate, provider, pick, false);
+                    for_link(s3, link, &block.provider, &settle)
+                }
+                _ => setting(s3, Candidate::Outside(None), &block.provider, pick, false),
             };
-            let elsewhere = setting(s3, outside, &block.provider, pick, false);
             let too_many = Why::Maybe("too many conditional settings".into(), block.item.header);
             combine(&own, &elsewhere, &either, &too_many)
         };

@@ -5,7 +5,7 @@ pub mod missing_public_access_block;
 pub mod public_acl;
 pub mod public_policy;
 
-use crate::model::s3::{Child, Flag, Link, Ownership, PublicAccessBlock, S3};
+use crate::model::s3::{BucketName, Child, Flag, Link, Ownership, PublicAccessBlock, S3};
 use crate::model::{Leaf, ResourceRef, UnknownReason, Value, merge_when};
 use crate::rules::Findings;
 use crate::source::Span;
@@ -136,7 +136,19 @@ impl Candidate<'_> {
     fn is(&self, link: &Link) -> bool {
         match (self, link) {
             (Candidate::InUnit(at), Link::Bucket(linked)) => at == linked,
-            (Candidate::Outside(Some(name)), Link::Outside(linked)) => name == &&**linked,
+            (Candidate::Outside(Some(name)), Link::Outside { name: linked, .. }) => {
+                name == &&**linked
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a child linked by `link` may configure this bucket: an orphan, or a literal name
+    /// this bucket's name, not known offline, may be.
+    fn may_be(&self, link: &Link) -> bool {
+        match (self, link) {
+            (_, Link::Unknown { .. }) => true,
+            (Candidate::InUnit(at), Link::Outside { or_maybe, .. }) => or_maybe.contains(at),
             _ => false,
         }
     }
@@ -157,12 +169,12 @@ pub fn setting<'a>(
         let flag = &pick(&block.item).value;
         match &block.link {
             link if bucket.is(link) => sources.push(outcomes(flag, |on| *on)),
-            Link::Unknown { .. } => sources.push(maybe(
+            link if bucket.may_be(link) => sources.push(maybe(
                 outcomes(flag, |on| *on),
                 &format!("`{}` may configure this bucket", block.resource.address),
                 block.item.header,
             )),
-            Link::Bucket(_) | Link::Outside(_) | Link::Pending => {}
+            Link::Bucket(_) | Link::Outside { .. } | Link::Unknown { .. } | Link::Pending => {}
         }
     }
     for account in &s3.account_blocks {
@@ -184,12 +196,12 @@ pub fn setting<'a>(
         for ownership in &s3.ownership {
             match &ownership.link {
                 link if bucket.is(link) => sources.push(owner_enforced(ownership)),
-                Link::Unknown { .. } => sources.push(maybe(
+                link if bucket.may_be(link) => sources.push(maybe(
                     owner_enforced(ownership),
                     &format!("`{}` may configure this bucket", ownership.resource.address),
                     ownership.item.header,
                 )),
-                Link::Bucket(_) | Link::Outside(_) | Link::Pending => {}
+                Link::Bucket(_) | Link::Outside { .. } | Link::Unknown { .. } | Link::Pending => {}
             }
         }
     }
@@ -224,9 +236,10 @@ pub fn owner_enforced(ownership: &Child<Ownership>) -> Vec<Outcome<'_>> {
         })
 }
 
-/// The setting for a child resource: its bucket's, a bucket outside the scan's, or, for an
-/// orphan, the same over every candidate (each bucket of the unit, each bucket outside it that
-/// other children name, and one more outside).
+/// The setting for a child resource: its bucket's, a bucket outside the scan's, or, when the
+/// bucket may be one of several, the same over every candidate: for an orphan, each bucket of the
+/// unit, each bucket outside it that other children name, and one more outside; for a literal
+/// name, the bucket of that name outside the scan and each bucket of the unit that name may be.
 pub fn for_link<'a>(
     s3: &'a S3,
     link: &'a Link,
@@ -238,16 +251,30 @@ pub fn for_link<'a>(
             let provider = s3.buckets.get(*at).map_or(provider, |b| &*b.provider);
             settle(Candidate::InUnit(*at), provider)
         }
-        Link::Outside(name) => settle(Candidate::Outside(Some(name)), provider),
+        Link::Outside { name, or_maybe } => {
+            let mut all = settle(Candidate::Outside(Some(name)), provider);
+            for (at, bucket) in or_maybe
+                .iter()
+                .filter_map(|&at| Some((at, s3.buckets.get(at)?)))
+            {
+                // At the bucket's name, the value not known offline.
+                let at_name = match &bucket.name {
+                    Some(BucketName::Expression { span, .. }) => *span,
+                    _ => bucket.resource.span,
+                };
+                let why = Why::Maybe(
+                    format!("`{name}` may be the name of `{}`", bucket.resource.address),
+                    at_name,
+                );
+                let candidate = settle(Candidate::InUnit(at), &bucket.provider);
+                all = combine(&all, &candidate, &|a, b| agree(a, b, &why), &why);
+            }
+            all
+        }
         Link::Pending => settle(Candidate::Outside(None), provider),
         Link::Unknown { reason, span } => {
             let why = Why::Value(reason, *span);
-            let agree = |a: &State<'a>, b: &State<'a>| match (a, b) {
-                (State::On, State::On) => State::On,
-                (State::Off, State::Off) => State::Off,
-                (State::Unknown(why), _) | (_, State::Unknown(why)) => State::Unknown(why.clone()),
-                (State::On, State::Off) | (State::Off, State::On) => State::Unknown(why.clone()),
-            };
+            let agree = |a: &State<'a>, b: &State<'a>| agree(a, b, &why);
             let mut all = settle(Candidate::Outside(None), provider);
             for (at, bucket) in s3.buckets.iter().enumerate() {
                 let candidate = settle(Candidate::InUnit(at), &bucket.provider);
@@ -259,7 +286,7 @@ pub fn for_link<'a>(
                 .map(|block| &block.link)
                 .chain(s3.ownership.iter().map(|ownership| &ownership.link))
                 .filter_map(|link| match link {
-                    Link::Outside(name) => Some(&**name),
+                    Link::Outside { name, .. } => Some(&**name),
                     _ => None,
                 })
                 .collect();
@@ -271,6 +298,16 @@ pub fn for_link<'a>(
             }
             all
         }
+    }
+}
+
+/// Two candidates' states as one: the same state, else unknown (`why`).
+fn agree<'a>(a: &State<'a>, b: &State<'a>, why: &Why<'a>) -> State<'a> {
+    match (a, b) {
+        (State::On, State::On) => State::On,
+        (State::Off, State::Off) => State::Off,
+        (State::Unknown(why), _) | (_, State::Unknown(why)) => State::Unknown(why.clone()),
+        (State::On, State::Off) | (State::Off, State::On) => State::Unknown(why.clone()),
     }
 }
 
@@ -286,7 +323,7 @@ pub fn rejecting_flags<'a>(
 ) -> Vec<&'a Flag> {
     let provider = match link {
         Link::Bucket(at) => s3.buckets.get(*at).map_or(provider, |b| &*b.provider),
-        Link::Outside(_) | Link::Pending | Link::Unknown { .. } => provider,
+        Link::Outside { .. } | Link::Pending | Link::Unknown { .. } => provider,
     };
     let bucket_blocks = s3
         .access_blocks

@@ -177,7 +177,7 @@ fn bucket_headers(model: &Model, document: &PolicyDocument) -> Vec<Span> {
         .filter_map(|owner| model.s3.policies.iter().find(|p| p.resource == *owner))
         .filter_map(|policy| match policy.link {
             Link::Bucket(at) => model.s3.buckets.get(at).map(|b| b.resource.span),
-            Link::Outside(_) | Link::Pending | Link::Unknown { .. } => None,
+            Link::Outside { .. } | Link::Pending | Link::Unknown { .. } => None,
         })
         .collect()
 }

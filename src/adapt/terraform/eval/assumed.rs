@@ -231,9 +231,22 @@ fn source<'t>(expr: &Expression, text: &'t str) -> &'t str {
 
 /// The text without the whitespace outside string literals: `var.a&&var.b` is `var.a && var.b`.
 pub fn squeeze(text: &str) -> String {
+    outside_strings(text, "")
+}
+
+/// The text with each run of whitespace outside string literals, line breaks included, as one
+/// space: a condition written over several lines, as a message names it.
+pub fn one_line(text: &str) -> String {
+    outside_strings(text.trim(), " ")
+}
+
+/// The text with each run of whitespace outside string literals replaced by `space`, none just
+/// inside brackets (`(\n  var.a\n)` is `(var.a)`).
+fn outside_strings(text: &str, space: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_string = false;
     let mut escaped = false;
+    let mut in_space = false;
     for c in text.chars() {
         if in_string {
             out.push(c);
@@ -243,12 +256,19 @@ pub fn squeeze(text: &str) -> String {
                 (false, '"') => in_string = false,
                 _ => {}
             }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
+            continue;
         }
+        if c.is_whitespace() {
+            in_space = true;
+            continue;
+        }
+        let after_opening = out.ends_with(['(', '[', '{']);
+        if in_space && !after_opening && !matches!(c, ')' | ']' | '}') {
+            out.push_str(space);
+        }
+        in_space = false;
+        in_string = c == '"';
+        out.push(c);
     }
     out
 }
@@ -256,6 +276,18 @@ pub fn squeeze(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_condition_over_several_lines_is_named_on_one() {
+        assert_eq!(
+            one_line("(\n  var.env ==\n    \"prod  x\"\n)\t&& var.on "),
+            "(var.env == \"prod  x\") && var.on"
+        );
+        assert_eq!(
+            squeeze("var.a &&\n var.b == \"x y\""),
+            "var.a&&var.b==\"x y\""
+        );
+    }
 
     fn assuming(condition: &str, outcome: bool) -> Assumed {
         let mut assumed = Assumed::default();
