@@ -21,6 +21,7 @@ mod blocks;
 mod for_expr;
 mod operators;
 mod outputs;
+pub mod template_file;
 pub(super) use outputs::{Declaring, unlink_data_sources};
 
 pub use outputs::CallScope;
@@ -480,6 +481,13 @@ impl<'a> Evaluator<'a> {
                 };
                 // The attribute after any index or splat: `data.t.n[0].json`, `data.t.n[*].json`.
                 let attribute = names.iter().skip(2).flatten().next().copied().unwrap_or("");
+                if *kind == "template_file"
+                    && attribute == "rendered"
+                    && names.len() == 3
+                    && let Some(rendered) = self.template_file_rendered(name, span)
+                {
+                    return rendered;
+                }
                 if self.module.data_source(kind, name).is_some()
                     && *kind == "aws_iam_policy_document"
                 {

@@ -9,6 +9,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::template::Element;
 
 use super::Resource;
+use super::eval::template_file::{TemplateSource, rendered_name};
 use super::eval::{Bindings, Evaluator, span_of_expr};
 use super::instances::{self, Expansion};
 use super::module::BlockRef;
@@ -279,20 +280,31 @@ fn file_document(
     file: crate::source::FileId,
     evaluator: &Evaluator,
 ) -> Option<Val> {
-    let Expression::FuncCall(call) = expr else {
-        return None;
+    let span = span_of_expr(file, expr);
+    // `data.template_file.x.rendered` of a file is `templatefile()` of it.
+    let (function, path, vars) = match expr {
+        Expression::FuncCall(call) => {
+            let evaluated = |at: usize| {
+                call.args
+                    .iter()
+                    .nth(at)
+                    .map(|arg| evaluator.eval(arg, file, &Bindings::default()))
+            };
+            (call.name.name.as_str(), evaluated(0), evaluated(1))
+        }
+        _ => {
+            match rendered_name(expr).and_then(|name| evaluator.template_file_source(name, span)) {
+                Some(TemplateSource::File { path, vars }) => {
+                    ("templatefile", Some(path), Some(vars))
+                }
+                _ => return None,
+            }
+        }
     };
-    let function = call.name.name.as_str();
     if function != "file" && function != "templatefile" {
         return None;
     }
-    let span = span_of_expr(file, expr);
     let unknown = |reason| Some(Val::unknown(reason, span));
-    let path = call
-        .args
-        .iter()
-        .next()
-        .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
     if let Some(reason) = path.as_ref().and_then(Val::unknown_reason) {
         return unknown(reason);
     }
@@ -306,11 +318,6 @@ fn file_document(
     };
     let value = match function {
         "templatefile" => {
-            let vars = call
-                .args
-                .iter()
-                .nth(1)
-                .map(|arg| evaluator.eval(arg, file, &Bindings::default()));
             let render = |vars: &Val| template_document(id, &text, Some(vars));
             match super::eval::templatefile_branches(vars.as_ref(), span, &render) {
                 Some(branches) => branches.map(merged),
