@@ -179,6 +179,26 @@ fn nested_dynamic_blocks_do_not_multiply_without_bound() {
 }
 
 #[test]
+fn nested_for_expressions_do_not_multiply_without_bound() {
+    // Six nested `for` expressions over 200 elements each would be 6.4 * 10^13 iterations.
+    let list: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+    let mut expr = String::from("x");
+    for level in (0..6).rev() {
+        let var = if level == 0 {
+            "x".to_string()
+        } else {
+            format!("v{level}")
+        };
+        expr = format!("[for {var} in local.l : {expr}]");
+    }
+    let text = format!(
+        "locals {{\n  l = [{}]\n  out = {expr}\n}}\nresource \"aws_iam_policy\" \"p\" {{\n  policy = jsonencode({{ Statement = [{{ Effect = \"Allow\", Action = local.out, Resource = \"*\" }}] }})\n}}\n",
+        list.join(", ")
+    );
+    with_file("for.tf", text.as_bytes());
+}
+
+#[test]
 fn fanned_out_module_outputs_are_bounded() {
     // Eight nested modules, each output listing all ten outputs of the module below: 10^8
     // output evaluations if each were followed.

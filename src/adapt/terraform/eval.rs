@@ -75,6 +75,8 @@ pub struct Evaluator<'a> {
     depth: Cell<usize>,
     /// Dynamic block instances the body being evaluated may still expand.
     dynamic_left: Cell<usize>,
+    /// Elements `for` expressions may still iterate over (`for_expr::MAX_FOR_ITERATIONS`).
+    for_left: Cell<usize>,
     copied: CopyBudget,
     /// The module instance's address prefix (`module.a.`; empty at the root): resource links
     /// name the instance's resources.
@@ -168,6 +170,7 @@ impl<'a> Evaluator<'a> {
             texts,
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
+            for_left: Cell::new(for_expr::MAX_FOR_ITERATIONS),
             copied: CopyBudget::default(),
             prefix: "".into(),
             inputs: HashMap::default(),

@@ -11,9 +11,12 @@ use crate::model::UnknownReason;
 use crate::source::{FileId, Span};
 use crate::text::Text;
 
-/// Elements one `for` expression iterates over at most; nested ones multiply, so this stays
-/// well under the instance and copy budgets' scale.
+/// Elements one `for` expression iterates over at most.
 const MAX_FOR_ELEMENTS: usize = 256;
+
+/// Elements all `for` expressions of an evaluation iterate over at most: nested ones multiply
+/// (four levels over 256 elements would be 4 billion), so past this the result is unknown.
+pub(super) const MAX_FOR_ITERATIONS: usize = 50_000;
 
 impl Evaluator<'_> {
     pub(super) fn for_expression(
@@ -76,9 +79,12 @@ impl Evaluator<'_> {
             ValKind::Unknown(reason) => return Val::unknown(reason, span),
             _ => return unsupported(span),
         };
-        if elements.len() > MAX_FOR_ELEMENTS {
+        let left = self.for_left.get();
+        if elements.len() > MAX_FOR_ELEMENTS || elements.len() > left {
+            self.for_left.set(0);
             return Val::too_large(span);
         }
+        self.for_left.set(left - elements.len());
         let (key_name, value_name) = match &expr.intro.key_var {
             Some(key) => (Some(key.as_str()), expr.intro.value_var.as_str()),
             None => (None, expr.intro.value_var.as_str()),
@@ -99,6 +105,9 @@ impl Evaluator<'_> {
                 }
             }
             let value = self.eval_at(&expr.value_expr, file, &scope, depth);
+            if !self.copied.spend(value.weight()) {
+                return Val::too_large(span);
+            }
             let Some(key_expr) = &expr.key_expr else {
                 items.push(value);
                 continue;
