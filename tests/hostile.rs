@@ -199,6 +199,23 @@ fn nested_for_expressions_do_not_multiply_without_bound() {
 }
 
 #[test]
+fn template_files_naming_each_other_are_rendered_once() {
+    // Each of 30 templates names the next three times: 3^30 renderings without a cache, and
+    // the last names the first (a cycle).
+    let mut text = String::new();
+    for at in 0..30 {
+        let next = format!("${{data.template_file.t{}.rendered}}", (at + 1) % 30);
+        text.push_str(&format!(
+            "data \"template_file\" \"t{at}\" {{\n  template = \"{next}{next}{next}\"\n  vars = {{ a = \"{next}\" }}\n}}\n"
+        ));
+    }
+    text.push_str(
+        "resource \"aws_iam_policy\" \"p\" {\n  policy = data.template_file.t0.rendered\n}\n",
+    );
+    with_file("templates.tf", text.as_bytes());
+}
+
+#[test]
 fn fanned_out_module_outputs_are_bounded() {
     // Eight nested modules, each output listing all ten outputs of the module below: 10^8
     // output evaluations if each were followed.

@@ -77,6 +77,9 @@ pub struct Evaluator<'a> {
     dynamic_left: Cell<usize>,
     /// Elements `for` expressions may still iterate over (`for_expr::MAX_FOR_ITERATIONS`).
     for_left: Cell<usize>,
+    /// `data.template_file` texts rendered so far, by name; `None` while one is being rendered
+    /// (a cycle) or when it cannot be.
+    rendered: RefCell<HashMap<Text, Option<Val>>>,
     copied: CopyBudget,
     /// The module instance's address prefix (`module.a.`; empty at the root): resource links
     /// name the instance's resources.
@@ -171,6 +174,7 @@ impl<'a> Evaluator<'a> {
             depth: Cell::new(0),
             dynamic_left: Cell::new(MAX_DYNAMIC_BLOCKS),
             for_left: Cell::new(for_expr::MAX_FOR_ITERATIONS),
+            rendered: RefCell::new(HashMap::default()),
             copied: CopyBudget::default(),
             prefix: "".into(),
             inputs: HashMap::default(),

@@ -77,8 +77,28 @@ impl Evaluator<'_> {
         Some(TemplateSource::Text { text, vars })
     }
 
-    /// `data.template_file.<name>.rendered` at `span`; `None` when it cannot be rendered.
+    /// `data.template_file.<name>.rendered` at `span`; `None` when it cannot be rendered, or
+    /// reads itself. Rendered once: templates naming others many times would multiply.
     pub(super) fn template_file_rendered(&self, name: &str, span: Span) -> Option<Val> {
+        let cached = self.rendered.borrow().get(name).cloned();
+        let value = match cached {
+            Some(value) => value,
+            None => {
+                self.rendered.borrow_mut().insert(name.into(), None);
+                let value = self.render_template_file(name, span);
+                self.rendered
+                    .borrow_mut()
+                    .insert(name.into(), value.clone());
+                value
+            }
+        }?;
+        if !self.copied.spend(value.weight()) {
+            return Some(Val::too_large(span));
+        }
+        Some(super::relocate(value, span))
+    }
+
+    fn render_template_file(&self, name: &str, span: Span) -> Option<Val> {
         match self.template_file_source(name, span)? {
             TemplateSource::File { path, vars } => {
                 Some(self.read_file("templatefile", &[path, vars], span))
