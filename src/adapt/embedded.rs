@@ -257,30 +257,105 @@ pub fn next_significant(text: &str) -> Option<u8> {
 
 /// Converts the parsed JSON, turning marked strings into unknowns and templates.
 pub fn with_unknowns(node: &Node) -> Val {
-    from_node_with(node, &|text| {
-        if !text.contains(UNKNOWN_MARK) {
-            return ValKind::String(text.into());
+    Marks::default().read(node)
+}
+
+/// The first character a mark's index is written with, after [`UNKNOWN_MARK`]: Unicode's
+/// supplementary private use area, which no policy text holds.
+const MARK_INDEX_BASE: u32 = 0xF0000;
+/// Indices that area holds; later marks are read back for no particular reason.
+const MAX_MARKS: usize = 0xFFFE;
+
+/// The unknown parts of a JSON text being built, each marked with its index, so the value read
+/// back is unknown for that part's own reason (a pseudo parameter, a variable without default)
+/// rather than as "an interpolated value".
+#[derive(Default)]
+pub struct Marks {
+    reasons: Vec<UnknownReason>,
+}
+
+impl Marks {
+    /// The mark standing for a part unknown for `reason`.
+    pub fn mark(&mut self, reason: UnknownReason) -> String {
+        let index = self.reasons.len();
+        let written = char::from_u32(MARK_INDEX_BASE + index as u32).filter(|_| index < MAX_MARKS);
+        self.reasons.push(reason);
+        match written {
+            Some(index) => format!("{UNKNOWN_MARK}{index}"),
+            None => UNKNOWN_MARK_STR.to_string(),
         }
-        let reason = || UnknownReason::Unsupported("an interpolated value");
-        if text.chars().all(|c| c == UNKNOWN_MARK) {
-            return ValKind::Unknown(reason());
-        }
-        let mut segments = Vec::new();
-        for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
-            if at > 0 {
-                segments.push(Segment::Unknown(reason()));
+    }
+
+    /// Converts the parsed JSON, turning marked strings into unknowns and templates.
+    pub fn read(&self, node: &Node) -> Val {
+        from_node_with(node, &|text| {
+            if !text.contains(UNKNOWN_MARK) {
+                return ValKind::String(text.into());
             }
-            if !part.is_empty() {
-                segments.push(Segment::Text(part.into()));
+            let mut segments = Vec::new();
+            for (at, part) in text.split(UNKNOWN_MARK).enumerate() {
+                let mut rest = part;
+                if at > 0 {
+                    let mut chars = part.chars();
+                    let reason = chars
+                        .next()
+                        .and_then(|c| (c as u32).checked_sub(MARK_INDEX_BASE))
+                        .and_then(|index| self.reasons.get(index as usize));
+                    if reason.is_some() {
+                        rest = chars.as_str();
+                    }
+                    let reason = reason
+                        .cloned()
+                        .unwrap_or(UnknownReason::Unsupported("an interpolated value"));
+                    segments.push(Segment::Unknown(reason));
+                }
+                if !rest.is_empty() {
+                    segments.push(Segment::Text(rest.into()));
+                }
             }
-        }
-        ValKind::Template(segments)
-    })
+            match segments.as_slice() {
+                [Segment::Unknown(reason)] => ValKind::Unknown(reason.clone()),
+                _ => ValKind::Template(segments),
+            }
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marked_parts_are_read_back_unknown_for_their_own_reason() {
+        let mut marks = Marks::default();
+        let account = marks.mark(UnknownReason::Intrinsic("a pseudo parameter"));
+        let bucket = marks.mark(UnknownReason::Variable("bucket".into()));
+        let text = format!(
+            r#"{{"P": "{account}", "R": "arn:aws:s3:::{bucket}/*", "U": "{UNKNOWN_MARK}"}}"#
+        );
+        let root = parse_json(&text, FileId(0), 0).root.unwrap();
+        let value = marks.read(&root);
+        assert_eq!(
+            value.get("P").unwrap().kind,
+            ValKind::Unknown(UnknownReason::Intrinsic("a pseudo parameter"))
+        );
+        let ValKind::Template(segments) = &value.get("R").unwrap().kind else {
+            panic!("a template")
+        };
+        assert_eq!(
+            segments.as_slice(),
+            [
+                Segment::Text("arn:aws:s3:::".into()),
+                Segment::Unknown(UnknownReason::Variable("bucket".into())),
+                Segment::Text("/*".into()),
+            ]
+        );
+        // A mark without an index (another writer's) is unknown in general.
+        assert!(matches!(
+            value.get("U").unwrap().kind,
+            ValKind::Unknown(UnknownReason::Unsupported(_))
+        ));
+    }
 
     #[test]
     fn aligned_escapes_map_to_the_characters_they_decode_to() {

@@ -5,10 +5,7 @@ use std::borrow::Cow;
 use super::{Context, Resource};
 use crate::adapt::cloudformation::intrinsics::{SubPiece, sub_pieces};
 use crate::adapt::embedded::node_offsets;
-use crate::adapt::embedded::{
-    JsonStrings, OffsetMap, UNKNOWN_MARK, UNKNOWN_MARK_STR, next_significant, parse_mapped_json,
-    with_unknowns,
-};
+use crate::adapt::embedded::{JsonStrings, Marks, OffsetMap, next_significant, parse_mapped_json};
 use crate::adapt::policy::policy_document;
 use crate::adapt::val::conditional_items;
 use crate::adapt::val::{Segment, Val, ValKind, from_node};
@@ -152,12 +149,12 @@ fn sub_document<'a>(
     context: &Context,
     template: Option<&Node>,
 ) -> Result<Cow<'a, Val>, UnknownReason> {
-    if let Some((json, table)) =
+    if let Some((json, table, marks)) =
         template.and_then(|template| mapped_sub(segments, template, context))
     {
         let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Table(table));
         return match parsed.root {
-            Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(with_unknowns(&root))),
+            Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(marks.read(&root))),
             _ => Err(UnknownReason::Unsupported(
                 "a policy string that is not valid JSON",
             )),
@@ -165,6 +162,7 @@ fn sub_document<'a>(
     }
     let mut json = String::new();
     let mut scanner = JsonStrings::default();
+    let mut marks = Marks::default();
     let mut segments = segments.iter().peekable();
     while let Some(segment) = segments.next() {
         match segment {
@@ -172,13 +170,15 @@ fn sub_document<'a>(
                 json.push_str(text);
                 scanner.feed(text);
             }
-            Segment::Unknown(_) if scanner.in_string => json.push(UNKNOWN_MARK),
-            Segment::Unknown(_) => {
+            Segment::Unknown(reason) if scanner.in_string => {
+                json.push_str(&marks.mark(reason.clone()))
+            }
+            Segment::Unknown(reason) => {
                 let next = match segments.peek() {
                     Some(Segment::Text(text)) => next_significant(text),
                     _ => None,
                 };
-                let node = scanner.unknown_node(UNKNOWN_MARK_STR, next);
+                let node = scanner.unknown_node(&marks.mark(reason.clone()), next);
                 scanner.feed(&node);
                 json.push_str(&node);
             }
@@ -186,7 +186,7 @@ fn sub_document<'a>(
     }
     let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Whole(literal));
     match parsed.root {
-        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(with_unknowns(&root))),
+        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(marks.read(&root))),
         _ => Err(UnknownReason::Unsupported(
             "a policy string that is not valid JSON",
         )),
@@ -202,7 +202,7 @@ fn mapped_sub(
     segments: &[Segment],
     template: &Node,
     context: &Context,
-) -> Option<(String, Vec<u32>)> {
+) -> Option<(String, Vec<u32>, Marks)> {
     let decoded = template.as_str()?;
     let raw = context.text.get(template.span.range())?;
     let host: Vec<u32> = match OffsetMap::align(decoded, raw, template.span.start, template.span) {
@@ -216,6 +216,7 @@ fn mapped_sub(
     let mut json = String::new();
     let mut table: Vec<u32> = Vec::new();
     let mut scanner = JsonStrings::default();
+    let mut marks = Marks::default();
     for (index, piece) in pieces.iter().enumerate() {
         let (inserted, offsets): (String, Vec<u32>) = match piece {
             SubPiece::Text(range) => {
@@ -239,9 +240,10 @@ fn mapped_sub(
             }
             SubPiece::Variable { whole, .. } => {
                 let (from, to) = (at(whole.start)?, at(whole.end)?);
-                if parts.take_unknown() {
+                if let Some(reason) = parts.take_unknown() {
+                    let mark = marks.mark(reason.clone());
                     let node = if scanner.in_string {
-                        UNKNOWN_MARK_STR.to_string()
+                        mark
                     } else {
                         let next = match pieces.get(index + 1) {
                             Some(SubPiece::Text(range)) => {
@@ -249,7 +251,7 @@ fn mapped_sub(
                             }
                             _ => None,
                         };
-                        scanner.unknown_node(UNKNOWN_MARK_STR, next)
+                        scanner.unknown_node(&mark, next)
                     };
                     let offsets = match scanner.in_string {
                         true => vec![from; node.len()],
@@ -278,7 +280,7 @@ fn mapped_sub(
         return None;
     }
     table.push(at(decoded.len())?);
-    Some((json, table))
+    Some((json, table, marks))
 }
 
 /// Reads `Fn::Sub` segments in order, text a piece at a time.
@@ -322,12 +324,12 @@ impl<'s> SegmentCursor<'s> {
             .then(|| self.advance(text.len()))
     }
 
-    fn take_unknown(&mut self) -> bool {
-        let unknown = matches!(self.segments.get(self.at), Some(Segment::Unknown(_)));
-        if unknown {
-            self.at += 1;
-        }
-        unknown
+    fn take_unknown(&mut self) -> Option<&'s UnknownReason> {
+        let Some(Segment::Unknown(reason)) = self.segments.get(self.at) else {
+            return None;
+        };
+        self.at += 1;
+        Some(reason)
     }
 
     /// A known value substituted for a placeholder: the text up to `following` (the next

@@ -8,8 +8,8 @@ use hcl_edit::template::{Element, Template};
 
 use super::eval::{Bindings, Evaluator};
 use crate::adapt::embedded::{
-    JsonStrings, OffsetMap, UNKNOWN_MARK, UNKNOWN_MARK_STR, next_significant, node_offsets,
-    parse_mapped_json, with_unknowns,
+    JsonStrings, Marks, OffsetMap, UNKNOWN_MARK_STR, next_significant, node_offsets,
+    parse_mapped_json,
 };
 use crate::adapt::val::Val;
 use crate::model::UnknownReason;
@@ -31,6 +31,7 @@ pub fn document(
             Ok((
                 decoded.to_string(),
                 OffsetMap::align(decoded, raw, literal.start, literal),
+                Marks::default(),
             ))
         }
         Expression::StringTemplate(template) => build(template, file, text, literal, evaluator),
@@ -39,10 +40,10 @@ pub fn document(
         }
         _ => return None,
     };
-    Some(built.and_then(|(json, map)| {
+    Some(built.and_then(|(json, map, marks)| {
         let parsed = parse_mapped_json(&json, file, &map);
         match parsed.root {
-            Some(root) if parsed.errors.is_empty() => Ok(with_unknowns(&root)),
+            Some(root) if parsed.errors.is_empty() => Ok(marks.read(&root)),
             _ => Err(UnknownReason::Unsupported(
                 "a policy string that is not valid JSON",
             )),
@@ -57,10 +58,11 @@ fn build(
     host: &str,
     literal: Span,
     evaluator: &Evaluator,
-) -> Result<(String, OffsetMap), UnknownReason> {
+) -> Result<(String, OffsetMap, Marks), UnknownReason> {
     let mut json = String::new();
     let mut table: Vec<u32> = Vec::new();
     let mut scanner = JsonStrings::default();
+    let mut marks = Marks::default();
     let mut end = literal.start;
     let mut elements = template.iter().peekable();
     while let Some(element) = elements.next() {
@@ -90,15 +92,21 @@ fn build(
                 let range = interpolation.span().unwrap_or(0..0);
                 let value = evaluator.eval(&interpolation.expr, file, &Bindings::default());
                 let (from, to) = (range.start as u32, range.end as u32);
+                let mut mark = || {
+                    let reason = value.unknown_reason().unwrap_or(UnknownReason::Unsupported(
+                        "an interpolated value outside a JSON string",
+                    ));
+                    marks.mark(reason)
+                };
                 let inserted = match (scanner.in_string, value.scalar_text()) {
                     (true, Some(text)) => escape_json(&text),
-                    (true, None) => UNKNOWN_MARK.to_string(),
+                    (true, None) => mark(),
                     (false, _) => {
                         let next = match elements.peek() {
                             Some(Element::Literal(text)) => next_significant(text.value()),
                             _ => None,
                         };
-                        scanner.unknown_node(UNKNOWN_MARK_STR, next)
+                        scanner.unknown_node(&mark(), next)
                     }
                 };
                 match scanner.in_string {
@@ -115,11 +123,11 @@ fn build(
         }
     }
     table.push(end);
-    Ok((json, OffsetMap::Table(table)))
+    Ok((json, OffsetMap::Table(table), marks))
 }
 
 /// The template's literal text, every span at the literal (escapes prevent exact mapping).
-fn whole(template: &Template, literal: Span) -> (String, OffsetMap) {
+fn whole(template: &Template, literal: Span) -> (String, OffsetMap, Marks) {
     let mut json = String::new();
     let mut scanner = JsonStrings::default();
     let mut elements = template.iter().peekable();
@@ -140,7 +148,7 @@ fn whole(template: &Template, literal: Span) -> (String, OffsetMap) {
         scanner.feed(&inserted);
         json.push_str(&inserted);
     }
-    (json, OffsetMap::Whole(literal))
+    (json, OffsetMap::Whole(literal), Marks::default())
 }
 
 fn escape_json(text: &str) -> String {
