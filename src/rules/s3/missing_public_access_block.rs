@@ -170,7 +170,8 @@ fn judge_one<'a>(
         .or_else(|| linked.first().map(|block| block.header))
         .unwrap_or(on.span);
     let when = when_clause(when.unwrap_or_default());
-    let message = if linked.is_empty() && account.is_empty() && off.len() == PICKS.len() {
+    let no_block = linked.iter().all(|block| omitted_where_off(block));
+    let message = if no_block && account.is_empty() && off.len() == PICKS.len() {
         format!("bucket has no public access block; all four settings default to off{when}")
     } else {
         let listed: Vec<String> = off
@@ -216,6 +217,30 @@ fn names<'a>(s3: &'a S3, linked: &[&'a PublicAccessBlock]) -> [&'a str; 4] {
 /// Written `false` leaves of the off flags in the bucket's own blocks, with where a variable
 /// value was set, and defaults written as `Ref: AWS::NoValue` (located at the `Ref`, RULES.md 2.3,
 /// where an omitted flag is located at the block header).
+/// Whether a linked configuration is absent wherever it leaves a flag off: every off value is the
+/// default at one place other than the configuration's key, the `Ref: AWS::NoValue` omitting the
+/// whole `PublicAccessBlockConfiguration` (RULES.md 2.3), so the bucket has no block there.
+fn omitted_where_off(block: &PublicAccessBlock) -> bool {
+    let mut omitted_at = None;
+    for flag in block.flags() {
+        for branch in flag.value.branches() {
+            let off_at = match branch.leaf {
+                Leaf::Known {
+                    value: false,
+                    origin,
+                    span,
+                } => (origin == Origin::AwsDefault && span != block.header).then_some(span),
+                _ => continue,
+            };
+            match off_at {
+                Some(span) if *omitted_at.get_or_insert(span) == span => {}
+                _ => return false,
+            }
+        }
+    }
+    omitted_at.is_some()
+}
+
 fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Option<Span>)> {
     let mut out = Vec::new();
     for block in linked {
@@ -285,6 +310,35 @@ mod tests {
             ]
         );
         assert!(run(&RULE, with_block([true; 4])).spans().is_empty());
+    }
+
+    #[test]
+    fn a_configuration_omitted_by_no_value_is_no_block_and_an_empty_one_is_a_block() {
+        // Every flag defaulting at `at`: the block's own key for `PublicAccessBlockConfiguration:
+        // {}`, the `Ref` for `PublicAccessBlockConfiguration: !Ref AWS::NoValue`.
+        let defaulting_at = |at: Option<Span>| {
+            let mut model = with_block([true; 4]);
+            let block = &mut model.s3.access_blocks[0].item;
+            let at = at.unwrap_or(block.header);
+            for flag in [
+                &mut block.block_public_acls,
+                &mut block.block_public_policy,
+                &mut block.ignore_public_acls,
+                &mut block.restrict_public_buckets,
+            ] {
+                flag.value = Value::aws_default(false, at);
+            }
+            run(&RULE, model)
+        };
+        let omitted_at = span(30);
+        let omitted = defaulting_at(Some(omitted_at));
+        assert_eq!(omitted.spans(), [omitted_at]);
+        assert_eq!(
+            omitted.messages(),
+            ["bucket has no public access block; all four settings default to off"]
+        );
+        let empty = defaulting_at(None);
+        assert!(empty.messages()[0].starts_with("public access is not fully blocked:"));
     }
 
     #[test]
