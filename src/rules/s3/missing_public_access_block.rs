@@ -214,9 +214,6 @@ fn names<'a>(s3: &'a S3, linked: &[&'a PublicAccessBlock]) -> [&'a str; 4] {
     }
 }
 
-/// Written `false` leaves of the off flags in the bucket's own blocks, with where a variable
-/// value was set, and defaults written as `Ref: AWS::NoValue` (located at the `Ref`, RULES.md 2.3,
-/// where an omitted flag is located at the block header).
 /// Whether a linked configuration is absent wherever it leaves a flag off: every off value is the
 /// default at one place other than the configuration's key, the `Ref: AWS::NoValue` omitting the
 /// whole `PublicAccessBlockConfiguration` (RULES.md 2.3), so the bucket has no block there.
@@ -241,6 +238,9 @@ fn omitted_where_off(block: &PublicAccessBlock) -> bool {
     omitted_at.is_some()
 }
 
+/// Written `false` leaves of the off flags in the bucket's own blocks, with where a variable
+/// value was set, and defaults written as `Ref: AWS::NoValue` (located at the `Ref`, RULES.md 2.3,
+/// where an omitted flag is located at the block header).
 fn explicit_false(linked: &[&PublicAccessBlock], off: &[usize]) -> Vec<(Span, Option<Span>)> {
     let mut out = Vec::new();
     for block in linked {
