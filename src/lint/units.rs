@@ -125,7 +125,8 @@ pub fn may_be_relevant(text: &str) -> bool {
 
 pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     let Some(text) = run.read(file) else { return };
-    if !may_be_relevant(&text) {
+    let named_policy = file.kind == FileKind::Json && is_named_policy(&file.path);
+    if !named_policy && !may_be_relevant(&text) {
         run.outcome.skipped.push(file.path.clone());
         return;
     }
@@ -152,6 +153,7 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
             let template = stops_at_template_placeholder(&text, error.span.start as usize);
             let claims = !template
                 && (declares_cloudformation_template(&text)
+                    || named_policy
                     || (file.kind == FileKind::Json && declares_policy_document(&text)));
             if claims {
                 run.outcome.scanned += 1;
@@ -165,7 +167,8 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         return;
     };
     let template = adapt::cloudformation::is_template(root);
-    let policy = file.kind == FileKind::Json && is_policy(root);
+    let policy = file.kind == FileKind::Json
+        && (is_policy(root) || (named_policy && root.as_map().is_some()));
     if !template && !policy {
         run.outcome.skipped.push(file.path.clone());
         return;
@@ -216,6 +219,20 @@ fn declares_cloudformation_template(text: &str) -> bool {
 /// comments, which no AWS API reads.
 fn declares_policy_document(text: &str) -> bool {
     text.contains("\"Statement\"") || text.contains("\"Version\"")
+}
+
+/// Whether the file's name says it holds one IAM policy document (`admin.iam.json`): then it is
+/// one even when its content alone would not say so (`{"Statements": [...]}` with no `Version`
+/// is a broken policy to report, not some other JSON file to skip).
+fn is_named_policy(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.len() > ".iam.json".len()
+                && name
+                    .get(name.len() - ".iam.json".len()..)
+                    .is_some_and(|end| end.eq_ignore_ascii_case(".iam.json"))
+        })
 }
 
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
