@@ -326,6 +326,10 @@ fn limit<'a>(
                         ..
                     } => continue,
                     Leaf::Known { value, .. } => all_fixed &= fixed(value),
+                    // Unknown only in ways `fixed` cannot tell apart (`${AWS::AccountId}`).
+                    Leaf::Unknown { reason, .. } if reason.representative().is_some() => {
+                        all_fixed &= reason.representative().is_some_and(fixed)
+                    }
                     Leaf::Unknown { reason, span } => {
                         entry_unknown = entry_unknown.or(Some((span, reason)))
                     }
@@ -586,6 +590,34 @@ mod tests {
             s.condition = Some(condition(operator, key, value));
             let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
             assert_eq!(out.spans().is_empty(), limits, "{operator} {key} {value}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_value_with_a_representative_is_judged_by_it() {
+        // `aws:SourceAccount: !Sub "${AWS::AccountId}"` is a fixed value; `"${AWS::AccountId}*"`
+        // is not, whatever the account.
+        let account = |representative: &str| {
+            Value::unknown(
+                UnknownReason::Partial {
+                    literal: "*".into(),
+                    reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
+                    known_wildcard: false,
+                    representative: Some(representative.into()),
+                },
+                span(42),
+            )
+        };
+        for (representative, reported) in [("123456789012", 0), ("123456789012*", 1)] {
+            let mut s = public(None);
+            let mut limit = condition("StringEquals", "aws:SourceAccount", "");
+            if let Some(entries) = &mut limit.entries {
+                entries[0].values = vec![account(representative)];
+            }
+            s.condition = Some(limit);
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert_eq!(out.spans().len(), reported, "{representative}");
+            assert_eq!(out.unverified(), 0, "{representative}");
         }
     }
 
