@@ -201,7 +201,12 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let has_resource = resource.max(not_resource);
     // A document used several ways must suit each (RULES.md 2.6).
     if document.is(PolicyKind::Identity) && has_principal == Presence::Present {
-        findings.report(on, statement.span, format!("identity policy statement has a `Principal`; only resource-based policies name principals{when}"));
+        // Name the key written: a `not_principals` block renders as `NotPrincipal`.
+        let key = match principal {
+            Presence::Present => "Principal",
+            Presence::Absent | Presence::Maybe => "NotPrincipal",
+        };
+        findings.report(on, statement.span, format!("identity policy statement has a `{key}`; only resource-based policies name principals{when}"));
     }
     if (document.is(PolicyKind::Bucket) || document.is(PolicyKind::Trust))
         && has_principal == Presence::Absent
