@@ -194,14 +194,24 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
 
 /// Whether the parse error at `offset` is at a placeholder of a template language: `${x}` or
 /// `%{ if }` of Terraform's `templatefile()` (and envsubst), `{{ x }}` or `{% if %}` of Jinja. A
-/// placeholder opened where a key is expected stops the parser at its second character.
+/// placeholder opened where a key is expected stops the parser at its second character; one
+/// whose expression holds quotes (`"arn:aws:s3:::${join("/", local.path)}"`) ends the JSON string
+/// early and stops it inside the placeholder, still open on that line.
 fn stops_at_template_placeholder(text: &str, offset: usize) -> bool {
     const OPENERS: [&str; 4] = ["${", "%{", "{{", "{%"];
     let opens_at = |at: usize| {
         text.get(at..)
             .is_some_and(|rest| OPENERS.iter().any(|opener| rest.starts_with(opener)))
     };
-    opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at)
+    if opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at) {
+        return true;
+    }
+    let Some(before) = text.get(..offset) else {
+        return false;
+    };
+    let line = &before[before.rfind('\n').map_or(0, |at| at + 1)..];
+    let opened = OPENERS.iter().filter_map(|opener| line.rfind(opener)).max();
+    opened.is_some_and(|at| !line[at..].contains('}'))
 }
 
 /// Whether a YAML file that does not parse says it is a CloudFormation template: a format
@@ -291,6 +301,16 @@ mod tests {
         assert!(!stops_at_template_placeholder(
             broken,
             broken.find(" \"R").unwrap_or(0) + 1
+        ));
+        let quoted = r#"{"Resource": "arn:aws:s3:::foo/${join("/", local.path)}"}"#;
+        assert!(stops_at_template_placeholder(
+            quoted,
+            quoted.find("/\",").unwrap_or(0)
+        ));
+        let closed = r#"{"Resource": "arn:aws:s3:::${aws:username}" "Action": "*"}"#;
+        assert!(!stops_at_template_placeholder(
+            closed,
+            closed.find(" \"A").unwrap_or(0) + 1
         ));
         assert!(!stops_at_template_placeholder("", 3));
     }
