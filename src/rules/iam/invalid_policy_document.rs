@@ -60,12 +60,16 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
         Statements::Missing => {
             findings.report(on, document.span, "policy has no `Statement` element");
         }
+        // Reported at the document, like a missing `Statement` (RULES.md 11); the label shows
+        // the value or list element that is no statement.
         Statements::Malformed(span) => {
-            findings.report(
-                on,
-                *span,
-                "`Statement` must be an object or a list of objects",
-            );
+            findings
+                .report(
+                    on,
+                    document.span,
+                    "`Statement` must be an object or a list of objects",
+                )
+                .label(*span, "not a statement object");
         }
         Statements::Unknown { .. } | Statements::List(_) => {}
     }
