@@ -289,7 +289,8 @@ fn matching<'a>(
                     defined_at: origin.defined_at(),
                 }),
                 Leaf::Known { .. } => {}
-                // Unknown only in ways no test tells apart (`arn:${AWS::Partition}:*`).
+                // Unknown only in ways no test tells apart (`arn:${AWS::Partition}:*`): its
+                // representative decides, either way.
                 Leaf::Unknown { reason, span } => match reason.representative() {
                     Some(text) if test(text) => known.push(Match {
                         text,
@@ -297,8 +298,9 @@ fn matching<'a>(
                         when: branch.conditions,
                         defined_at: None,
                     }),
-                    _ if reason.could_be(test) => unknown = unknown.or(Some((span, reason))),
-                    _ => {}
+                    Some(_) => {}
+                    None if reason.could_be(test) => unknown = unknown.or(Some((span, reason))),
+                    None => {}
                 },
             }
         }
@@ -445,7 +447,7 @@ fn guardrails(document: &PolicyDocument, iam_only: bool) -> Guardrails<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::testing::{document, run, span, statement, strings};
+    use crate::model::testing::{document, represented, run, span, statement, strings};
 
     fn admin() -> Statement {
         let mut s = statement("Allow");
@@ -603,6 +605,26 @@ mod tests {
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert_eq!(out.unverified(), 1);
+    }
+
+    #[test]
+    fn a_representative_decides_both_ways() {
+        // `!Sub "arn:${AWS::Partition}:*:*:${AWS::AccountId}:*"`: one account, in any partition.
+        let resource = |representative: &str| Elements {
+            key_span: span(19),
+            span: span(19),
+            items: vec![represented("arn:*:*:*:*:*", representative, 20)],
+        };
+        for (representative, reported) in [
+            ("arn:aws:*:*:123456789012:*", vec![]),
+            ("arn:aws:*:*:*:*", vec![span(10)]),
+        ] {
+            let mut s = admin();
+            s.resource = Some(resource(representative));
+            let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+            assert_eq!(out.spans(), reported, "{representative}");
+            assert_eq!(out.unverified(), 0, "{representative}");
+        }
     }
 
     #[test]

@@ -509,7 +509,7 @@ mod tests {
     use crate::model::Value;
     use crate::model::iam::{ConditionEntry, PrincipalItem, Principals};
     use crate::model::testing::{
-        document, run, s3_block_on_b, s3_bucket, span, statement, strings,
+        document, represented, run, s3_block_on_b, s3_bucket, span, statement, strings,
     };
 
     fn public(principal_type: Option<&str>) -> Statement {
@@ -597,22 +597,11 @@ mod tests {
     fn an_unknown_value_with_a_representative_is_judged_by_it() {
         // `aws:SourceAccount: !Sub "${AWS::AccountId}"` is a fixed value; `"${AWS::AccountId}*"`
         // is not, whatever the account.
-        let account = |representative: &str| {
-            Value::unknown(
-                UnknownReason::Partial {
-                    literal: "*".into(),
-                    reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
-                    known_wildcard: false,
-                    representative: Some(representative.into()),
-                },
-                span(42),
-            )
-        };
         for (representative, reported) in [("123456789012", 0), ("123456789012*", 1)] {
             let mut s = public(None);
             let mut limit = condition("StringEquals", "aws:SourceAccount", "");
             if let Some(entries) = &mut limit.entries {
-                entries[0].values = vec![account(representative)];
+                entries[0].values = vec![represented("*", representative, 42)];
             }
             s.condition = Some(limit);
             let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
