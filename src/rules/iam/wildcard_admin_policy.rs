@@ -360,6 +360,13 @@ fn resources(statement: &Statement) -> Reading<'_, ()> {
 /// pattern matching everything; an Unknown that might be such a pattern leaves it undecided.
 fn negated<K>(elements: &Elements, everything: fn(&str) -> bool, kind: K) -> Reading<'_, K> {
     let (known, unknown) = matching(elements, &everything);
+    // `NotAction: ["*", var.x]` excludes everything whatever `var.x` is (RULES.md 1).
+    if known.iter().any(|found| found.when.is_empty()) {
+        return Reading {
+            open: Vec::new(),
+            unknown: None,
+        };
+    }
     if unknown.is_some() {
         return Reading {
             open: Vec::new(),
@@ -677,6 +684,19 @@ mod tests {
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert!(out.messages()[0].ends_with("when Wide is true"));
+    }
+
+    #[test]
+    fn a_negated_element_listing_everything_settles_its_unknowns() {
+        // `NotAction: ["*", var.x]` grants nothing whatever `var.x` is.
+        let mut s = admin();
+        s.action = None;
+        let mut not_action = unknown_actions();
+        not_action.items.push(Value::explicit("*".into(), span(11)));
+        s.not_action = Some(not_action);
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 0);
     }
 
     #[test]
