@@ -6,7 +6,7 @@ use crate::model::iam::{
     ConditionEntry, Conditions, Elements, Key, PolicyDocument, PolicyKind, PrincipalItem,
     Principals, Statement, Statements,
 };
-use crate::model::{ResourceRef, UnknownReason, Value};
+use crate::model::{Leaf, ResourceRef, UnknownReason, Value};
 use crate::text::Text;
 
 /// Conditions under which a statement exists.
@@ -423,10 +423,20 @@ pub fn raw_file_kind(document: &PolicyDocument) -> PolicyKind {
     if statements.is_empty() || !statements.iter().any(has_principal) {
         return PolicyKind::Identity;
     }
+    let s3_arn = |text: &str| {
+        let mut fields = text.splitn(6, ':');
+        fields.next() == Some("arn") && fields.nth(1) == Some("s3") && text.contains(":::")
+    };
+    // A template's literal text decides it when its placeholders sit inside the bucket part
+    // (`arn:aws:s3:::${bucket}/*`, RULES.md 2.2); each placeholder is written `*` there.
     let s3_resource = |value: &Value<Text>| {
-        value.known().is_some_and(|text| {
-            let mut fields = text.splitn(6, ':');
-            fields.next() == Some("arn") && fields.nth(1) == Some("s3") && text.contains(":::")
+        value.branches().iter().all(|branch| match branch.leaf {
+            Leaf::Known { value, .. } => s3_arn(value),
+            Leaf::Unknown {
+                reason: UnknownReason::Partial { literal, .. },
+                ..
+            } => s3_arn(literal),
+            Leaf::Unknown { .. } => false,
         })
     };
     // `Resource` or `NotResource` alike name the bucket's objects; a statement naming neither is

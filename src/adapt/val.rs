@@ -723,8 +723,9 @@ pub fn from_node_with(node: &Node, string: &dyn Fn(&str) -> ValKind) -> Val {
     Val::new(kind, node.span)
 }
 
-/// A template whose unknown parts are all CloudFormation's `AWS::Partition` with each written
-/// `aws`: any partition name passes every test as `aws` does (`UnknownReason::Partial`).
+/// A template whose unknown parts are all CloudFormation's `AWS::Partition`, each written `aws`,
+/// or parts with a representative of their own (`AWS::AccountId`): any value they take passes
+/// every test as these do (`UnknownReason::Partial`).
 fn representative(segments: &[Segment]) -> Option<Text> {
     let partition = crate::adapt::cloudformation::intrinsics::PARTITION;
     let mut text = String::new();
@@ -734,6 +735,10 @@ fn representative(segments: &[Segment]) -> Option<Text> {
             Segment::Unknown(UnknownReason::Intrinsic(name)) if *name == partition => {
                 text.push_str("aws")
             }
+            Segment::Unknown(UnknownReason::Partial {
+                representative: Some(part),
+                ..
+            }) => text.push_str(part),
             Segment::Unknown(_) => return None,
         }
     }

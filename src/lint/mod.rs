@@ -364,7 +364,17 @@ fn lint_unit(
     let mut loaded = BTreeSet::new();
     if is_module {
         loaded = terraform_unit(unit, &mut run, &mut model, ids, scanned);
-        run.outcome.policy_files = model.iam.policies.iter().map(|d| d.span.file).collect();
+        // A file merged into a data source (`source_policy_documents = [file(...)]`) gives
+        // statements, not the document: their spans name it.
+        run.outcome.policy_files = model
+            .iam
+            .policies
+            .iter()
+            .flat_map(|d| {
+                let statements = d.statements.iter().map(|statement| statement.span.file);
+                std::iter::once(d.span.file).chain(statements)
+            })
+            .collect();
     } else if let Some(file) = unit.files.first() {
         document_unit(file, &mut run, &mut model);
         run.outcome.document_file = Some(file.id);
@@ -492,8 +502,8 @@ fn assemble(mut outcomes: Vec<UnitOutcome>, skipped: Vec<PathBuf>, show_unknown:
         skipped_paths: skipped,
         ..Summary::default()
     };
-    // A policy file a Terraform consumer reads through `file()` is linted once, as that
-    // consumer's document (its kinds, its bucket's settings; RULES.md 2.6): what the file gave
+    // A policy file a Terraform consumer reads through `file()` (or merges into a data source)
+    // is linted once, as that consumer's document (its kinds, its bucket's settings; RULES.md 2.6): what the file gave
     // on its own, judged without them, gives way. Parse errors and directive problems stay.
     let policy_files: BTreeSet<FileId> = outcomes
         .iter()

@@ -125,7 +125,8 @@ pub fn may_be_relevant(text: &str) -> bool {
 
 pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Model) {
     let Some(text) = run.read(file) else { return };
-    if !may_be_relevant(&text) {
+    let named_policy = file.kind == FileKind::Json && is_named_policy(&file.path);
+    if !named_policy && !may_be_relevant(&text) {
         run.outcome.skipped.push(file.path.clone());
         return;
     }
@@ -152,6 +153,7 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
             let template = stops_at_template_placeholder(&text, error.span.start as usize);
             let claims = !template
                 && (declares_cloudformation_template(&text)
+                    || named_policy
                     || (file.kind == FileKind::Json && declares_policy_document(&text)));
             if claims {
                 run.outcome.scanned += 1;
@@ -165,7 +167,8 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
         return;
     };
     let template = adapt::cloudformation::is_template(root);
-    let policy = file.kind == FileKind::Json && is_policy(root);
+    let policy = file.kind == FileKind::Json
+        && (is_policy(root) || (named_policy && root.as_map().is_some()));
     if !template && !policy {
         run.outcome.skipped.push(file.path.clone());
         return;
@@ -191,14 +194,24 @@ pub(super) fn document_unit(file: &FileEntry, run: &mut UnitRun, model: &mut Mod
 
 /// Whether the parse error at `offset` is at a placeholder of a template language: `${x}` or
 /// `%{ if }` of Terraform's `templatefile()` (and envsubst), `{{ x }}` or `{% if %}` of Jinja. A
-/// placeholder opened where a key is expected stops the parser at its second character.
+/// placeholder opened where a key is expected stops the parser at its second character; one
+/// whose expression holds quotes (`"arn:aws:s3:::${join("/", local.path)}"`) ends the JSON string
+/// early and stops it inside the placeholder, still open on that line.
 fn stops_at_template_placeholder(text: &str, offset: usize) -> bool {
     const OPENERS: [&str; 4] = ["${", "%{", "{{", "{%"];
     let opens_at = |at: usize| {
         text.get(at..)
             .is_some_and(|rest| OPENERS.iter().any(|opener| rest.starts_with(opener)))
     };
-    opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at)
+    if opens_at(offset) || offset.checked_sub(1).is_some_and(opens_at) {
+        return true;
+    }
+    let Some(before) = text.get(..offset) else {
+        return false;
+    };
+    let line = &before[before.rfind('\n').map_or(0, |at| at + 1)..];
+    let opened = OPENERS.iter().filter_map(|opener| line.rfind(opener)).max();
+    opened.is_some_and(|at| !line[at..].contains('}'))
 }
 
 /// Whether a YAML file that does not parse says it is a CloudFormation template: a format
@@ -216,6 +229,20 @@ fn declares_cloudformation_template(text: &str) -> bool {
 /// comments, which no AWS API reads.
 fn declares_policy_document(text: &str) -> bool {
     text.contains("\"Statement\"") || text.contains("\"Version\"")
+}
+
+/// Whether the file's name says it holds one IAM policy document (`admin.iam.json`): then it is
+/// one even when its content alone would not say so (`{"Statements": [...]}` with no `Version`
+/// is a broken policy to report, not some other JSON file to skip).
+fn is_named_policy(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.len() > ".iam.json".len()
+                && name
+                    .get(name.len() - ".iam.json".len()..)
+                    .is_some_and(|end| end.eq_ignore_ascii_case(".iam.json"))
+        })
 }
 
 /// A JSON policy document: a top-level `Statement`, or a policy `Version`.
@@ -274,6 +301,16 @@ mod tests {
         assert!(!stops_at_template_placeholder(
             broken,
             broken.find(" \"R").unwrap_or(0) + 1
+        ));
+        let quoted = r#"{"Resource": "arn:aws:s3:::foo/${join("/", local.path)}"}"#;
+        assert!(stops_at_template_placeholder(
+            quoted,
+            quoted.find("/\",").unwrap_or(0)
+        ));
+        let closed = r#"{"Resource": "arn:aws:s3:::${aws:username}" "Action": "*"}"#;
+        assert!(!stops_at_template_placeholder(
+            closed,
+            closed.find(" \"A").unwrap_or(0) + 1
         ));
         assert!(!stops_at_template_placeholder("", 3));
     }

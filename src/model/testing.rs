@@ -35,6 +35,20 @@ pub fn unknown_var<T>(name: &str, at: u32) -> Value<T> {
     Value::unknown(UnknownReason::Variable(name.into()), span(at))
 }
 
+/// A CloudFormation pseudo parameter (or a `Fn::Sub` around one) whose every value passes each
+/// test as `representative` does; `literal` is its widest value.
+pub fn represented<T>(literal: &str, representative: &str, at: u32) -> Value<T> {
+    Value::unknown(
+        UnknownReason::Partial {
+            literal: literal.into(),
+            reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
+            known_wildcard: false,
+            representative: Some(representative.into()),
+        },
+        span(at),
+    )
+}
+
 pub fn statement(effect: &str) -> Statement {
     let mut statement = Statement::empty(span(5));
     statement.effect = Some(Value::explicit(effect.into(), span(6)));

@@ -383,13 +383,15 @@ impl<'a> Template<'a> {
         }
         if name == "AWS::AccountId" {
             // Always twelve digits: never `*`, every resource or a network, so it cannot decide
-            // a test those would (`Principal: {AWS: !Ref AWS::AccountId}` is never public).
+            // a test those would (`Principal: {AWS: !Ref AWS::AccountId}` is never public), and
+            // every account id passes each test as any other does: a fixed condition value
+            // (`aws:SourceAccount: !Ref AWS::AccountId` limits a public statement).
             return Val::unknown(
                 UnknownReason::Partial {
                     literal: "????????????".into(),
                     reason: Box::new(UnknownReason::Intrinsic("a pseudo parameter")),
                     known_wildcard: false,
-                    representative: None,
+                    representative: Some("123456789012".into()),
                 },
                 span,
             );

@@ -1174,13 +1174,9 @@ fn imported(
                 }
             }
             ValKind::String(_) | ValKind::Object(_) => {
-                // A JSON string, or the object of `jsonencode({...})` with its HCL spans.
-                let value = match &item.kind {
-                    ValKind::String(json) => {
-                        parse_relocated(json, item.span, item.defined_at, evaluator)
-                    }
-                    _ => item.clone(),
-                };
+                // A JSON string (spans in the file `file()` read it from), or the object of
+                // `jsonencode({...})` with its HCL spans.
+                let value = parsed_text(item, evaluator).unwrap_or_else(|| item.clone());
                 let owner = ResourceRef {
                     address: format!(
                         "{}data.aws_iam_policy_document.{}",

@@ -60,12 +60,16 @@ fn check_document(document: &PolicyDocument, findings: &mut Findings) {
         Statements::Missing => {
             findings.report(on, document.span, "policy has no `Statement` element");
         }
+        // Reported at the document, like a missing `Statement` (RULES.md 11); the label shows
+        // the value or list element that is no statement.
         Statements::Malformed(span) => {
-            findings.report(
-                on,
-                *span,
-                "`Statement` must be an object or a list of objects",
-            );
+            findings
+                .report(
+                    on,
+                    document.span,
+                    "`Statement` must be an object or a list of objects",
+                )
+                .label(*span, "not a statement object");
         }
         Statements::Unknown { .. } | Statements::List(_) => {}
     }
@@ -201,7 +205,12 @@ fn check_statement(document: &PolicyDocument, statement: &Statement, findings: &
     let has_resource = resource.max(not_resource);
     // A document used several ways must suit each (RULES.md 2.6).
     if document.is(PolicyKind::Identity) && has_principal == Presence::Present {
-        findings.report(on, statement.span, format!("identity policy statement has a `Principal`; only resource-based policies name principals{when}"));
+        // Name the key written: a `not_principals` block renders as `NotPrincipal`.
+        let key = match principal {
+            Presence::Present => "Principal",
+            Presence::Absent | Presence::Maybe => "NotPrincipal",
+        };
+        findings.report(on, statement.span, format!("identity policy statement has a `{key}`; only resource-based policies name principals{when}"));
     }
     if (document.is(PolicyKind::Bucket) || document.is(PolicyKind::Trust))
         && has_principal == Presence::Absent
@@ -473,14 +482,15 @@ fn partial_wildcard_principals(
 /// while policy variables are used; a value a parameter gave is labelled where it was set.
 fn check_version(document: &PolicyDocument, findings: &mut Findings) {
     let on = &document.owner;
-    let missing = |when: &str| {
+    let variable = first_policy_variable(document);
+    let missing = |variable: &str, when: &str| {
         format!(
-            "policy uses policy variables such as `${{aws:username}}` but has no `Version`, so they are read as literal text; add `\"Version\": \"2012-10-17\"`{when}"
+            "policy uses the policy variable `{variable}` but has no `Version`, so it is read as literal text; add `\"Version\": \"2012-10-17\"`{when}"
         )
     };
     let Some(version) = &document.version else {
-        if uses_policy_variables(document) {
-            findings.report(on, document.span, missing(""));
+        if let Some(variable) = variable {
+            findings.report(on, document.span, missing(variable, ""));
         }
         return;
     };
@@ -496,18 +506,22 @@ fn check_version(document: &PolicyDocument, findings: &mut Findings) {
             Leaf::Unknown {
                 reason: UnknownReason::Omitted,
                 span,
-            } if uses_policy_variables(document) => {
-                findings.report(on, span, missing(&when));
+            } => {
+                if let Some(variable) = variable {
+                    findings.report(on, span, missing(variable, &when));
+                }
                 continue;
             }
             Leaf::Unknown { .. } => continue,
         };
         let message = match &**value {
             "2012-10-17" => continue,
-            "2008-10-17" if uses_policy_variables(document) => format!(
-                "policy variables such as `${{aws:username}}` are read as literal text with `Version` `2008-10-17`; use `2012-10-17`{when}"
-            ),
-            "2008-10-17" => continue,
+            "2008-10-17" => match variable {
+                Some(variable) => format!(
+                    "policy variable `{variable}` is read as literal text with `Version` `2008-10-17`; use `2012-10-17`{when}"
+                ),
+                None => continue,
+            },
             _ => format!(
                 "policy `Version` must be `2012-10-17` or `2008-10-17`, found `{value}`{when}"
             ),
@@ -518,13 +532,18 @@ fn check_version(document: &PolicyDocument, findings: &mut Findings) {
     }
 }
 
-fn uses_policy_variables(document: &PolicyDocument) -> bool {
-    let has_variable = |value: &Value<Text>| {
-        value
-            .known()
-            .is_some_and(|text| crate::text::find_placeholder_start(text).is_some())
-    };
-    document.statements.iter().any(|statement| {
+/// The policy variable a known value holds first (`${aws:username}`), as written.
+fn variable(value: &Value<Text>) -> Option<&str> {
+    let text = value.known()?;
+    let start = crate::text::find_placeholder_start(text)?;
+    let rest = &text[start..];
+    // An unclosed `${` is quoted to the end of the value.
+    Some(rest.find('}').map_or(rest, |end| &rest[..=end]))
+}
+
+/// The first policy variable the document uses, as written.
+fn first_policy_variable(document: &PolicyDocument) -> Option<&str> {
+    document.statements.iter().find_map(|statement| {
         let elements = [
             &statement.action,
             &statement.not_action,
@@ -534,16 +553,13 @@ fn uses_policy_variables(document: &PolicyDocument) -> bool {
         elements
             .into_iter()
             .flatten()
-            .any(|e| e.items.iter().any(has_variable))
-            || statement
-                .condition
-                .as_ref()
-                .and_then(|c| c.entries.as_ref())
-                .is_some_and(|entries| {
-                    entries
-                        .iter()
-                        .any(|entry| entry.values.iter().any(has_variable))
-                })
+            .find_map(|e| e.items.iter().find_map(variable))
+            .or_else(|| {
+                let entries = statement.condition.as_ref()?.entries.as_ref()?;
+                entries
+                    .iter()
+                    .find_map(|entry| entry.values.iter().find_map(variable))
+            })
     })
 }
 

@@ -289,7 +289,8 @@ fn matching<'a>(
                     defined_at: origin.defined_at(),
                 }),
                 Leaf::Known { .. } => {}
-                // Unknown only in ways no test tells apart (`arn:${AWS::Partition}:*`).
+                // Unknown only in ways no test tells apart (`arn:${AWS::Partition}:*`): its
+                // representative decides, either way.
                 Leaf::Unknown { reason, span } => match reason.representative() {
                     Some(text) if test(text) => known.push(Match {
                         text,
@@ -297,8 +298,9 @@ fn matching<'a>(
                         when: branch.conditions,
                         defined_at: None,
                     }),
-                    _ if reason.could_be(test) => unknown = unknown.or(Some((span, reason))),
-                    _ => {}
+                    Some(_) => {}
+                    None if reason.could_be(test) => unknown = unknown.or(Some((span, reason))),
+                    None => {}
                 },
             }
         }
@@ -358,6 +360,13 @@ fn resources(statement: &Statement) -> Reading<'_, ()> {
 /// pattern matching everything; an Unknown that might be such a pattern leaves it undecided.
 fn negated<K>(elements: &Elements, everything: fn(&str) -> bool, kind: K) -> Reading<'_, K> {
     let (known, unknown) = matching(elements, &everything);
+    // `NotAction: ["*", var.x]` excludes everything whatever `var.x` is (RULES.md 1).
+    if known.iter().any(|found| found.when.is_empty()) {
+        return Reading {
+            open: Vec::new(),
+            unknown: None,
+        };
+    }
     if unknown.is_some() {
         return Reading {
             open: Vec::new(),
@@ -445,7 +454,7 @@ fn guardrails(document: &PolicyDocument, iam_only: bool) -> Guardrails<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::testing::{document, run, span, statement, strings};
+    use crate::model::testing::{document, represented, run, span, statement, strings};
 
     fn admin() -> Statement {
         let mut s = statement("Allow");
@@ -606,6 +615,26 @@ mod tests {
     }
 
     #[test]
+    fn a_representative_decides_both_ways() {
+        // `!Sub "arn:${AWS::Partition}:*:*:${AWS::AccountId}:*"`: one account, in any partition.
+        let resource = |representative: &str| Elements {
+            key_span: span(19),
+            span: span(19),
+            items: vec![represented("arn:*:*:*:*:*", representative, 20)],
+        };
+        for (representative, reported) in [
+            ("arn:aws:*:*:123456789012:*", vec![]),
+            ("arn:aws:*:*:*:*", vec![span(10)]),
+        ] {
+            let mut s = admin();
+            s.resource = Some(resource(representative));
+            let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+            assert_eq!(out.spans(), reported, "{representative}");
+            assert_eq!(out.unverified(), 0, "{representative}");
+        }
+    }
+
+    #[test]
     fn not_resource_listing_every_resource_grants_nothing() {
         let mut s = admin();
         s.resource = None;
@@ -655,6 +684,19 @@ mod tests {
         });
         let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
         assert!(out.messages()[0].ends_with("when Wide is true"));
+    }
+
+    #[test]
+    fn a_negated_element_listing_everything_settles_its_unknowns() {
+        // `NotAction: ["*", var.x]` grants nothing whatever `var.x` is.
+        let mut s = admin();
+        s.action = None;
+        let mut not_action = unknown_actions();
+        not_action.items.push(Value::explicit("*".into(), span(11)));
+        s.not_action = Some(not_action);
+        let out = run(&RULE, document(PolicyKind::Identity, vec![s]));
+        assert!(out.spans().is_empty());
+        assert_eq!(out.unverified(), 0);
     }
 
     #[test]

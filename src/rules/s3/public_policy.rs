@@ -326,6 +326,10 @@ fn limit<'a>(
                         ..
                     } => continue,
                     Leaf::Known { value, .. } => all_fixed &= fixed(value),
+                    // Unknown only in ways `fixed` cannot tell apart (`${AWS::AccountId}`).
+                    Leaf::Unknown { reason, .. } if reason.representative().is_some() => {
+                        all_fixed &= reason.representative().is_some_and(fixed)
+                    }
                     Leaf::Unknown { reason, span } => {
                         entry_unknown = entry_unknown.or(Some((span, reason)))
                     }
@@ -505,7 +509,7 @@ mod tests {
     use crate::model::Value;
     use crate::model::iam::{ConditionEntry, PrincipalItem, Principals};
     use crate::model::testing::{
-        document, run, s3_block_on_b, s3_bucket, span, statement, strings,
+        document, represented, run, s3_block_on_b, s3_bucket, span, statement, strings,
     };
 
     fn public(principal_type: Option<&str>) -> Statement {
@@ -586,6 +590,23 @@ mod tests {
             s.condition = Some(condition(operator, key, value));
             let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
             assert_eq!(out.spans().is_empty(), limits, "{operator} {key} {value}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_value_with_a_representative_is_judged_by_it() {
+        // `aws:SourceAccount: !Sub "${AWS::AccountId}"` is a fixed value; `"${AWS::AccountId}*"`
+        // is not, whatever the account.
+        for (representative, reported) in [("123456789012", 0), ("123456789012*", 1)] {
+            let mut s = public(None);
+            let mut limit = condition("StringEquals", "aws:SourceAccount", "");
+            if let Some(entries) = &mut limit.entries {
+                entries[0].values = vec![represented("*", representative, 42)];
+            }
+            s.condition = Some(limit);
+            let out = run(&RULE, document(PolicyKind::Bucket, vec![s]));
+            assert_eq!(out.spans().len(), reported, "{representative}");
+            assert_eq!(out.unverified(), 0, "{representative}");
         }
     }
 
