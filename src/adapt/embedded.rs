@@ -75,6 +75,23 @@ impl OffsetMap {
     }
 }
 
+/// A policy document written as JSON text (a string, a heredoc, a `Fn::Sub`): parsed with its
+/// spans moved through `map` and converted by `read`; why not when it is not valid JSON.
+pub fn policy_json(
+    text: &str,
+    file: FileId,
+    map: &OffsetMap,
+    read: impl Fn(&Node) -> Val,
+) -> Result<Val, UnknownReason> {
+    let parsed = parse_mapped_json(text, file, map);
+    match parsed.root {
+        Some(root) if parsed.errors.is_empty() => Ok(read(&root)),
+        _ => Err(UnknownReason::Unsupported(
+            "a policy string that is not valid JSON",
+        )),
+    }
+}
+
 /// Parses JSON `text` and moves every span of the result through `map`.
 pub fn parse_mapped_json(text: &str, file: FileId, map: &OffsetMap) -> Parsed {
     let mut parsed = parse_json(text, file, 0);

@@ -4,8 +4,9 @@ use std::borrow::Cow;
 
 use super::{Context, Resource};
 use crate::adapt::cloudformation::intrinsics::{SubPiece, sub_pieces};
-use crate::adapt::embedded::node_offsets;
-use crate::adapt::embedded::{JsonStrings, Marks, OffsetMap, next_significant, parse_mapped_json};
+use crate::adapt::embedded::{
+    JsonStrings, Marks, OffsetMap, next_significant, node_offsets, policy_json,
+};
 use crate::adapt::policy::policy_document;
 use crate::adapt::val::conditional_items;
 use crate::adapt::val::{Segment, Val, ValKind, from_node};
@@ -102,13 +103,7 @@ fn document_value<'a>(
     let literal = doc.span;
     let raw = context.text.get(literal.range()).unwrap_or("");
     let map = OffsetMap::align(text, raw, literal.start, literal);
-    let parsed = parse_mapped_json(text, context.file, &map);
-    match parsed.root {
-        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(from_node(&root))),
-        _ => Err(UnknownReason::Unsupported(
-            "a policy string that is not valid JSON",
-        )),
-    }
+    policy_json(text, context.file, &map, from_node).map(Cow::Owned)
 }
 
 /// The template string (as parsed) of the `Fn::Sub` written at `span` in the resource.
@@ -118,8 +113,10 @@ fn sub_template<'a>(span: Span, resource: &Resource, context: &Context<'a>) -> O
         .declared
         .iter()
         .find(|declared| declared.key_span == resource.header())?;
-    let mut stack = vec![declared.body];
-    while let Some(node) = stack.pop() {
+    // Down through the nodes holding `span` only: one path, not the whole body per document.
+    let covers = |node: &Node| node.span.start <= span.start && span.end <= node.span.end;
+    let mut node = declared.body;
+    loop {
         if node.span == span
             && let Some([entry]) = node.as_map()
             && entry.key == "Fn::Sub"
@@ -130,13 +127,8 @@ fn sub_template<'a>(span: Span, resource: &Resource, context: &Context<'a>) -> O
             };
             return template.as_str().is_some().then_some(template);
         }
-        match &node.kind {
-            NodeKind::Map(entries) => stack.extend(entries.iter().map(|entry| &entry.value)),
-            NodeKind::Seq(items) => stack.extend(items),
-            _ => {}
-        }
+        node = node.children().find(|child| covers(child))?;
     }
-    None
 }
 
 /// A policy written as `Fn::Sub` JSON with parts CloudFormation fills in (RULES.md 2.6): a part
@@ -152,13 +144,8 @@ fn sub_document<'a>(
     if let Some((json, table, marks)) =
         template.and_then(|template| mapped_sub(segments, template, context))
     {
-        let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Table(table));
-        return match parsed.root {
-            Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(marks.read(&root))),
-            _ => Err(UnknownReason::Unsupported(
-                "a policy string that is not valid JSON",
-            )),
-        };
+        let map = OffsetMap::Table(table);
+        return policy_json(&json, context.file, &map, |root| marks.read(root)).map(Cow::Owned);
     }
     let mut json = String::new();
     let mut scanner = JsonStrings::default();
@@ -184,13 +171,8 @@ fn sub_document<'a>(
             }
         }
     }
-    let parsed = parse_mapped_json(&json, context.file, &OffsetMap::Whole(literal));
-    match parsed.root {
-        Some(root) if parsed.errors.is_empty() => Ok(Cow::Owned(marks.read(&root))),
-        _ => Err(UnknownReason::Unsupported(
-            "a policy string that is not valid JSON",
-        )),
-    }
+    let map = OffsetMap::Whole(literal);
+    policy_json(&json, context.file, &map, |root| marks.read(root)).map(Cow::Owned)
 }
 
 /// The JSON text `segments` make (as `sub_document` builds it) with each byte's offset in the

@@ -608,13 +608,7 @@ impl<'a> Template<'a> {
             }
         }
         // `!Sub "${Bucket}"` is `!Ref Bucket`: a link to that resource (RULES.md 2.3).
-        if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
-            return Val {
-                span,
-                ..link.clone()
-            };
-        }
-        template_val(segments, span)
+        text_or_link(segments, &links, span)
     }
 
     fn join(&self, arg: &Node, span: Span, depth: usize) -> Val {
@@ -652,13 +646,7 @@ impl<'a> Template<'a> {
             }
         }
         // `!Join ["", [!Ref Bucket]]` is `!Ref Bucket`, as `!Sub "${Bucket}"` is.
-        if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links.as_slice()) {
-            return Val {
-                span,
-                ..(*link).clone()
-            };
-        }
-        template_val(segments, span)
+        text_or_link(segments, &links, span)
     }
 
     fn select(&self, arg: &Node, span: Span, depth: usize) -> Val {
@@ -812,6 +800,22 @@ fn push_text(segments: &mut Vec<Segment>, text: &str) {
     }
 }
 
+/// What a string built from `segments` is: the one link among its parts when that link is all
+/// of it (`!Sub "${Bucket}"`, `!Join ["", [!Ref Bucket]]` are `!Ref Bucket`), else `template_val`.
+fn text_or_link(
+    segments: Vec<Segment>,
+    links: &[impl std::borrow::Borrow<Val>],
+    span: Span,
+) -> Val {
+    if let ([Segment::Unknown(_)], [link]) = (segments.as_slice(), links) {
+        return Val {
+            span,
+            ..link.borrow().clone()
+        };
+    }
+    template_val(segments, span)
+}
+
 /// A string when every segment is known, otherwise a template keeping the literal parts.
 pub fn template_val(segments: Vec<Segment>, span: Span) -> Val {
     // A lone unknown part is the whole value: `!Sub "${Name}"` is `!Ref Name`, as `"${var.x}"` is
@@ -872,6 +876,8 @@ fn comma_delimited(given: Val) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::json::parse_json;
+    use crate::source::FileId;
 
     #[test]
     fn sub_pieces_are_text_escapes_and_variables() {
@@ -898,8 +904,6 @@ mod tests {
             ]
         );
     }
-    use crate::parse::json::parse_json;
-    use crate::source::FileId;
 
     #[test]
     fn base64_pads_like_fn_base64() {

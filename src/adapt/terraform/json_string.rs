@@ -8,8 +8,7 @@ use hcl_edit::template::{Element, Template};
 
 use super::eval::{Bindings, Evaluator};
 use crate::adapt::embedded::{
-    JsonStrings, Marks, OffsetMap, UNKNOWN_MARK_STR, next_significant, node_offsets,
-    parse_mapped_json,
+    JsonStrings, Marks, OffsetMap, UNKNOWN_MARK_STR, next_significant, node_offsets, policy_json,
 };
 use crate::adapt::val::Val;
 use crate::model::UnknownReason;
@@ -40,15 +39,10 @@ pub fn document(
         }
         _ => return None,
     };
-    Some(built.and_then(|(json, map, marks)| {
-        let parsed = parse_mapped_json(&json, file, &map);
-        match parsed.root {
-            Some(root) if parsed.errors.is_empty() => Ok(marks.read(&root)),
-            _ => Err(UnknownReason::Unsupported(
-                "a policy string that is not valid JSON",
-            )),
-        }
-    }))
+    Some(
+        built
+            .and_then(|(json, map, marks)| policy_json(&json, file, &map, |root| marks.read(root))),
+    )
 }
 
 /// The JSON text of a template with a byte-by-byte map into the host file.
