@@ -10,16 +10,32 @@ use crate::source::Span;
 /// has no value; `try` skips it.
 const REJECTED: &str = "a call Terraform rejects";
 
-/// `length()` of a list whose elements are all known, or of an object. Of a conditional, the
-/// conditional of its branches' lengths: `length(var.on ? ["a"] : [])` is `var.on ? 1 : 0`, so a
-/// count over it makes no instance unless `var.on` holds (RULES.md 2.4).
+/// `apply` to a value or, for a conditional, to each branch in its place: the conditional of the
+/// results, located where the condition was written (a caller's names its own variables).
+/// `length(var.on ? ["a"] : [])` is `var.on ? 1 : 0`, so a count over it makes no instance
+/// unless `var.on` holds (RULES.md 2.4).
+fn per_branch(value: Val, apply: &dyn Fn(Val) -> Val) -> Val {
+    match value.kind {
+        ValKind::Conditional {
+            condition,
+            when_true,
+            when_false,
+        } => Val {
+            kind: ValKind::Conditional {
+                condition,
+                when_true: Box::new(per_branch(*when_true, apply)),
+                when_false: Box::new(per_branch(*when_false, apply)),
+            },
+            span: value.span,
+            defined_at: value.defined_at,
+        },
+        _ => apply(value),
+    }
+}
+
+/// `length()` of a list whose elements are all known, of an object, or of a string.
 fn length(value: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
-    let Val {
-        kind,
-        span: written,
-        defined_at,
-    } = value;
-    match kind {
+    match value.kind {
         // An unknown item may stand for a whole list (`concat(var.extra, [...])`) and a link
         // for a splat's instances: no count then.
         ValKind::List(items)
@@ -35,41 +51,13 @@ fn length(value: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
             ValKind::Number(text.chars().count().to_string().into()),
             span,
         ),
-        ValKind::Conditional {
-            condition,
-            when_true,
-            when_false,
-        } => Val {
-            kind: ValKind::Conditional {
-                condition,
-                when_true: Box::new(length(*when_true, span, unknown)),
-                when_false: Box::new(length(*when_false, span, unknown)),
-            },
-            // Where the condition was written: a caller's names its own variables.
-            span: written,
-            defined_at,
-        },
         _ => unknown(),
     }
 }
 
-/// `split(separator, text)`; of a conditional, the conditional of its branches' pieces
-/// (`split(",", var.open ? "0.0.0.0/0" : var.list)`), as `length` does.
+/// `split(separator, text)` of known text.
 fn split(separator: &str, text: Val, span: Span, unknown: &dyn Fn() -> Val) -> Val {
     match text.kind {
-        ValKind::Conditional {
-            condition,
-            when_true,
-            when_false,
-        } => Val {
-            kind: ValKind::Conditional {
-                condition,
-                when_true: Box::new(split(separator, *when_true, span, unknown)),
-                when_false: Box::new(split(separator, *when_false, span, unknown)),
-            },
-            span: text.span,
-            defined_at: text.defined_at,
-        },
         ValKind::String(whole) => {
             // A text without the separator is its one piece, located where it was written.
             let piece_span = match whole.contains(separator) {
@@ -159,9 +147,9 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
             _ => unknown(),
         },
         // `count = length(var.ports)`.
-        "length" => args
-            .next()
-            .map_or_else(unknown, |value| length(value, span, &unknown)),
+        "length" => args.next().map_or_else(unknown, |value| {
+            per_branch(value, &|value| length(value, span, &unknown))
+        }),
         "element" => {
             let (Some(list), Some(index)) = (args.next(), args.next()) else {
                 return unknown();
@@ -219,7 +207,7 @@ pub fn call(name: &str, args: Vec<Val>, span: Span) -> Val {
         // `split(",", var.cidrs)`: the pieces as a list of strings.
         "split" => match (args.next().and_then(|a| a.scalar_text()), args.next()) {
             (Some(separator), Some(text)) if !separator.is_empty() => {
-                split(&separator, text, span, &unknown)
+                per_branch(text, &|text| split(&separator, text, span, &unknown))
             }
             _ => unknown(),
         },
